@@ -1,0 +1,95 @@
+"""Read a YAML config file, merge overlays, and validate it into Settings."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from config.schema import Settings
+
+CONFIG_DIR = Path(__file__).resolve().parent
+ENV_CONFIG = "SAIGAWATCH_CONFIG"
+
+
+class ConfigError(Exception):
+    """A config file is missing, unreadable or invalid; the message names file, key and expectation."""
+
+
+def default_config_path() -> Path:
+    """The config file in use: $SAIGAWATCH_CONFIG, else the shipped config/saigawatch.yaml."""
+    env = os.environ.get(ENV_CONFIG)
+    return Path(env) if env else CONFIG_DIR / "saigawatch.yaml"
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}:{where}: invalid YAML: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level, got {type(data).__name__}")
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a file and, first, the file it `extends:` (relative to itself)."""
+    path = path.resolve()
+    if path in seen:
+        raise ConfigError(f"{path}: 'extends' loops back to itself")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: key 'extends': expected a file path, got {parent!r}")
+    base = _load_raw((path.parent / parent), seen + (path,))
+    return _merge(base, data)
+
+
+def _format_error(path: Path, exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    got = err.get("input")
+    got_s = "" if isinstance(got, dict) else f" (got {got!r})"
+    more = f" [+{len(exc.errors()) - 1} more]" if len(exc.errors()) > 1 else ""
+    return f"{path}: key '{key}': {err['msg']}{got_s}{more}"
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Load, merge and validate a config file; raise ConfigError with one clear line on any problem."""
+    path = Path(path) if path else default_config_path()
+    raw = _load_raw(path)
+    if overrides:
+        raw = _merge(raw, overrides)
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_error(path, exc)) from None
+    settings.config_path = path.resolve()
+    return settings

@@ -1,0 +1,230 @@
+"""Pydantic models for every section of the SaigaWatch configuration."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Platform = Literal["olx", "avito", "xianyu", "telegram", "vk", "weibo", "tieba"]
+Lang = Literal["ru", "kk", "zh", "mn", "uz", "en", "other"]
+
+
+class Section(BaseModel):
+    """Base for config sections: unknown keys are errors, so typos never pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StorageSettings(Section):
+    database_path: str = "./var/saigawatch.db"
+    database_url_env: str = "SAIGAWATCH_DATABASE_URL"
+    data_dir: str = "./var"
+    warc_max_bytes: int = Field(1_000_000_000, gt=0)
+
+    def database_url(self) -> str:
+        """PostgreSQL (or any SQLAlchemy URL) from the environment, else the SQLite file."""
+        url = os.environ.get(self.database_url_env)
+        if url:
+            return url
+        return f"sqlite:///{Path(self.database_path).expanduser()}"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).expanduser()
+
+
+class PolitenessSettings(Section):
+    user_agent: str = "SaigaWatch/0.1 (+wildlife-trade monitoring; contact: see config)"
+    concurrent_requests_per_domain: int = Field(2, ge=1, le=32)
+    download_delay: float = Field(1.0, ge=0)
+    autothrottle: bool = True
+    autothrottle_target_concurrency: float = Field(1.0, gt=0)
+    retry_times: int = Field(3, ge=0, le=10)
+    download_timeout: float = Field(30, gt=0)
+    max_page_bytes: int = Field(10_000_000, gt=0)
+    obey_robots_txt: bool = True
+
+
+class SourceSettings(Section):
+    """One crawl source: a platform plus a query, channel, community or forum."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    platform: Platform
+    site: str | None = None  # e.g. olx: "kz" | "uz"
+    enabled: bool = True
+    kind: Literal["search", "channel", "community", "forum"] = "search"
+    queries: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    language: Lang | None = None
+    base_url: str | None = None  # override of the platform's real address (demo marketplace, tests)
+    api_url: str | None = None
+    use_api: bool = False
+    max_pages: int = Field(5, ge=1, le=100)
+    max_age_days: int | None = Field(None, ge=1)
+    obey_robots_txt: bool | None = None
+    download_delay: float | None = Field(None, ge=0)
+    credentials_env: str | None = None  # name of the env var holding a token / cookie / session path
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _needs_target(self) -> "SourceSettings":
+        if self.enabled and not self.queries and not self.channels:
+            raise ValueError("an enabled source needs 'queries' or 'channels'")
+        return self
+
+
+class CrawlSettings(Section):
+    politeness: PolitenessSettings = Field(default_factory=PolitenessSettings)
+    download_images: bool = True
+    max_image_bytes: int = Field(8_000_000, gt=0)
+    recheck_missing_after_days: int = Field(1, ge=0)
+    ocr: bool = False
+    ocr_languages: str = "rus+kaz+chi_sim"
+
+
+class ClassifierSettings(Section):
+    lexicon_dir: str = "lexicons"  # relative to the config directory
+    model_dir: str = "./var/models"
+    threshold: float = Field(0.5, ge=0, le=1)
+    low_priority_categories: list[str] = Field(default_factory=lambda: ["medicine"])
+
+
+class BrowserSettings(Section):
+    executable_path: str = "/usr/bin/chromium"
+    headless: bool = True
+
+
+class EvidenceSettings(Section):
+    enabled: bool = True
+    steps: list[str] = Field(default_factory=lambda: ["warc", "screenshot", "context", "environment", "sign"])
+    pdf: bool = False
+    screenshot_timeout_s: float = Field(30, gt=0)
+    signing_key_path: str = "~/.config/saigawatch/signing_key.pem"
+    tsa_url: str | None = None
+    operator: str = "SaigaWatch"
+    organisation: str = "Example Wildlife NGO"
+    organisation_address: str = ""
+    export_dir: str = "./var/exports"
+    report_languages: list[Literal["ru", "kk"]] = Field(default_factory=lambda: ["ru"])
+    max_member_bytes: int = Field(200_000_000, gt=0)
+
+
+class LawEntry(Section):
+    country: Literal["KZ", "RU", "MN", "UZ"]
+    article: str
+    title: str
+    effective_from: dt.date
+    effective_to: dt.date | None = None
+    authority: str = ""
+
+
+class WebSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    secret_key_env: str = "SAIGAWATCH_SECRET_KEY"
+    public_url: str | None = None
+    session_max_age_s: int = Field(12 * 3600, gt=0)
+    login_attempts_per_minute: int = Field(5, ge=1)
+    page_size: int = Field(50, ge=5, le=500)
+
+
+class SmtpSettings(Section):
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 25
+    security: Literal["none", "starttls", "ssl"] = "none"
+    username_env: str = "SAIGAWATCH_SMTP_USER"
+    password_env: str = "SAIGAWATCH_SMTP_PASSWORD"
+    sender: str = "saigawatch@localhost"
+    recipients: list[str] = Field(default_factory=list)
+
+
+class TelegramBotSettings(Section):
+    enabled: bool = False
+    api_base: str = "https://api.telegram.org"
+    token_env: str = "SAIGAWATCH_TELEGRAM_BOT_TOKEN"
+    chat_id: str = ""
+
+
+class WebhookSettings(Section):
+    enabled: bool = False
+    url: str = ""
+
+
+class NotifySettings(Section):
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    telegram: TelegramBotSettings = Field(default_factory=TelegramBotSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    top_items: int = Field(10, ge=1, le=100)
+
+
+class ScheduleSettings(Section):
+    time: str = "06:00"
+    log_file: str = "./var/log/saigawatch.log"
+    lock_file: str = "./var/run-daily.lock"
+
+    @field_validator("time")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        try:
+            dt.datetime.strptime(v, "%H:%M")
+        except ValueError:
+            raise ValueError("expected a time of day as HH:MM") from None
+        return v
+
+
+class HealthSettings(Section):
+    trailing_runs: int = Field(7, ge=1)
+    min_share_of_average: float = Field(0.3, ge=0, le=1)
+
+
+class RetentionSettings(Section):
+    raw_capture_days: int = Field(90, ge=1)
+
+
+class ReportSettings(Section):
+    base_currency: str = "USD"
+    currency_rates: dict[str, float] = Field(default_factory=lambda: {"USD": 1.0, "KZT": 0.0021, "RUB": 0.011, "UZS": 0.000079, "CNY": 0.14, "MNT": 0.00029})
+    grams_per_horn: float = Field(250.0, gt=0)
+
+
+class Settings(Section):
+    """The whole configuration."""
+
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    sources: list[SourceSettings] = Field(default_factory=list)
+    classifier: ClassifierSettings = Field(default_factory=ClassifierSettings)
+    browser: BrowserSettings = Field(default_factory=BrowserSettings)
+    evidence: EvidenceSettings = Field(default_factory=EvidenceSettings)
+    law: list[LawEntry] = Field(default_factory=list)
+    web: WebSettings = Field(default_factory=WebSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    reports: ReportSettings = Field(default_factory=ReportSettings)
+
+    config_path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> "Settings":
+        seen: set[str] = set()
+        for s in self.sources:
+            if s.name in seen:
+                raise ValueError(f"duplicate source name {s.name!r}")
+            seen.add(s.name)
+        return self
+
+    @property
+    def config_dir(self) -> Path:
+        return self.config_path.parent if self.config_path else Path(__file__).resolve().parent
+
+    def source(self, name: str) -> SourceSettings:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)

@@ -1,0 +1,6 @@
+"""`python -m saigawatch` runs the CLI."""
+import sys
+
+from saigawatch.cli import main
+
+sys.exit(main())

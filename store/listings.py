@@ -1,0 +1,137 @@
+"""Write crawled listings and sellers without duplicates, keeping a version per content change."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Listing, ListingVersion, Seller, utcnow
+
+CONTENT_FIELDS = ("title", "text", "price", "currency", "location")
+
+
+def sha256_of(data: bytes) -> str:
+    """The project's hash notation: 'sha256:<hex>'."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def content_hash(fields: dict[str, Any]) -> str:
+    """Hash of the fields whose change makes a new ListingVersion."""
+    payload = {k: fields.get(k) for k in CONTENT_FIELDS}
+    return sha256_of(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
+
+
+@dataclass
+class UpsertResult:
+    listing: Listing
+    status: Literal["new", "changed", "unchanged"]
+
+
+def upsert_seller(session: Session, platform: str, seller_id: str, name: str | None = None,
+                  url: str | None = None, phones: list[str] | None = None,
+                  handles: list[str] | None = None, now: dt.datetime | None = None) -> Seller:
+    """Find or create a seller by (platform, id); merge name, phones and handles."""
+    now = now or utcnow()
+    seller = session.scalars(
+        select(Seller).where(Seller.platform == platform, Seller.platform_seller_id == seller_id)
+    ).one_or_none()
+    if seller is None:
+        seller = Seller(platform=platform, platform_seller_id=seller_id, first_seen=now, last_seen=now,
+                        phones=[], handles=[])
+        session.add(seller)
+    if name:
+        seller.name = name
+    if url:
+        seller.url = url
+    if phones:
+        seller.phones = sorted(set(seller.phones or []) | set(phones))
+    if handles:
+        seller.handles = sorted(set(seller.handles or []) | set(handles))
+    seller.last_seen = max(seller.last_seen, now)
+    return seller
+
+
+def upsert_listing(session: Session, fields: dict[str, Any], now: dt.datetime | None = None) -> UpsertResult:
+    """Insert or update a listing by (platform, platform_listing_id).
+
+    `fields` holds Listing column names (plus optional seller_* keys). A new listing or a content
+    change adds a ListingVersion; an unchanged one only moves last_seen. A listing seen again after
+    being marked removed is live again (removed_at cleared).
+    """
+    now = now or utcnow()
+    fields = dict(fields)
+    seller_key = fields.pop("seller_platform_id", None)
+    seller_name = fields.pop("seller_name", None)
+    seller_url = fields.pop("seller_url", None)
+    platform, pid = fields["platform"], str(fields["platform_listing_id"])
+    fields["platform_listing_id"] = pid
+    chash = content_hash(fields)
+    if seller_key:
+        seller = upsert_seller(session, platform, str(seller_key), seller_name, seller_url,
+                               fields.get("phones"), fields.get("handles"), now)
+        session.flush()
+        fields["seller_id"] = seller.id
+    listing = session.scalars(
+        select(Listing).where(Listing.platform == platform, Listing.platform_listing_id == pid)
+    ).one_or_none()
+    if listing is None:
+        listing = Listing(**fields, content_hash=chash, first_seen=now, last_seen=now, last_checked_at=now)
+        session.add(listing)
+        listing.versions.append(_version(fields, chash, now))
+        session.flush()
+        return UpsertResult(listing, "new")
+    for key, value in fields.items():
+        if key in ("first_seen",):
+            continue
+        if value is None and key not in CONTENT_FIELDS:
+            continue  # a card without seller or date does not erase what the ad page gave
+        if key == "extra":
+            value = {**(listing.extra or {}), **value}
+        setattr(listing, key, value)
+    listing.last_seen = max(listing.last_seen, now)
+    listing.last_checked_at = now
+    listing.removed_at = None
+    if chash != listing.content_hash:
+        listing.content_hash = chash
+        listing.versions.append(_version(fields, chash, now))
+        session.flush()
+        return UpsertResult(listing, "changed")
+    session.flush()
+    return UpsertResult(listing, "unchanged")
+
+
+def touch_listing(session: Session, platform: str, pid: str, now: dt.datetime | None = None) -> Listing | None:
+    """Mark a listing as seen again (its search card did not change) without refetching it."""
+    now = now or utcnow()
+    listing = session.scalars(
+        select(Listing).where(Listing.platform == platform, Listing.platform_listing_id == str(pid))
+    ).one_or_none()
+    if listing is not None:
+        listing.last_seen = max(listing.last_seen, now)
+        listing.removed_at = None
+    return listing
+
+
+def mark_removed(session: Session, listing: Listing, now: dt.datetime | None = None) -> None:
+    """Record that a listing's page is gone."""
+    now = now or utcnow()
+    listing.last_checked_at = now
+    if listing.removed_at is None:
+        listing.removed_at = now
+
+
+def _version(fields: dict[str, Any], chash: str, now: dt.datetime) -> ListingVersion:
+    return ListingVersion(
+        seen_at=now,
+        content_hash=chash,
+        title=fields.get("title") or "",
+        text=fields.get("text") or "",
+        price=fields.get("price"),
+        currency=fields.get("currency"),
+        location=fields.get("location"),
+    )
