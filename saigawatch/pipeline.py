@@ -1,0 +1,131 @@
+"""The daily pipeline: crawl → classify → capture evidence → re-check liveness → health → notify."""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sqlalchemy import select
+
+from config import Settings
+from store import Store
+from store.models import CrawlRun, utcnow
+
+log = logging.getLogger("saigawatch.pipeline")
+
+# (name, "module:function"); the order is the data flow. Each step returns a dict of stats.
+STEPS: list[tuple[str, str]] = [
+    ("crawl", "crawler.run:crawl_step"),
+    ("classify", "alerts.flagging:classify_step"),
+    ("capture", "alerts.evidence.capture:capture_step"),
+    ("liveness", "alerts.evidence.liveness:liveness_step"),
+    ("health", "alerts.health:health_step"),
+    ("notify", "alerts.notify:notify_step"),
+]
+
+
+@dataclass
+class PipelineContext:
+    """What every step gets: settings, store, the run it belongs to and earlier steps' results."""
+
+    settings: Settings
+    store: Store
+    crawl_run_id: int
+    run_day: str
+    now: dt.datetime
+    sources: list[str] | None = None  # None: every enabled source
+    operator: str = "saigawatch"
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class PipelineReport:
+    crawl_run_id: int
+    results: dict[str, dict[str, Any]]
+    failed_steps: list[str]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_steps
+
+
+def load_step(path: str) -> Callable[[PipelineContext], dict[str, Any]]:
+    module_name, func_name = path.split(":")
+    return getattr(importlib.import_module(module_name), func_name)
+
+
+def _close_interrupted_runs(store: Store, now: dt.datetime) -> int:
+    """Runs left 'running' by a killed process (the caller holds the run lock, so none is live)."""
+    with store.session() as session:
+        stale = session.scalars(select(CrawlRun).where(CrawlRun.status == "running")).all()
+        for run in stale:
+            run.status = "interrupted"
+            run.finished_at = run.finished_at or now
+            run.errors = [*(run.errors or []), {"step": "pipeline", "error": "run was interrupted before it finished"}]
+        return len(stale)
+
+
+def run_daily(settings: Settings, store: Store, *, sources: list[str] | None = None, operator: str = "saigawatch",
+              steps: list[str] | None = None, trigger: str = "daily", now: dt.datetime | None = None,
+              on_step: Callable[[str, dict[str, Any]], None] | None = None) -> PipelineReport:
+    """Run the pipeline once. Safe to repeat on the same day: every step only acts on what is new.
+
+    A failing step is logged and recorded in the CrawlRun's errors; the following steps still run.
+    """
+    started = time.monotonic()
+    now = now or utcnow()
+    interrupted = _close_interrupted_runs(store, now)
+    if interrupted:
+        log.warning("marked %d earlier run(s) as interrupted", interrupted)
+    with store.session() as session:
+        run = CrawlRun(started_at=now, status="running", trigger=trigger, run_day=now.date().isoformat(), stats={}, errors=[])
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    ctx = PipelineContext(settings=settings, store=store, crawl_run_id=run_id, run_day=now.date().isoformat(),
+                          now=now, sources=sources, operator=operator)
+    failed: list[str] = []
+    errors: list[dict[str, Any]] = []
+    for name, path in STEPS:
+        if steps is not None and name not in steps:
+            continue
+        t0 = time.monotonic()
+        log.info("step %s: starting", name)
+        try:
+            result = load_step(path)(ctx) or {}
+        except Exception as exc:  # noqa: BLE001 - one failed step must not stop the others
+            log.error("step %s failed: %s", name, exc)
+            log.debug("%s", traceback.format_exc())
+            failed.append(name)
+            errors.append({"step": name, "error": f"{type(exc).__name__}: {exc}"})
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        result.setdefault("seconds", round(time.monotonic() - t0, 3))
+        ctx.results[name] = result
+        if on_step:
+            on_step(name, result)
+        log.info("step %s: done in %.1fs", name, result["seconds"])
+    with store.session() as session:
+        run = session.get(CrawlRun, run_id)
+        run.finished_at = utcnow()
+        run.status = "failed" if failed else "finished"
+        run.errors = [*(run.errors or []), *errors]
+        pipeline_stats = {k: _jsonable(v) for k, v in ctx.results.items()}
+        run.stats = {**(run.stats or {}), "pipeline": pipeline_stats}
+    return PipelineReport(run_id, ctx.results, failed, time.monotonic() - started)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value)
