@@ -122,36 +122,82 @@ class LawEntry(Section):
 
 
 class WebSettings(Section):
+    """The analyst review UI (`saigawatch serve`)."""
+
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    secret_key_env: str = "SAIGAWATCH_SECRET_KEY"
-    public_url: str | None = None
+    secret_key_env: str = "SAIGAWATCH_SECRET_KEY"  # unset: a key is generated once in data_dir (0600)
+    public_url: str | None = None  # https://... makes session cookies Secure
     session_max_age_s: int = Field(12 * 3600, gt=0)
     login_attempts_per_minute: int = Field(5, ge=1)
     page_size: int = Field(50, ge=5, le=500)
+    timezone: str = "Asia/Almaty"  # dates are stored in UTC and shown in this zone
+    default_language: Literal["ru", "en", "kk"] = "ru"
+    near_duplicate_ratio: float = Field(85.0, ge=50, le=100)  # rapidfuzz token_set_ratio for reposts
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as 'Asia/Almaty' or 'UTC'") from None
+        return v
 
 
 class SmtpSettings(Section):
+    """Email digest over SMTP; the login comes from the environment, never from the file."""
+
     enabled: bool = False
     host: str = "127.0.0.1"
-    port: int = 25
+    port: int = Field(25, ge=1, le=65535)
     security: Literal["none", "starttls", "ssl"] = "none"
     username_env: str = "SAIGAWATCH_SMTP_USER"
     password_env: str = "SAIGAWATCH_SMTP_PASSWORD"
+    ca_file: str | None = None  # extra CA bundle (PEM) to trust, e.g. a private mail server's certificate
+    timeout_s: float = Field(30, gt=0)
     sender: str = "saigawatch@localhost"
     recipients: list[str] = Field(default_factory=list)
+    subject_prefix: str = "[SaigaWatch]"
+
+    @model_validator(mode="after")
+    def _needs_recipients(self) -> "SmtpSettings":
+        if self.enabled and not self.recipients:
+            raise ValueError("email digest is enabled but 'recipients' is empty")
+        return self
 
 
 class TelegramBotSettings(Section):
+    """A Telegram bot that posts the digest into a chat; the token comes from the environment."""
+
     enabled: bool = False
     api_base: str = "https://api.telegram.org"
     token_env: str = "SAIGAWATCH_TELEGRAM_BOT_TOKEN"
     chat_id: str = ""
+    timeout_s: float = Field(30, gt=0)
+
+    @model_validator(mode="after")
+    def _needs_chat(self) -> "TelegramBotSettings":
+        if self.enabled and not self.chat_id:
+            raise ValueError("telegram notifications are enabled but 'chat_id' is empty")
+        return self
 
 
 class WebhookSettings(Section):
+    """A generic JSON webhook: the digest is POSTed as JSON, optionally HMAC-signed."""
+
     enabled: bool = False
     url: str = ""
+    secret_env: str = "SAIGAWATCH_WEBHOOK_SECRET"  # if set in the environment: X-SaigaWatch-Signature header
+    timeout_s: float = Field(30, gt=0)
+
+    @model_validator(mode="after")
+    def _needs_url(self) -> "WebhookSettings":
+        if self.enabled and not self.url.startswith(("http://", "https://")):
+            raise ValueError("webhook is enabled but 'url' is not an http(s) URL")
+        return self
 
 
 class NotifySettings(Section):
@@ -159,12 +205,17 @@ class NotifySettings(Section):
     telegram: TelegramBotSettings = Field(default_factory=TelegramBotSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     top_items: int = Field(10, ge=1, le=100)
+    send_when_empty: bool = True  # a daily "nothing new" message proves the schedule is alive
 
 
 class ScheduleSettings(Section):
-    time: str = "06:00"
+    time: str = "06:00"  # UTC; `schedule install` converts it to the server's local time for cron
     log_file: str = "./var/log/saigawatch.log"
+    log_max_bytes: int = Field(10_000_000, ge=10_000)
+    log_backups: int = Field(10, ge=1, le=1000)
     lock_file: str = "./var/run-daily.lock"
+    env_file: str | None = None  # shell file with KEY=value secrets that the cron job loads (chmod 600)
+    workdir: str | None = None  # directory cron runs in (relative paths in this config); default: where install ran
 
     @field_validator("time")
     @classmethod
@@ -179,16 +230,31 @@ class ScheduleSettings(Section):
 class HealthSettings(Section):
     trailing_runs: int = Field(7, ge=1)
     min_share_of_average: float = Field(0.3, ge=0, le=1)
+    min_runs_for_average: int = Field(2, ge=1)  # fewer earlier runs: only a zero yield raises an alert
 
 
 class RetentionSettings(Section):
     raw_capture_days: int = Field(90, ge=1)
+    skip_files_modified_within_hours: int = Field(24, ge=0)  # never rewrite a WARC file a crawler may still append to
 
 
 class ReportSettings(Section):
     base_currency: str = "USD"
     currency_rates: dict[str, float] = Field(default_factory=lambda: {"USD": 1.0, "KZT": 0.0021, "RUB": 0.011, "UZS": 0.000079, "CNY": 0.14, "MNT": 0.00029})
     grams_per_horn: float = Field(250.0, gt=0)
+    language: Literal["ru", "en"] = "ru"
+    platform_countries: dict[str, str] = Field(default_factory=lambda: {
+        "olx:kz": "KZ", "olx:uz": "UZ", "olx": "KZ", "avito": "RU", "vk": "RU", "xianyu": "CN", "weibo": "CN",
+        "tieba": "CN", "telegram": "—"})
+
+    @model_validator(mode="after")
+    def _base_rate(self) -> "ReportSettings":
+        if self.base_currency not in self.currency_rates:
+            raise ValueError(f"currency_rates has no rate for the base currency {self.base_currency!r}")
+        for cur, rate in self.currency_rates.items():
+            if rate <= 0:
+                raise ValueError(f"currency_rates.{cur}: a rate must be positive")
+        return self
 
 
 class Settings(Section):
