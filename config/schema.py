@@ -93,32 +93,109 @@ class ClassifierSettings(Section):
 
 
 class BrowserSettings(Section):
+    """The Debian chromium that Playwright drives for evidence screenshots (never a downloaded browser)."""
+
     executable_path: str = "/usr/bin/chromium"
     headless: bool = True
+    args: list[str] = Field(default_factory=lambda: [
+        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"])
+    user_agent: str | None = None  # None: chromium's own user agent
+    viewport_width: int = Field(1280, ge=320, le=4096)
+    viewport_height: int = Field(900, ge=240, le=4096)
+    locale: str = "ru-RU"
+
+
+EvidenceStep = Literal["warc", "screenshot", "context", "environment", "sign"]
+
+
+class WarcStepOptions(Section):
+    """Step `warc`: copy the crawl's stored HTTP responses (page, API, photos) into the capture."""
+
+    include_photos: bool = True
+    max_records: int = Field(200, ge=1)
+
+
+class ScreenshotStepOptions(Section):
+    """Step `screenshot`: the browser capture (full-page PNG with URL/time banner, rendered DOM, optional PDF)."""
+
+    full_page: bool = True
+    pdf: bool = False
+    timeout_s: float = Field(30, gt=0)
+    wait_until: Literal["load", "domcontentloaded", "networkidle"] = "load"
+    settle_ms: int = Field(500, ge=0, le=30_000)  # extra wait for late scripts after the load event
+    max_height_px: int = Field(20_000, ge=500)  # taller pages are cut (recorded in the step result)
+
+
+class ContextStepOptions(Section):
+    """Step `context`: the search/channel page that surfaced the listing and the seller's other listings."""
+
+    search_page: bool = True
+    seller_listings: bool = True
+    max_seller_listings: int = Field(200, ge=0)
+
+
+class SignStepOptions(Section):
+    """Step `sign`: manifest of sha256 hashes, Ed25519 signature, optional RFC 3161 timestamp."""
+
+    require_signature: bool = True  # a missing key fails the step (the manifest is still written)
+    timestamp: bool = True  # ask evidence.tsa_url for a token when it is set
 
 
 class EvidenceSettings(Section):
     enabled: bool = True
-    steps: list[str] = Field(default_factory=lambda: ["warc", "screenshot", "context", "environment", "sign"])
-    pdf: bool = False
-    screenshot_timeout_s: float = Field(30, gt=0)
+    steps: list[EvidenceStep] = Field(default_factory=lambda: ["warc", "screenshot", "context", "environment", "sign"])
+    warc: WarcStepOptions = Field(default_factory=WarcStepOptions)
+    screenshot: ScreenshotStepOptions = Field(default_factory=ScreenshotStepOptions)
+    context: ContextStepOptions = Field(default_factory=ContextStepOptions)
+    sign: SignStepOptions = Field(default_factory=SignStepOptions)
+    max_captures_per_run: int = Field(200, ge=0)
     signing_key_path: str = "~/.config/saigawatch/signing_key.pem"
     tsa_url: str | None = None
+    tsa_ca_file: str | None = None  # PEM of the TSA's CA, for checking tokens (copied into bundles)
+    tsa_timeout_s: float = Field(20, gt=0)
     operator: str = "SaigaWatch"
     organisation: str = "Example Wildlife NGO"
     organisation_address: str = ""
+    organisation_contact: str = ""
+    signatory: str = ""  # the person who signs appeals, e.g. "Директор И. И. Иванов"
+    default_country: Literal["KZ", "RU", "MN", "UZ"] = "KZ"
     export_dir: str = "./var/exports"
     report_languages: list[Literal["ru", "kk"]] = Field(default_factory=lambda: ["ru"])
     max_member_bytes: int = Field(200_000_000, gt=0)
+    max_bundle_bytes: int = Field(4_000_000_000, gt=0)
+    liveness_enabled: bool = True
+    liveness_max_per_run: int = Field(500, ge=0)
+    liveness_timeout_s: float = Field(20, gt=0)
+    liveness_delay_s: float = Field(1.0, ge=0)  # pause between two re-checks on the same host
+    liveness_confirmed_only_after_days: int = Field(30, ge=1)  # flagged but never confirmed: stop after N days
+
+    @field_validator("steps")
+    @classmethod
+    def _unique_steps(cls, v: list[str]) -> list[str]:
+        dupes = sorted({s for s in v if v.count(s) > 1})
+        if dupes:
+            raise ValueError(f"step(s) listed twice: {', '.join(dupes)}")
+        return v
 
 
 class LawEntry(Section):
+    """One legal basis for an appeal, in force for `country` from `effective_from` (until `effective_to`, exclusive)."""
+
     country: Literal["KZ", "RU", "MN", "UZ"]
     article: str
     title: str
     effective_from: dt.date
     effective_to: dt.date | None = None
     authority: str = ""
+    article_kk: str | None = None  # the article's name in Kazakh for Kazakh reports
+    title_kk: str | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "LawEntry":
+        if self.effective_to is not None and self.effective_to <= self.effective_from:
+            raise ValueError("effective_to must be after effective_from")
+        return self
 
 
 class WebSettings(Section):
