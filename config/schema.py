@@ -44,8 +44,12 @@ class PolitenessSettings(Section):
     autothrottle_target_concurrency: float = Field(1.0, gt=0)
     retry_times: int = Field(3, ge=0, le=10)
     download_timeout: float = Field(30, gt=0)
-    max_page_bytes: int = Field(10_000_000, gt=0)
+    max_page_bytes: int = Field(10_000_000, gt=0)  # larger answers (or gzip inflating past it) are an error
     obey_robots_txt: bool = True
+    concurrent_requests: int = Field(8, ge=1, le=256)  # over all domains of one crawl process
+    autothrottle_max_delay: float = Field(60.0, gt=0)
+    retry_backoff_base: float = Field(2.0, ge=0)  # seconds; doubles per retry of a 429/5xx
+    retry_backoff_max: float = Field(120.0, ge=0)  # cap, also for a server's Retry-After
 
 
 class SourceSettings(Section):
@@ -66,6 +70,10 @@ class SourceSettings(Section):
     max_age_days: int | None = Field(None, ge=1)
     obey_robots_txt: bool | None = None
     download_delay: float | None = Field(None, ge=0)
+    concurrent_requests_per_domain: int | None = Field(None, ge=1, le=32)
+    user_agent: str | None = None  # override of crawl.politeness.user_agent
+    fetch_listing_pages: bool = True  # False: store what search cards/API give, never open ad pages
+    max_rechecks: int = Field(100, ge=0)  # listings gone from the results re-opened per run to detect removal
     credentials_env: str | None = None  # name of the env var holding a token / cookie / session path
     options: dict[str, Any] = Field(default_factory=dict)
 
@@ -80,6 +88,7 @@ class CrawlSettings(Section):
     politeness: PolitenessSettings = Field(default_factory=PolitenessSettings)
     download_images: bool = True
     max_image_bytes: int = Field(8_000_000, gt=0)
+    max_photos_per_listing: int = Field(10, ge=0)
     recheck_missing_after_days: int = Field(1, ge=0)
     ocr: bool = False
     ocr_languages: str = "rus+kaz+chi_sim"
