@@ -1,0 +1,64 @@
+"""Notifications after each run: an email digest, a Telegram message and a JSON webhook; one failing channel never fails the run."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from alerts.notify.digest import Digest, build_digest
+from alerts.notify.email import ChannelError, send_email
+from alerts.notify.telegram import send_telegram
+from alerts.notify.webhook import send_webhook
+from config import Settings
+
+log = logging.getLogger("saigawatch.notify")
+
+__all__ = ["ChannelError", "Digest", "build_digest", "notify_step", "send_digest"]
+
+
+def _channels(settings: Settings) -> list[tuple[str, bool, Callable[[Digest], str]]]:
+    n = settings.notify
+    return [
+        ("email", n.smtp.enabled, lambda d: send_email(n.smtp, d)),
+        ("telegram", n.telegram.enabled, lambda d: send_telegram(n.telegram, d)),
+        ("webhook", n.webhook.enabled, lambda d: send_webhook(n.webhook, d)),
+    ]
+
+
+def send_digest(settings: Settings, digest: Digest) -> dict[str, str]:
+    """Send through every enabled channel; {channel: "sent: …" | "error: …" | "disabled" | "skipped: …"}."""
+    status: dict[str, str] = {}
+    quiet = digest.is_empty and not settings.notify.send_when_empty
+    for name, enabled, send in _channels(settings):
+        if not enabled:
+            status[name] = "disabled"
+            continue
+        if quiet:
+            status[name] = "skipped: nothing to report (notify.send_when_empty is false)"
+            continue
+        try:
+            detail = send(digest)
+        except ChannelError as exc:
+            log.error("notify: %s failed: %s", name, exc)
+            status[name] = f"error: {exc}"
+        except Exception as exc:  # noqa: BLE001 - a channel bug must not fail the run either
+            log.exception("notify: %s failed unexpectedly", name)
+            status[name] = f"error: {type(exc).__name__}: {exc}"
+        else:
+            log.info("notify: %s %s", name, detail)
+            status[name] = f"sent: {detail}"
+    return status
+
+
+def notify_step(ctx) -> dict[str, Any]:
+    """Pipeline step: build this run's digest and send it through the enabled channels."""
+    with ctx.store.session() as session:
+        digest = build_digest(session, ctx.settings, ctx.crawl_run_id, ctx.results, ctx.now)
+    channels = send_digest(ctx.settings, digest)
+    return {
+        "flagged": digest.flagged_count,
+        "confirmed": digest.confirmed_count,
+        "alerts": digest.alert_count,
+        "channels": channels,
+        "sent": sorted(k for k, v in channels.items() if v.startswith("sent")),
+        "failed": sorted(k for k, v in channels.items() if v.startswith("error")),
+    }

@@ -1,0 +1,192 @@
+"""Collect what a run's digest says: new flagged listings, confirmed cases, blocked sources, markup and yield alerts."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alerts.health import markup_problems, run_alerts
+from config import Settings
+from store.models import Classification, CrawlRun, Listing, Review, SourceRun
+
+CONFIRMED_DECISIONS = ("sale", "buy")
+
+
+def review_base_url(settings: Settings) -> str:
+    """The review UI's address for links: web.public_url, else http://host:port."""
+    if settings.web.public_url:
+        return settings.web.public_url.rstrip("/")
+    host = settings.web.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://{host}:{settings.web.port}"
+
+
+def listing_link(settings: Settings, listing_id: int) -> str:
+    """Link to one listing's page in the review UI."""
+    return f"{review_base_url(settings)}/listings/{listing_id}"
+
+
+@dataclass
+class DigestItem:
+    listing_id: int
+    platform: str
+    title: str
+    price: str
+    score: float | None
+    intent: str | None
+    review_url: str
+    source_url: str
+
+
+@dataclass
+class SourceProblem:
+    source: str
+    kind: str  # blocked | not_configured | error | markup | zero_yield | yield_drop | missing
+    message: str
+
+
+@dataclass
+class Digest:
+    """Everything one notification says, independent of the channel that carries it."""
+
+    run_id: int
+    run_day: str
+    generated_at: str
+    review_url: str
+    flagged_count: int = 0
+    flagged: list[DigestItem] = field(default_factory=list)  # the top items, highest score first
+    confirmed_count: int = 0
+    confirmed: list[DigestItem] = field(default_factory=list)
+    blocked: list[SourceProblem] = field(default_factory=list)  # blocked or not configured
+    markup: list[SourceProblem] = field(default_factory=list)
+    health: list[SourceProblem] = field(default_factory=list)  # yield dropped / zero / failed / missing
+    failed_steps: list[str] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def alert_count(self) -> int:
+        return len(self.blocked) + len(self.markup) + len(self.health) + len(self.failed_steps)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.flagged_count or self.confirmed_count or self.alert_count)
+
+    def subject(self, prefix: str = "[SaigaWatch]") -> str:
+        parts = [f"{self.flagged_count} new flagged"]
+        if self.confirmed_count:
+            parts.append(f"{self.confirmed_count} confirmed")
+        if self.alert_count:
+            parts.append(f"{self.alert_count} alert{'s' if self.alert_count != 1 else ''}")
+        return f"{prefix} {self.run_day}: {', '.join(parts)}".strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(alert_count=self.alert_count, subject=self.subject(""), type="saigawatch.digest", version=1)
+        return data
+
+
+def _price(listing: Listing) -> str:
+    if listing.price is not None:
+        value = f"{listing.price:,.0f}".replace(",", " ") if float(listing.price).is_integer() else f"{listing.price:,.2f}"
+        return f"{value} {listing.currency or ''}".strip()
+    return listing.price_text or ""
+
+
+def _item(settings: Settings, listing: Listing, cls: Classification | None) -> DigestItem:
+    return DigestItem(
+        listing_id=listing.id, platform=listing.platform, title=(listing.title or listing.text or "")[:160].strip(),
+        price=_price(listing), score=round(cls.score, 3) if cls else None, intent=cls.intent if cls else None,
+        review_url=listing_link(settings, listing.id), source_url=listing.url,
+    )
+
+
+def _latest_classifications(session: Session, listing_ids: list[int]) -> dict[int, Classification]:
+    if not listing_ids:
+        return {}
+    newest = (select(Classification.listing_id, func.max(Classification.id).label("cid"))
+              .where(Classification.listing_id.in_(listing_ids)).group_by(Classification.listing_id).subquery())
+    rows = session.scalars(select(Classification).join(newest, Classification.id == newest.c.cid)).all()
+    return {c.listing_id: c for c in rows}
+
+
+def _flagged_ids(session: Session, run: CrawlRun, results: dict[str, Any]) -> list[int]:
+    """Listings flagged by this run: the classify step's list, else flagged verdicts written since the run began."""
+    classify = results.get("classify") or {}
+    ids = classify.get("flagged_listing_ids")
+    if ids is not None:
+        return sorted({int(i) for i in ids})
+    rows = session.scalars(select(Classification.listing_id)
+                           .where(Classification.flagged.is_(True), Classification.created_at >= run.started_at))
+    return sorted(set(rows))
+
+
+def _since_previous_run(session: Session, run: CrawlRun) -> dt.datetime:
+    previous = session.scalars(select(CrawlRun).where(CrawlRun.id < run.id, CrawlRun.status != "running")
+                               .order_by(CrawlRun.id.desc()).limit(1)).first()
+    return previous.started_at if previous else run.started_at - dt.timedelta(days=1)
+
+
+def build_digest(session: Session, settings: Settings, crawl_run_id: int, results: dict[str, Any] | None = None,
+                 now: dt.datetime | None = None) -> Digest:
+    """Read the run, its source runs and the earlier steps' results into a Digest."""
+    results = results or {}
+    now = now or dt.datetime.now(dt.timezone.utc)
+    run = session.get(CrawlRun, crawl_run_id)
+    if run is None:
+        raise ValueError(f"crawl run {crawl_run_id} does not exist")
+    top = settings.notify.top_items
+    digest = Digest(run_id=run.id, run_day=run.run_day or run.started_at.date().isoformat(),
+                    generated_at=now.isoformat(timespec="seconds"), review_url=review_base_url(settings))
+
+    flagged_ids = _flagged_ids(session, run, results)
+    verdicts = _latest_classifications(session, flagged_ids)
+    listings = session.scalars(select(Listing).where(Listing.id.in_(flagged_ids))).all() if flagged_ids else []
+    listings = sorted(listings, key=lambda l: (-(verdicts[l.id].score if l.id in verdicts else 0), l.id))
+    digest.flagged_count = len(listings)
+    digest.flagged = [_item(settings, l, verdicts.get(l.id)) for l in listings[:top]]
+
+    since = _since_previous_run(session, run)
+    reviews = session.scalars(select(Review).where(Review.created_at >= since, Review.decision.in_(CONFIRMED_DECISIONS))
+                              .order_by(Review.created_at.desc())).all()
+    confirmed_ids = list(dict.fromkeys(r.listing_id for r in reviews))
+    confirmed_verdicts = _latest_classifications(session, confirmed_ids)
+    confirmed = {l.id: l for l in session.scalars(select(Listing).where(Listing.id.in_(confirmed_ids)))} if confirmed_ids else {}
+    digest.confirmed_count = len(confirmed_ids)
+    digest.confirmed = [_item(settings, confirmed[i], confirmed_verdicts.get(i)) for i in confirmed_ids[:top] if i in confirmed]
+
+    source_runs = session.scalars(select(SourceRun).where(SourceRun.crawl_run_id == run.id).order_by(SourceRun.source_name)).all()
+    digest.totals = {
+        "sources": len(source_runs),
+        "pages_fetched": sum(r.pages_fetched or 0 for r in source_runs),
+        "listings_seen": sum(r.listings_seen or 0 for r in source_runs),
+        "listings_new": sum(r.listings_new or 0 for r in source_runs),
+        "listings_changed": sum(r.listings_changed or 0 for r in source_runs),
+        "errors": sum(r.errors_count or 0 for r in source_runs),
+    }
+    for r in source_runs:
+        if r.status in ("blocked", "not_configured"):
+            label = "blocked" if r.status == "blocked" else "not configured"
+            digest.blocked.append(SourceProblem(r.source_name, r.status,
+                                                f"{label}{': ' + r.status_detail if r.status_detail else ''}"))
+        problems = markup_problems(r.stats)
+        if problems:
+            listed = ", ".join(f"{k}={v}" for k, v in sorted(problems.items()))
+            digest.markup.append(SourceProblem(r.source_name, "markup", listed))
+
+    health = results.get("health")
+    if health is not None and "alerts" in health:
+        alerts = health["alerts"]
+    else:
+        alerts = [a.to_dict() for a in run_alerts(session, settings, run.id, None)]
+    for alert in alerts:
+        if alert["kind"] in ("blocked", "not_configured", "markup"):
+            continue  # already listed from the source runs themselves
+        digest.health.append(SourceProblem(alert["source"], alert["kind"], alert["message"]))
+
+    digest.failed_steps = sorted(name for name, res in results.items()
+                                 if isinstance(res, dict) and "error" in res and name != "notify")
+    return digest
