@@ -69,6 +69,9 @@ def send_email(cfg: SmtpSettings, digest: Digest) -> str:
         raise ChannelError(f"SMTP login to {where} as {user!r} refused: {exc.smtp_code} {exc.smtp_error!r}") from None
     except smtplib.SMTPException as exc:
         raise ChannelError(f"SMTP error from {where}: {exc}") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise ChannelError(f"TLS certificate of {where} not trusted: certificate verify failed: {exc.verify_message} "
+                           "(for a private CA or self-signed certificate set notify.smtp.ca_file)") from None
     except ssl.SSLError as exc:
         raise ChannelError(f"TLS error with {where}: {exc.reason or exc}") from None
     except OSError as exc:

@@ -1,0 +1,239 @@
+"""Notifications: digest content, email over plain SMTP / STARTTLS / SSL, Telegram, webhook, failing channels."""
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from alerts.notify import build_digest, notify_step, send_digest
+from alerts.notify.render import TELEGRAM_LIMIT, render_telegram
+from tests.alerts.ops.conftest import (NOW, FakeHTTP, add_listing, add_review, add_run, authenticator, free_port,
+                                       ops_settings, server_tls_context)
+
+
+def _populate(session):
+    """A previous run, today's run with 12 flagged listings, one confirmed case and source problems."""
+    add_run(session, NOW - dt.timedelta(days=2), {"olx-kz-ru": {"listings": 40}, "olx-kz-kk": {"listings": 10}})
+    add_run(session, NOW - dt.timedelta(days=1), {"olx-kz-ru": {"listings": 40}, "olx-kz-kk": {"listings": 10}})
+    old = add_listing(session, "old-1", "Продам рога сайги, старые", score=0.9, flagged=True, seen=NOW - dt.timedelta(days=2))
+    add_review(session, old, "sale", NOW - dt.timedelta(hours=3))
+    add_review(session, old, "sale", NOW - dt.timedelta(days=3))  # before the previous run: not new
+    run = add_run(session, NOW, {
+        "olx-kz-ru": {"listings": 6, "new": 12, "stats": {"markup/ad/price_missing": 4}},
+        "olx-kz-kk": {"status": "blocked", "detail": "HTTP 403 with a captcha page"},
+        "telegram-channels": {"status": "not_configured", "detail": "no channels configured", "platform": "telegram"},
+    })
+    ids = []
+    for i in range(12):
+        listing = add_listing(session, f"n{i}", f"Рога сайги №{i} <b>", score=0.5 + i / 100, flagged=True, price=1000 + i,
+                              currency="KZT")
+        ids.append(listing.id)
+    add_listing(session, "ok1", "Карабин Сайга-12", score=0.1, flagged=False)
+    return run, ids
+
+
+def test_digest_content(store, tmp_path):
+    settings = ops_settings(tmp_path, notify={"top_items": 5}, web={"public_url": "https://watch.example.org/"})
+    with store.session() as s:
+        run, ids = _populate(s)
+        digest = build_digest(s, settings, run.id, {"classify": {"flagged_listing_ids": ids},
+                                                    "crawl": {"error": "RuntimeError: boom"}}, NOW)
+    assert digest.flagged_count == 12 and len(digest.flagged) == 5
+    assert [i.title for i in digest.flagged][:2] == ["Рога сайги №11 <b>", "Рога сайги №10 <b>"]  # highest score first
+    assert digest.flagged[0].review_url == f"https://watch.example.org/listings/{ids[11]}"
+    assert digest.confirmed_count == 1 and digest.confirmed[0].title.startswith("Продам рога")
+    assert {(p.source, p.kind) for p in digest.blocked} == {("olx-kz-kk", "blocked"), ("telegram-channels", "not_configured")}
+    assert digest.markup[0].source == "olx-kz-ru" and "markup/ad/price_missing=4" in digest.markup[0].message
+    assert [(p.source, p.kind) for p in digest.health] == [("olx-kz-ru", "yield_drop")]  # 6 vs 40 before
+    assert digest.failed_steps == ["crawl"]
+    assert digest.subject() == "[SaigaWatch] 2026-11-24: 12 new flagged, 1 confirmed, 5 alerts"
+
+
+def test_digest_without_classify_results_uses_verdicts_since_run_start(sqlite_store, tmp_path):
+    settings = ops_settings(tmp_path)
+    with sqlite_store.session() as s:
+        run, ids = _populate(s)
+        digest = build_digest(s, settings, run.id, {}, NOW)
+    assert digest.flagged_count == 12
+    assert digest.flagged[0].review_url.startswith("http://127.0.0.1:8000/listings/")
+
+
+def _settings_with_smtp(tmp_path, **smtp):
+    return ops_settings(tmp_path, notify={"smtp": {"enabled": True, "host": "127.0.0.1", "recipients": ["a@ngo.test", "b@ngo.test"],
+                                                   "sender": "watch@ngo.test", **smtp}})
+
+
+def _digest(store, settings):
+    with store.session() as s:
+        run, ids = _populate(s)
+        return build_digest(s, settings, run.id, {"classify": {"flagged_listing_ids": ids}}, NOW)
+
+
+def test_email_plain_smtp(sqlite_store, tmp_path, smtp_server):
+    port, sink = smtp_server
+    settings = _settings_with_smtp(tmp_path, port=port)
+    status = send_digest(settings, _digest(sqlite_store, settings))
+    assert status["email"].startswith("sent: sent to 2 recipient(s)"), status
+    env = sink.messages[0]
+    assert env.mail_from == "watch@ngo.test" and env.rcpt_tos == ["a@ngo.test", "b@ngo.test"]
+    msg = email.message_from_bytes(env.original_content, policy=email.policy.default)
+    assert msg["Subject"] == "[SaigaWatch] 2026-11-24: 12 new flagged, 1 confirmed, 4 alerts"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "Рога сайги №11" in text and "http://127.0.0.1:8000/listings/" in text
+    assert "olx-kz-kk: blocked: HTTP 403 with a captcha page" in text
+    assert "Markup-change errors" in text and "yielded 6 listings" in text
+    assert "Рога сайги №11 &lt;b&gt;" in html  # titles are escaped in HTML
+
+
+def test_email_starttls_with_login_and_self_signed_cert(sqlite_store, tmp_path, tls_material, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from tests.alerts.ops.conftest import MailSink
+
+    cert, key = tls_material
+    sink, port = MailSink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port, tls_context=server_tls_context(cert, key),
+                            require_starttls=True, authenticator=authenticator("robot", "s3cret"), auth_require_tls=True)
+    controller.start()
+    try:
+        monkeypatch.setenv("SAIGAWATCH_SMTP_USER", "robot")
+        monkeypatch.setenv("SAIGAWATCH_SMTP_PASSWORD", "s3cret")
+        settings = _settings_with_smtp(tmp_path, port=port, security="starttls", ca_file=str(cert))
+        digest = _digest(sqlite_store, settings)
+        assert send_digest(settings, digest)["email"].startswith("sent:")
+        assert len(sink.messages) == 1
+        # a wrong password is a channel error, not an exception
+        monkeypatch.setenv("SAIGAWATCH_SMTP_PASSWORD", "wrong")
+        status = send_digest(settings, digest)["email"]
+        assert status.startswith("error: SMTP login to") and "'robot' refused" in status
+        # without trusting the self-signed certificate, TLS verification fails clearly
+        monkeypatch.setenv("SAIGAWATCH_SMTP_PASSWORD", "s3cret")
+        untrusted = _settings_with_smtp(tmp_path, port=port, security="starttls")
+        assert "certificate verify failed" in send_digest(untrusted, digest)["email"].lower()
+        assert len(sink.messages) == 1
+    finally:
+        controller.stop()
+
+
+def test_email_implicit_ssl(sqlite_store, tmp_path, tls_material):
+    from aiosmtpd.controller import Controller
+
+    from tests.alerts.ops.conftest import MailSink
+
+    cert, key = tls_material
+    sink, port = MailSink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port, ssl_context=server_tls_context(cert, key))
+    controller.start()
+    try:
+        settings = _settings_with_smtp(tmp_path, port=port, security="ssl", ca_file=str(cert))
+        assert send_digest(settings, _digest(sqlite_store, settings))["email"].startswith("sent:")
+        assert b"Subject: [SaigaWatch] 2026-11-24" in sink.messages[0].original_content
+    finally:
+        controller.stop()
+
+
+def test_telegram_messages_to_fake_bot_api(sqlite_store, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAIGAWATCH_TELEGRAM_BOT_TOKEN", "123:ABC")
+    with FakeHTTP(lambda path, body: (200, {"ok": True, "result": {"message_id": 1}})) as fake:
+        settings = ops_settings(tmp_path, notify={"telegram": {"enabled": True, "api_base": fake.url, "chat_id": "-100200"}})
+        status = send_digest(settings, _digest(sqlite_store, settings))
+    assert status["telegram"] == "sent: sent 1 message(s) to chat -100200"
+    req = fake.requests[0]
+    assert req["path"] == "/bot123:ABC/sendMessage"
+    payload = json.loads(req["body"])
+    assert payload["chat_id"] == "-100200" and payload["parse_mode"] == "HTML"
+    assert "Рога сайги №11 &lt;b&gt;" in payload["text"] and "/listings/" in payload["text"]
+    assert "olx-kz-kk: blocked" in payload["text"]
+
+
+def test_telegram_api_error_and_missing_token(sqlite_store, tmp_path, monkeypatch):
+    with FakeHTTP(lambda path, body: (400, {"ok": False, "description": "Bad Request: chat not found"})) as fake:
+        settings = ops_settings(tmp_path, notify={"telegram": {"enabled": True, "api_base": fake.url, "chat_id": "42"}})
+        digest = _digest(sqlite_store, settings)
+        monkeypatch.delenv("SAIGAWATCH_TELEGRAM_BOT_TOKEN", raising=False)
+        assert send_digest(settings, digest)["telegram"] == \
+            "error: environment variable SAIGAWATCH_TELEGRAM_BOT_TOKEN (the bot token) is not set"
+        monkeypatch.setenv("SAIGAWATCH_TELEGRAM_BOT_TOKEN", "t")
+        assert send_digest(settings, digest)["telegram"].endswith("HTTP 400: Bad Request: chat not found")
+
+
+def test_telegram_long_digest_is_split_under_the_limit(sqlite_store, tmp_path):
+    settings = ops_settings(tmp_path, notify={"top_items": 100})
+    with sqlite_store.session() as s:
+        run = add_run(s, NOW, {"olx-kz-ru": {"listings": 200}})
+        ids = [add_listing(s, f"x{i}", "Продам рога сайги оптом " + "очень дорого " * 8, score=0.8, flagged=True).id
+               for i in range(100)]
+        digest = build_digest(s, settings, run.id, {"classify": {"flagged_listing_ids": ids}}, NOW)
+    messages = render_telegram(digest)
+    assert len(messages) > 1 and all(len(m) <= TELEGRAM_LIMIT for m in messages)
+    assert sum(m.count("/listings/") for m in messages) == 100
+
+
+def test_webhook_signed_json(sqlite_store, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAIGAWATCH_WEBHOOK_SECRET", "k3y")
+    with FakeHTTP(lambda path, body: (204, {})) as fake:
+        settings = ops_settings(tmp_path, notify={"webhook": {"enabled": True, "url": fake.url + "/hook"}})
+        status = send_digest(settings, _digest(sqlite_store, settings))
+    assert status["webhook"].startswith("sent: posted")
+    req = fake.requests[0]
+    body = req["body"]
+    expected = "sha256=" + hmac.new(b"k3y", body, hashlib.sha256).hexdigest()
+    assert req["headers"]["X-SaigaWatch-Signature"] == expected
+    data = json.loads(body)
+    assert data["type"] == "saigawatch.digest" and data["flagged_count"] == 12
+    assert data["blocked"][0]["source"] in ("olx-kz-kk", "telegram-channels")
+    assert data["flagged"][0]["review_url"].startswith("http://127.0.0.1:8000/listings/")
+
+
+def test_failing_channel_does_not_stop_the_others(sqlite_store, tmp_path, smtp_server, monkeypatch):
+    port, sink = smtp_server
+    dead = free_port()
+    monkeypatch.setenv("SAIGAWATCH_TELEGRAM_BOT_TOKEN", "t")
+    with FakeHTTP(lambda path, body: (500, {"error": "down"})) as fake:
+        settings = ops_settings(tmp_path, notify={
+            "smtp": {"enabled": True, "port": port, "recipients": ["a@ngo.test"]},
+            "telegram": {"enabled": True, "api_base": f"http://127.0.0.1:{dead}", "chat_id": "1"},
+            "webhook": {"enabled": True, "url": fake.url},
+        })
+        with sqlite_store.session() as s:
+            run, ids = _populate(s)
+
+        class Ctx:
+            pass
+
+        ctx = Ctx()
+        ctx.settings, ctx.store, ctx.crawl_run_id, ctx.now = settings, sqlite_store, run.id, NOW
+        ctx.results = {"classify": {"flagged_listing_ids": ids}}
+        out = notify_step(ctx)
+    assert out["sent"] == ["email"] and out["failed"] == ["telegram", "webhook"]
+    assert "cannot reach the Telegram Bot API" in out["channels"]["telegram"]
+    assert "answered HTTP 500" in out["channels"]["webhook"]
+    assert len(sink.messages) == 1 and out["flagged"] == 12
+
+
+def test_empty_digest_is_a_heartbeat_unless_disabled(sqlite_store, tmp_path, smtp_server):
+    port, sink = smtp_server
+    with sqlite_store.session() as s:
+        add_run(s, NOW - dt.timedelta(days=1), {"olx-kz-ru": {"listings": 10}})
+        run = add_run(s, NOW, {"olx-kz-ru": {"listings": 10}})
+    quiet = ops_settings(tmp_path, notify={"send_when_empty": False, "smtp": {"enabled": True, "port": port, "recipients": ["a@x.test"]}})
+    with sqlite_store.session() as s:
+        digest = build_digest(s, quiet, run.id, {"classify": {"flagged_listing_ids": []}}, NOW)
+    assert digest.is_empty
+    assert send_digest(quiet, digest)["email"].startswith("skipped")
+    loud = ops_settings(tmp_path, notify={"smtp": {"enabled": True, "port": port, "recipients": ["a@x.test"]}})
+    assert send_digest(loud, digest)["email"].startswith("sent")
+    assert b"Nothing new today" in sink.messages[0].original_content
+
+
+def test_invalid_channel_config_names_the_key(tmp_path):
+    from config import ConfigError
+
+    with pytest.raises(ConfigError, match="notify.smtp"):
+        ops_settings(tmp_path, notify={"smtp": {"enabled": True}})
