@@ -185,6 +185,8 @@ class EvidenceSettings(Section):
         dupes = sorted({s for s in v if v.count(s) > 1})
         if dupes:
             raise ValueError(f"step(s) listed twice: {', '.join(dupes)}")
+        if "sign" in v and v[-1] != "sign":
+            raise ValueError("'sign' must be the last step: it seals the files the other steps wrote")
         return v
 
 

@@ -1,0 +1,158 @@
+"""Run the capture chain on a listing, and the pipeline step that captures every listing flagged in the run."""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import hashlib
+import logging
+import re
+import traceback
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from alerts.evidence.browser import BrowserSession
+from alerts.evidence.custody import append_event
+from alerts.evidence.manifest import iso
+from alerts.evidence.steps import StepError, build_chain
+from alerts.evidence.steps.base import CaptureJob
+from store.models import Classification, EvidenceCapture, Listing, utcnow
+
+log = logging.getLogger("saigawatch.evidence")
+
+
+def safe_name(value: str, limit: int = 80) -> str:
+    """A file-system-safe name; a short hash keeps two different ids from ending up with the same name."""
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "_", value).strip("._") or "x"
+    if clean != value or len(clean) > limit:
+        clean = f"{clean[:limit]}-{hashlib.sha256(value.encode('utf-8')).hexdigest()[:8]}"
+    return clean
+
+
+def capture_directory(listing: Listing, at: dt.datetime) -> str:
+    """evidence/<platform>/<listing id>/<UTC time>, relative to data_dir."""
+    stamp = at.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"evidence/{safe_name(listing.platform)}/{safe_name(listing.platform_listing_id)}/{stamp}"
+
+
+def latest_classification(session, listing_id: int) -> Classification | None:
+    return session.scalars(select(Classification).where(Classification.listing_id == listing_id)
+                           .order_by(Classification.id.desc()).limit(1)).first()
+
+
+def run_capture(settings, store, listing_id: int, *, operator: str, reason: str = "flagged",
+                browser: BrowserSession | None = None, now: dt.datetime | None = None) -> EvidenceCapture:
+    """Run every configured step on one listing. A failing step is recorded and the next one runs.
+
+    Returns the EvidenceCapture row (steps: {name: {status, error?, files, ...}}).
+    """
+    chain = build_chain(settings)
+    own_browser = browser is None and "screenshot" in settings.evidence.steps
+    if own_browser:
+        browser = BrowserSession(settings.browser)
+    try:
+        with store.session() as session:
+            listing = session.get(Listing, listing_id)
+            if listing is None:
+                raise LookupError(f"no listing with id {listing_id}")
+            started = now or utcnow()
+            rel = capture_directory(listing, started)
+            directory = settings.storage.data_path / rel
+            directory.mkdir(parents=True, exist_ok=False)
+            job = CaptureJob(settings=settings, session=session, listing=listing,
+                             classification=latest_classification(session, listing.id), directory=directory,
+                             rel_directory=rel, operator=operator, now=started, reason=reason, browser=browser)
+            for step in chain:
+                job.step_results[step.name] = _run_step(step, job)
+            capture = EvidenceCapture(listing_id=listing.id, started_at=started, finished_at=utcnow(), directory=rel,
+                                      content_hash=listing.content_hash, steps=job.step_results,
+                                      manifest_sha256=job.facts.get("manifest_sha256"), reason=reason)
+            session.add(capture)
+            session.flush()
+            append_event(session, listing, "captured", operator, {
+                "capture_id": capture.id, "directory": rel, "reason": reason,
+                "manifest_sha256": capture.manifest_sha256,
+                "steps": {k: v["status"] for k, v in job.step_results.items()},
+            })
+            return capture
+    finally:
+        if own_browser and browser is not None:
+            browser.close()
+
+
+def _run_step(step, job: CaptureJob) -> dict[str, Any]:
+    started = utcnow()
+    try:
+        result = dict(step.run(job) or {})
+        result["status"] = "ok"
+    except StepError as exc:
+        result = {**exc.partial, "status": "error", "error": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - one failed step is recorded and never stops the others
+        log.debug("%s", traceback.format_exc())
+        result = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+    result["started_at"] = iso(started)
+    result["seconds"] = round((utcnow() - started).total_seconds(), 3)
+    if result["status"] == "error":
+        log.warning("capture of listing %s: step %s failed: %s", job.listing.id, step.name, result["error"])
+    return result
+
+
+def _listings_to_capture(settings, store, flagged_ids: list[int]) -> tuple[list[int], int]:
+    """Flagged in this run (or flagged earlier and never captured), minus those whose current content is captured."""
+    with store.session() as session:
+        captured = {(lid, chash) for lid, chash in session.execute(
+            select(EvidenceCapture.listing_id, EvidenceCapture.content_hash))}
+        newest = (select(Classification.listing_id, func.max(Classification.id).label("cid"))
+                  .group_by(Classification.listing_id).subquery())
+        pending = session.scalars(
+            select(Classification.listing_id).join(newest, newest.c.cid == Classification.id)
+            .where(Classification.flagged.is_(True))
+            .where(~Classification.listing_id.in_(select(EvidenceCapture.listing_id)))).all()
+        wanted = list(dict.fromkeys([*map(int, flagged_ids), *pending]))
+        listings = {row.id: row for row in session.scalars(select(Listing).where(Listing.id.in_(wanted)))}
+        todo = [lid for lid in wanted if lid in listings and listings[lid].removed_at is None
+                and (lid, listings[lid].content_hash) not in captured]
+        return todo, len(wanted) - len(todo)
+
+
+def capture_step(ctx) -> dict[str, Any]:
+    """Pipeline step: capture every listing flagged in this run (same run, before it can vanish)."""
+    settings = ctx.settings
+    if not settings.evidence.enabled:
+        return {"captured": 0, "skipped": "evidence.enabled is false"}
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _capture_all(ctx)
+    # Playwright's sync API refuses to run inside an event loop: do the work in a thread of its own
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_capture_all, ctx).result()
+
+
+def _capture_all(ctx) -> dict[str, Any]:
+    settings = ctx.settings
+    flagged = (ctx.results.get("classify") or {}).get("flagged_listing_ids") or []
+    todo, skipped = _listings_to_capture(settings, ctx.store, flagged)
+    limit = settings.evidence.max_captures_per_run
+    deferred = max(0, len(todo) - limit)
+    todo = todo[:limit]
+    stats: dict[str, Any] = {"flagged": len(flagged), "captured": 0, "already_captured": skipped, "deferred": deferred,
+                             "capture_ids": [], "failed_steps": {}, "errors": []}
+    with BrowserSession(settings.browser) as browser:
+        for listing_id in todo:
+            try:
+                capture = run_capture(settings, ctx.store, listing_id, operator=ctx.operator, reason="flagged",
+                                      browser=browser)
+            except Exception as exc:  # noqa: BLE001 - one bad listing must not stop the run
+                log.error("capture of listing %s failed: %s", listing_id, exc)
+                stats["errors"].append({"listing_id": listing_id, "error": f"{type(exc).__name__}: {exc}"})
+                continue
+            stats["captured"] += 1
+            stats["capture_ids"].append(capture.id)
+            for name, step in capture.steps.items():
+                if step.get("status") == "error":
+                    stats["failed_steps"][name] = stats["failed_steps"].get(name, 0) + 1
+                    stats["errors"].append({"listing_id": listing_id, "step": name, "error": step.get("error")})
+    return stats

@@ -1,0 +1,127 @@
+"""The chain of custody: an append-only, hash-chained log per listing (captured → reviewed → exported → handed over)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.evidence.hashing import canonical_json, sha256_bytes
+from store.models import CustodyEvent, Listing, Review, utcnow
+
+ACTIONS = ("captured", "reviewed", "exported", "handed_over", "registered", "note")
+
+
+def listing_key(listing: Listing) -> str:
+    """A listing's identity that survives any database: '<platform>:<platform listing id>'."""
+    return f"{listing.platform}:{listing.platform_listing_id}"
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    """The hash of one entry: canonical JSON of every field except entry_hash (prev_hash included)."""
+    body = {k: v for k, v in entry.items() if k not in ("entry_hash", "signature")}
+    return sha256_bytes(canonical_json(body))
+
+
+def entry_of(event: CustodyEvent, key: str) -> dict[str, Any]:
+    """The JSON line for an event, exactly as it was hashed."""
+    return {"listing": key, "at": _iso(event.at), "actor": event.actor, "action": event.action,
+            "details": event.details or {}, "prev_hash": event.prev_hash, "entry_hash": event.entry_hash}
+
+
+def events_for(session: Session, listing_id: int) -> list[CustodyEvent]:
+    return list(session.scalars(select(CustodyEvent).where(CustodyEvent.listing_id == listing_id)
+                                .order_by(CustodyEvent.id)))
+
+
+def append_event(session: Session, listing: Listing, action: str, actor: str,
+                 details: dict[str, Any] | None = None, at: dt.datetime | None = None) -> CustodyEvent:
+    """Add one link to the listing's chain; the previous link's hash is part of this one."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown custody action {action!r}; expected one of {', '.join(ACTIONS)}")
+    if not actor:
+        raise ValueError("a custody event needs an actor (who did it)")
+    at = (at or utcnow()).astimezone(dt.timezone.utc)
+    last = session.scalars(select(CustodyEvent).where(CustodyEvent.listing_id == listing.id)
+                           .order_by(CustodyEvent.id.desc()).limit(1)).first()
+    prev = last.entry_hash if last else None
+    event = CustodyEvent(listing_id=listing.id, at=at, actor=actor, action=action, details=details or {},
+                         prev_hash=prev, entry_hash="")
+    event.entry_hash = entry_hash(entry_of(event, listing_key(listing)))
+    session.add(event)
+    session.flush()
+    return event
+
+
+def sync_reviews(session: Session, listing: Listing) -> int:
+    """Record each analyst decision not yet in the chain as a 'reviewed' link; returns how many were added."""
+    done = {e.details.get("review_id") for e in events_for(session, listing.id) if e.action == "reviewed"}
+    added = 0
+    for review in session.scalars(select(Review).where(Review.listing_id == listing.id).order_by(Review.id)):
+        if review.id in done:
+            continue
+        append_event(session, listing, "reviewed", review.analyst,
+                     {"review_id": review.id, "decision": review.decision, "note": review.note or "",
+                      "reviewed_at": _iso(review.created_at)})
+        added += 1
+    return added
+
+
+@dataclass
+class ChainProblem:
+    line: int  # 1-based line in custody.jsonl (0: the file as a whole)
+    listing: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"custody.jsonl line {self.line}" if self.line else "custody.jsonl"
+        return f"{where} ({self.listing}): {self.message}"
+
+
+def check_chain(entries: Iterable[tuple[int, dict[str, Any]]],
+                anchors: dict[str, dict[str, Any]] | None = None) -> tuple[list[ChainProblem], dict[str, int]]:
+    """Check each listing's chain: every hash, every back-link, and (with anchors from the signed manifest) that
+    the first `count` links end at the anchored `head` — so an edited, reordered or deleted entry is caught."""
+    problems: list[ChainProblem] = []
+    heads: dict[str, str | None] = {}
+    counts: dict[str, int] = {}
+    seen_heads: dict[str, list[str]] = {}
+    for lineno, entry in entries:
+        key = str(entry.get("listing", "?"))
+        missing = [f for f in ("listing", "at", "actor", "action", "details", "prev_hash", "entry_hash") if f not in entry]
+        if missing:
+            problems.append(ChainProblem(lineno, key, f"missing field(s) {', '.join(missing)}"))
+            continue
+        if entry_hash(entry) != entry["entry_hash"]:
+            problems.append(ChainProblem(lineno, key, f"entry was changed: its content does not hash to {entry['entry_hash']}"))
+        expected_prev = heads.get(key)
+        if entry["prev_hash"] != expected_prev:
+            problems.append(ChainProblem(lineno, key, "chain broken: prev_hash does not match the previous entry "
+                                                      "(an entry was deleted, inserted or moved)"))
+        heads[key] = entry["entry_hash"]
+        counts[key] = counts.get(key, 0) + 1
+        seen_heads.setdefault(key, []).append(entry["entry_hash"])
+    for key, anchor in (anchors or {}).items():
+        chain = seen_heads.get(key, [])
+        n = int(anchor.get("count", 0))
+        if len(chain) < n:
+            problems.append(ChainProblem(0, key, f"{n - len(chain)} entr{'y' if n - len(chain) == 1 else 'ies'} "
+                                                 f"missing: the signed manifest anchors {n}, the log has {len(chain)}"))
+        elif n and chain[n - 1] != anchor.get("head"):
+            problems.append(ChainProblem(0, key, f"entry {n} is not the one anchored in the signed manifest"))
+    for key in seen_heads:
+        if anchors is not None and key not in anchors:
+            problems.append(ChainProblem(0, key, "entries for a listing that is not in this bundle"))
+    return problems, counts
+
+
+def check_listing_chain(session: Session, listing: Listing) -> list[ChainProblem]:
+    """Check the stored chain of one listing (e.g. after a database restore)."""
+    key = listing_key(listing)
+    return check_chain((i + 1, entry_of(e, key)) for i, e in enumerate(events_for(session, listing.id)))[0]

@@ -1,0 +1,52 @@
+"""Fixtures for evidence tests: one loopback site and one chromium per session, settings with a fresh signing key."""
+from __future__ import annotations
+
+import pytest
+
+from alerts.evidence.browser import BrowserSession
+from alerts.evidence.keys import generate_key
+from config import load_config
+from tests.alerts.evidence.helpers import Site, serve
+from tests.alerts.evidence.tsa_server import LocalTsa
+
+
+@pytest.fixture(scope="session")
+def site():
+    s = Site()
+    server = serve(s)
+    yield s
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One chromium for the whole test session."""
+    settings = load_config()
+    session = BrowserSession(settings.browser)
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def tsa(tmp_path_factory):
+    with LocalTsa(tmp_path_factory.mktemp("tsa")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def signing_key(tmp_path_factory):
+    return generate_key(tmp_path_factory.mktemp("keys") / "org" / "signing_key.pem")
+
+
+def make_settings(tmp_path, signing_key, **evidence):
+    return load_config(overrides={
+        "storage": {"database_path": str(tmp_path / "sw.db"), "data_dir": str(tmp_path / "var")},
+        "evidence": {"signing_key_path": str(signing_key.private_path), "export_dir": str(tmp_path / "exports"),
+                     "organisation": "Общественный фонд «Сайгак»", **evidence},
+    })
+
+
+@pytest.fixture
+def ev_settings(tmp_path, signing_key):
+    return make_settings(tmp_path, signing_key)
