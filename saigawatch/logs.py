@@ -12,6 +12,7 @@ from config import Settings
 FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 UNATTENDED_ENV = "SAIGAWATCH_UNATTENDED"  # set by the cron line: the terminal copy of the log is reduced to warnings
 _HANDLER_NAME = "saigawatch-file"
+CRON_OUTPUT = "cron-output.log"  # beside the log file: what the cron job's stdout/stderr append to
 
 
 class _UTCFormatter(logging.Formatter):
@@ -52,12 +53,22 @@ def setup_file_logging(settings: Settings, level: int = logging.INFO) -> Path:
     root.addHandler(handler)
     if root.level == logging.NOTSET or root.level > level:
         root.setLevel(level)
+    _rotate_cron_output(path.parent / CRON_OUTPUT, settings.schedule.log_max_bytes)
     if os.environ.get(UNATTENDED_ENV) == "1" and not _isatty(sys.stderr):
         for other in root.handlers:
             if other is not handler and isinstance(other, logging.StreamHandler) \
                     and getattr(other, "stream", None) in (sys.stderr, sys.__stderr__):
                 other.setLevel(max(other.level, logging.WARNING))
     return path
+
+
+def _rotate_cron_output(path: Path, max_bytes: int) -> None:
+    """Keep the cron output file bounded: past max_bytes it becomes <name>.1 (one old copy)."""
+    try:
+        if path.stat().st_size > max_bytes:
+            os.replace(path, path.with_name(path.name + ".1"))
+    except OSError:
+        pass
 
 
 def _isatty(stream) -> bool:
