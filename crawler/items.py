@@ -31,6 +31,7 @@ class ListingItem:
     source_name: str | None = None  # set by the spider
     search_url: str | None = None  # the search or channel page that surfaced it
     is_card: bool = False  # True when built from a search card, not the full ad page
+    card_hash: str | None = None  # card_fingerprint() of the search card that led to this ad (set by the spider)
     extra: dict[str, Any] = field(default_factory=dict)  # views, edited, forwarded_from, links, documents...
 
     def card_fingerprint(self) -> str:
@@ -54,3 +55,22 @@ class ListingItem:
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         return data
+
+
+@dataclass
+class ListingSeen:
+    """A stored listing showed up again with an unchanged search card: only last_seen moves, no refetch."""
+
+    platform: str
+    platform_listing_id: str
+    source_name: str | None = None
+
+
+@dataclass
+class ListingGone:
+    """A listing's page is gone (404/410 or the platform's "ad removed" page): mark it removed."""
+
+    platform: str
+    platform_listing_id: str
+    url: str
+    reason: str
