@@ -269,8 +269,11 @@ def parse_cards_dom(sel: Selector, url: str, now: dt.datetime) -> ParseResult:
             currency = price_node.css('meta[itemprop="priceCurrency"]::attr(content)').get() or CURRENCY
             price_text = _squash(" ".join(price_node.css("*::text").getall())) or None
             date_text = _squash(" ".join(card.css('[data-marker="item-date"] *::text, [data-marker="item-date"]::text').getall()))
+            card_date = parse_ru_date(date_text, now)
+            # «сегодня», «3 часа назад» move with the clock: not a stable refresh time for the card fingerprint
+            relative = bool(re.search(r"назад|сегодня|вчера", date_text.lower()))
             location = _squash(" ".join(card.css('[data-marker="item-address"] *::text').getall())) or None
-            seller = card.css('[data-marker="seller-info/name"], a[data-marker="seller-link/link"]')
+            seller = card.css('[data-marker="seller-info/name"]') or card.css('a[data-marker="seller-link/link"]')
             seller_href = card.css('a[data-marker="seller-link/link"]::attr(href), a[href*="/user/"]::attr(href), a[href*="/brands/"]::attr(href)').get()
             photos = [_best_src(img) for img in card.css('img[itemprop="image"], [data-marker="item-photo"] img')]
             items.append(ListingItem(
@@ -286,7 +289,8 @@ def parse_cards_dom(sel: Selector, url: str, now: dt.datetime) -> ParseResult:
                 seller_platform_id=_seller_id_from_link(seller_href),
                 seller_name=_squash(" ".join(seller.css("*::text").getall())) or None,
                 seller_url=_canonical(urljoin(url, seller_href)) if seller_href else None,
-                refreshed_at=parse_ru_date(date_text, now),
+                posted_at=card_date if relative else None,
+                refreshed_at=None if relative else card_date,
                 photo_urls=[urljoin(url, p) for p in photos if p],
                 language="ru",
                 search_url=url,

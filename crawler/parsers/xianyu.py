@@ -8,6 +8,7 @@ More pages: `data.resultInfo.hasNextPage`; the next page is returned as the same
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from typing import Any
@@ -164,6 +165,10 @@ def _price(parts: Any, fallback: Any) -> tuple[float | None, str | None]:
 
 
 def _load(text: str) -> dict | None:
+    """The JSON object of an answer: plain, JSONP-wrapped, or as Chromium shows JSON (`<pre>` in a page)."""
+    pre = re.search(r"<pre[^>]*>(.*?)</pre>", text, re.S) if text.startswith("<") else None
+    if pre:
+        text = html.unescape(pre.group(1)).strip()
     m = re.match(r"^[\w$.]+\s*\((.*)\)\s*;?\s*$", text, re.S)  # JSONP wrapper
     if m:
         text = m.group(1)
