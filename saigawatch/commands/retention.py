@@ -1,0 +1,61 @@
+"""`saigawatch retention`: purge raw captures and photos of never-flagged listings past retention.raw_capture_days."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from alerts.retention import purge
+from saigawatch.context import UserError, get_context
+from saigawatch.runlock import RunLocked, run_lock
+
+
+def register(app: click.Group) -> None:
+    app.add_command(retention)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB"
+
+
+@click.command("retention")
+@click.option("--dry-run", is_flag=True, help="Only show what would be purged; change nothing.")
+@click.option("--days", type=click.IntRange(1, None), default=None,
+              help="Purge captures older than this many days (default: retention.raw_capture_days).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def retention(dry_run: bool, days: int | None, as_json: bool) -> None:
+    """Purge raw captures (WARC records) and photos of listings that were never flagged.
+
+    Evidence of flagged, reviewed, captured or appealed listings is never purged. Shared WARC files are
+    rewritten without the purged records. Runs under the run-daily lock, so it never overlaps a crawl.
+    """
+    ctx = get_context()
+    settings = ctx.settings
+    store = ctx.store()
+    try:
+        with run_lock(settings.schedule.lock_file):
+            result = purge(store, settings, days=days, dry_run=dry_run)
+    except RunLocked as exc:
+        raise UserError(str(exc)) from None
+    s = result.summary()
+    if as_json:
+        click.echo(json.dumps({"dry_run": dry_run, **s}, indent=2))
+    else:
+        verb = "would purge" if dry_run else "purged"
+        kinds = ", ".join(f"{k} {v}" for k, v in s["captures_by_kind"].items()) or "none"
+        click.echo(f"retention: captures fetched before {s['cutoff']} of never-flagged listings")
+        click.echo(f"{verb} {s['captures']} capture(s) ({kinds}), {_mb(s['capture_bytes'])} of WARC records "
+                   f"in {s['warc_files']} file(s)")
+        click.echo(f"{verb} {s['images']} photo(s); {s['image_files']} file(s), {_mb(s['image_bytes'])}")
+        click.echo(f"kept: evidence of {s['protected_listings']} flagged/reviewed/captured listing(s); "
+                   f"{s['unclassified_listings_kept']} never-classified listing(s)")
+        if s["deferred_warc_files"]:
+            click.echo(f"deferred: {s['deferred_warc_files']} WARC file(s) modified within the last "
+                       f"{settings.retention.skip_files_modified_within_hours} h (a crawler may still write them)")
+        if not dry_run:
+            click.echo(f"rewrote {s['warc_files_rewritten']} and deleted {s['warc_files_deleted']} WARC file(s); "
+                       f"freed {_mb(s['bytes_freed'])}")
+        for err in s["errors"]:
+            click.echo(f"error: {err}", err=True)
+    if s["errors"]:
+        raise click.exceptions.Exit(1)
