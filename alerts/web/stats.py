@@ -1,0 +1,76 @@
+"""Statistics for the review UI: flagged and confirmed listings per week, platform and language; appeals."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import Appeal, Classification, Listing, Review
+
+CONFIRMED = ("sale", "buy")
+
+
+@dataclass
+class Statistics:
+    weeks: list[tuple[str, list[float]]]  # (ISO week "2026-W47", [flagged, confirmed])
+    platforms: list[tuple[str, list[float]]]
+    languages: list[tuple[str, list[float]]]
+    decisions: dict[str, int]
+    appeals_by_status: dict[str, int]
+    appeal_outcomes: dict[str, int]
+    totals: dict[str, int]
+
+
+def _week(value: dt.datetime) -> str:
+    year, week, _ = value.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def collect(session: Session, weeks: int = 12, now: dt.datetime | None = None) -> Statistics:
+    """Counts over every listing ever flagged, plus appeals; `weeks` most recent weeks for the weekly chart."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    first_flagged = dict(session.execute(
+        select(Classification.listing_id, func.min(Classification.created_at))
+        .where(Classification.flagged.is_(True)).group_by(Classification.listing_id)).all())
+    latest_review_ids = select(func.max(Review.id)).group_by(Review.listing_id)
+    latest_reviews = {lid: (decision, at) for lid, decision, at in session.execute(
+        select(Review.listing_id, Review.decision, Review.created_at).where(Review.id.in_(latest_review_ids)))}
+    meta = {lid: (platform, lang) for lid, platform, lang in session.execute(
+        select(Listing.id, Listing.platform, Listing.language).where(Listing.id.in_(list(first_flagged))))} \
+        if first_flagged else {}
+
+    week_keys = [_week(now - dt.timedelta(weeks=i)) for i in reversed(range(weeks))]
+    flagged_w, confirmed_w = Counter(), Counter()
+    flagged_p, confirmed_p, flagged_l, confirmed_l = Counter(), Counter(), Counter(), Counter()
+    for lid, at in first_flagged.items():
+        flagged_w[_week(at)] += 1
+        platform, lang = meta.get(lid, ("?", None))
+        flagged_p[platform] += 1
+        flagged_l[lang or "?"] += 1
+    decisions = Counter()
+    for lid, (decision, at) in latest_reviews.items():
+        decisions[decision] += 1
+        if decision in CONFIRMED:
+            confirmed_w[_week(at)] += 1
+            platform, lang = meta.get(lid, ("?", None))
+            confirmed_p[platform] += 1
+            confirmed_l[lang or "?"] += 1
+
+    def pairs(flagged: Counter, confirmed: Counter) -> list[tuple[str, list[float]]]:
+        keys = sorted(set(flagged) | set(confirmed), key=lambda k: (-flagged[k], k))
+        return [(k, [flagged[k], confirmed[k]]) for k in keys]
+
+    appeals = list(session.execute(select(Appeal.status, Appeal.outcome)))
+    return Statistics(
+        weeks=[(k, [flagged_w[k], confirmed_w[k]]) for k in week_keys],
+        platforms=pairs(flagged_p, confirmed_p),
+        languages=pairs(flagged_l, confirmed_l),
+        decisions=dict(decisions),
+        appeals_by_status=dict(Counter(status for status, _ in appeals)),
+        appeal_outcomes=dict(Counter((outcome or "").strip() for status, outcome in appeals if (outcome or "").strip())),
+        totals={"flagged": len(first_flagged), "reviewed": len(latest_reviews),
+                "confirmed": sum(decisions[d] for d in CONFIRMED), "appeals": len(appeals)},
+    )

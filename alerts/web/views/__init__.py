@@ -1,0 +1,1 @@
+"""Route handlers of the review UI, one module per page family."""

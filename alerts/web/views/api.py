@@ -1,0 +1,53 @@
+"""A small JSON API over the queue and listings (same sessions and roles as the pages)."""
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from alerts.queue import QueueFilterError, QueueFilters, flagged_queue
+from alerts.web.auth import ANALYSTS, ApiError, page
+from store.models import Listing
+
+
+def _item(listing: Listing, classification, status: str | None = None) -> dict:
+    return {
+        "id": listing.id, "platform": listing.platform, "platform_listing_id": listing.platform_listing_id,
+        "url": listing.url, "title": listing.title, "price": listing.price, "currency": listing.currency,
+        "location": listing.location, "language": listing.language,
+        "first_seen": listing.first_seen.isoformat(), "last_seen": listing.last_seen.isoformat(),
+        "removed_at": listing.removed_at.isoformat() if listing.removed_at else None,
+        "score": classification.score if classification else None,
+        "intent": classification.intent if classification else None,
+        "matched_terms": list(classification.matched_terms or []) if classification else [],
+        "status": status,
+    }
+
+
+@page(roles=ANALYSTS)
+def api_queue(request: Request, db) -> Response:
+    try:
+        filters = QueueFilters.from_params(dict(request.query_params))
+        page_no = int(request.query_params.get("page", "1"))
+    except QueueFilterError as exc:
+        raise ApiError(422, "invalid_filter", str(exc)) from None
+    except ValueError:
+        raise ApiError(422, "invalid_filter", "page: expected a whole number") from None
+    result = flagged_queue(db, filters=filters, page=page_no, page_size=request.app.state.settings.web.page_size)
+    return JSONResponse({
+        "day": result.day.isoformat(), "page": result.page, "pages": result.pages, "total": result.total,
+        "counts": result.counts,
+        "items": [_item(i.listing, i.classification, i.status) for i in result.items],
+    })
+
+
+@page(roles=ANALYSTS)
+def api_listing(request: Request, db) -> Response:
+    listing = db.get(Listing, request.path_params["listing_id"])
+    if listing is None:
+        raise ApiError(404, "not_found", f"no listing with id {request.path_params['listing_id']}")
+    classification = listing.classifications[-1] if listing.classifications else None
+    data = _item(listing, classification, listing.reviews[-1].decision if listing.reviews else "unreviewed")
+    data["text"] = listing.text
+    data["reviews"] = [{"decision": r.decision, "analyst": r.analyst, "note": r.note,
+                        "created_at": r.created_at.isoformat()} for r in listing.reviews]
+    return JSONResponse({"listing": data})

@@ -1,0 +1,108 @@
+"""The queue page, decisions (form and keyboard) and the bulk "not trade" action."""
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from alerts.queue import DECISIONS, STATUS_FILTERS, QueueFilterError, QueueFilters, ReviewError, facet_values, \
+    flagged_queue, record_review
+from alerts.web.audit import record_event
+from alerts.web.auth import ANALYSTS, ApiError, action, page
+from alerts.web.i18n import gettext_for
+from alerts.web.templating import flash, url_with
+from alerts.web.views.account import safe_next
+
+MAX_BULK = 500
+
+
+def _page_number(request: Request) -> int:
+    try:
+        return max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@page(roles=ANALYSTS)
+def queue_page(request: Request, db) -> Response:
+    settings = request.app.state.settings
+    _ = gettext_for(request.state.lang)
+    error = None
+    try:
+        filters = QueueFilters.from_params(dict(request.query_params))
+    except QueueFilterError as exc:
+        error = str(exc)
+        filters = QueueFilters()
+    result = flagged_queue(db, filters=filters, page=_page_number(request), page_size=settings.web.page_size)
+    params = filters.as_params()
+    here = url_with("/queue", **params, page=result.page if result.page > 1 else None)
+    return request.app.state.render(request, "queue.html", {
+        "result": result, "filters": filters, "params": params, "facets": facet_values(db),
+        "statuses": STATUS_FILTERS, "decisions": DECISIONS, "error": error, "here": here,
+        "title": _("Queue"),
+    }, status_code=400 if error else 200)
+
+
+@action(roles=ANALYSTS)
+def decide(request: Request, db, data) -> Response:
+    """Form post from the listing page: save the decision and go on (to the next listing or back)."""
+    listing_id = request.path_params["listing_id"]
+    _ = gettext_for(request.state.lang)
+    try:
+        record_review(db, listing_id, request.state.user.username, data.get("decision") or "", data.get("note") or "")
+    except ReviewError as exc:
+        flash(request, "error", str(exc))
+        return RedirectResponse(f"/listings/{listing_id}", status_code=303)
+    flash(request, "ok", _("Decision saved: {decision}", decision=_(DECISION_LABELS.get(data["decision"], ""))))
+    return RedirectResponse(safe_next(data.get("next"), "/queue"), status_code=303)
+
+
+@action(roles=ANALYSTS)
+def bulk_decide(request: Request, db, data) -> Response:
+    """Bulk decision for ticked rows (the queue offers "not trade" for obvious false positives)."""
+    _ = gettext_for(request.state.lang)
+    decision = data.get("decision") or "not_trade"
+    raw_ids = data.get("ids") or []
+    back = safe_next(data.get("next"), "/queue")
+    try:
+        ids = sorted({int(x) for x in raw_ids})
+    except (TypeError, ValueError):
+        flash(request, "error", _("Invalid selection."))
+        return RedirectResponse(back, status_code=303)
+    if not ids:
+        flash(request, "error", _("Tick at least one listing first."))
+        return RedirectResponse(back, status_code=303)
+    if len(ids) > MAX_BULK or decision not in DECISIONS:
+        flash(request, "error", _("Invalid selection."))
+        return RedirectResponse(back, status_code=303)
+    user = request.state.user.username
+    try:
+        for listing_id in ids:
+            record_review(db, listing_id, user, decision, data.get("note") or "", bulk=True)
+    except ReviewError as exc:
+        db.rollback()
+        flash(request, "error", str(exc))
+        return RedirectResponse(back, status_code=303)
+    record_event(db, user, "review.bulk_action", "listing", None, {"decision": decision, "listing_ids": ids})
+    flash(request, "ok", _("{n} listings marked as {decision}.", n=len(ids),
+                           decision=_(DECISION_LABELS[decision])))
+    return RedirectResponse(back, status_code=303)
+
+
+@action(roles=ANALYSTS, json_body=True)
+def api_decide(request: Request, db, data) -> Response:
+    """JSON decision used by the keyboard shortcuts: {"decision", "note"} → {"review": {...}}."""
+    listing_id = request.path_params["listing_id"]
+    try:
+        review = record_review(db, listing_id, request.state.user.username, data.get("decision") or "",
+                               data.get("note") or "")
+    except ReviewError as exc:
+        code = "not_found" if "no listing" in str(exc) else "invalid_decision"
+        raise ApiError(404 if code == "not_found" else 422, code, str(exc)) from None
+    return JSONResponse({"review": {"id": review.id, "listing_id": review.listing_id, "decision": review.decision,
+                                    "analyst": review.analyst, "note": review.note,
+                                    "created_at": review.created_at.isoformat()}})
+
+
+# msgids for decisions and statuses (translated in the catalogues)
+DECISION_LABELS = {"sale": "Confirmed sale", "buy": "Confirmed buy", "not_trade": "Not trade", "unsure": "Unsure",
+                   "unreviewed": "Unreviewed", "open": "To review", "all": "All"}
