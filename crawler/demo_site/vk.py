@@ -2,7 +2,8 @@
 
 Errors on request (for tests): a `domain`/`q` of `__error_<code>` answers that VK error every time;
 `__flaky_<code>` answers it on the first request for each offset/start_from and the data afterwards;
-the query flag `demo_error=<code>` works on any call. A call without `access_token` answers error 5.
+the query flag `demo_error=<code>` works on any call. A call without a token (`access_token` or `Authorization: Bearer`) answers error 5,
+the token `expired` too.
 """
 from __future__ import annotations
 
@@ -143,8 +144,14 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
             state._cache[key] = True
         if not seen:
             return error(int(target[8:]), request, method)
-    if not request.arg("access_token"):
+    token = request.arg("access_token") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not token:
         return error(5, request, method)
+    if token == "expired":
+        return DemoResponse.json({"error": {"error_code": 5, "error_msg": "User authorization failed: access_token has expired.",
+                                            "request_params": []}})
+    if method == "wall.getById":
+        return _get_by_id(request, state)
     if method == "wall.get":
         return _wall_get(request, state)
     if method == "newsfeed.search":
@@ -183,6 +190,14 @@ def _wall_get(request: DemoRequest, state: DemoState) -> DemoResponse:
     offset = max(request.int_arg("offset", 0), 0)
     page = posts[offset: offset + count]
     return DemoResponse.json({"response": _payload(request, state, page, total=len(posts))})
+
+
+def _get_by_id(request: DemoRequest, state: DemoState) -> DemoResponse:
+    wanted = set((request.arg("posts") or "").split(","))
+    page = [p for wall in _walls(state).values() for p in _visible(wall, state.day) if f"{p.owner_id}_{p.id}" in wanted]
+    payload = _payload(request, state, page, total=len(page))
+    del payload["count"]
+    return DemoResponse.json({"response": payload})
 
 
 def _newsfeed_search(request: DemoRequest, state: DemoState) -> DemoResponse:

@@ -61,9 +61,13 @@ def parse(body: bytes, url: str) -> ParseResult:
     if err is not None:
         return ParseResult(kind="blocked", block_reason=err.reason())
     payload = data.get("response", data if "items" in data else None)
+    if isinstance(payload, list):  # wall.getById without extended=1
+        payload = {"items": payload}
     if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
         raise ParseError(f"{url}: expected a VK API response with response.items[] (wall.get or newsfeed.search)")
-    is_search = "newsfeed.search" in urlsplit(url).path
+    path = urlsplit(url).path
+    is_search = "newsfeed.search" in path
+    by_id = "wall.getById" in path
     profiles = {p["id"]: p for p in payload.get("profiles") or [] if isinstance(p, dict) and "id" in p}
     groups = {g["id"]: g for g in payload.get("groups") or [] if isinstance(g, dict) and "id" in g}
     result = ParseResult(kind="search" if is_search else "channel")
@@ -82,6 +86,10 @@ def parse(body: bytes, url: str) -> ParseResult:
             seen.add(item.platform_listing_id)
             item.search_url = url
             result.items.append(item)
+    if by_id:
+        result.kind = "listing" if result.items else "empty"
+        result.items = result.items[:1]  # the post itself, not the originals it reposts
+        return result
     if not payload["items"]:
         result.kind = "empty"
     result.next_page = _next_page(url, payload, is_search)

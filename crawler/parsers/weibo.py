@@ -41,6 +41,8 @@ def parse(body: bytes, url: str, now: dt.datetime | None = None) -> ParseResult:
     if ok in (-100, "-100") or "passport" in str(data.get("url", "")):
         return ParseResult(kind="blocked", block_reason="weibo: the API asks for a login (ok=-100)")
     payload = data.get("data")
+    if ok in (0, "0") and "/statuses/extend" in urlsplit(url).path:
+        return ParseResult(kind="empty", errors=[])  # 该微博不存在: deleted or hidden
     if "/statuses/extend" in urlsplit(url).path or (isinstance(payload, dict) and "longTextContent" in payload):
         return _extend(payload, url)
     if ok in (0, "0") and not payload:
