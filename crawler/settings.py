@@ -75,4 +75,7 @@ def source_settings(crawl: CrawlSettings, source: SourceSettings) -> dict[str, A
         "SAIGAWATCH_MAX_PHOTOS": crawl.max_photos_per_listing,
         "SAIGAWATCH_RECHECK_AFTER_DAYS": crawl.recheck_missing_after_days,
     })
+    if crawl.ocr:  # optional photo OCR: crawler.ocr is only imported when it is switched on
+        settings["ITEM_PIPELINES"] = {**settings["ITEM_PIPELINES"], "crawler.ocr.OcrPipeline": 350}
+        settings["SAIGAWATCH_OCR_LANGUAGES"] = crawl.ocr_languages
     return settings
