@@ -1,0 +1,88 @@
+"""`saigawatch backup` and `saigawatch restore`: the database plus WARC, photo and evidence files in one tar."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from alerts.backup import BackupError, create_backup, prune_backups, read_manifest, restore_backup
+from saigawatch.context import UserError, get_context
+from saigawatch.runlock import RunLocked, run_lock
+
+
+def register(app: click.Group) -> None:
+    app.add_command(backup)
+    app.add_command(restore)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB"
+
+
+@click.command("backup")
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Directory for a timestamped backup file, or the file itself (a path ending in .tar) "
+                   "(default: <storage.data_dir>/backups; better: a different disk).")
+@click.option("--keep", type=click.IntRange(1, None), default=None,
+              help="Afterwards delete all but the newest N backups in the output directory.")
+def backup(output: Path | None, keep: int | None) -> None:
+    """Back up the database (SQLite online backup or pg_dump) and every file under storage.data_dir.
+
+    Runs under the run-daily lock, so the database and the files it names are taken together.
+    """
+    ctx = get_context()
+    settings = ctx.settings
+    store = ctx.store()
+    try:
+        with run_lock(settings.schedule.lock_file):
+            result = create_backup(settings, store, output)
+    except RunLocked as exc:
+        raise UserError(str(exc)) from None
+    except BackupError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"backup written: {result.path} ({result.database_kind} database + {result.files - 1} file(s), "
+               f"{_mb(result.bytes)})")
+    if keep:
+        for old in prune_backups(result.path.parent, keep):
+            click.echo(f"deleted old backup {old}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--target", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="New or empty directory to restore into; it becomes the data directory.")
+@click.option("--database-url", default=None,
+              help="For a PostgreSQL backup: URL of an empty database to restore into "
+                   "(default: $SAIGAWATCH_DATABASE_URL).")
+def restore(archive: Path, target: Path, database_url: str | None) -> None:
+    """Restore a backup into an empty directory, checking every file against the backup's manifest."""
+    ctx = get_context()
+    url = database_url
+    if url is None and _is_pg_backup(archive):
+        url = os.environ.get(ctx.settings.storage.database_url_env)
+    try:
+        result = restore_backup(archive, target.absolute(), url)
+    except BackupError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"restored {result.files} file(s), {_mb(result.bytes)}, into {result.target}")
+    click.echo("database: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
+    if result.missing:
+        click.echo(f"warning: {len(result.missing)} file(s) named in the database are not in the backup, "
+                   f"e.g. {result.missing[0]}", err=True)
+    else:
+        click.echo("every WARC file, photo and evidence directory named in the database is present")
+    click.echo("to use it, set in your config:")
+    click.echo(f"  storage:\n    data_dir: {result.target}")
+    if result.database_kind == "sqlite":
+        click.echo(f"    database_path: {result.target / 'saigawatch.db'}")
+    else:
+        click.echo(f"  and {ctx.settings.storage.database_url_env}={result.database_url}")
+
+
+def _is_pg_backup(archive: Path) -> bool:
+    try:
+        return read_manifest(archive)["database"]["kind"] == "postgresql"
+    except BackupError as exc:
+        raise UserError(str(exc)) from None
+
