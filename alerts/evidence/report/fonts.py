@@ -1,0 +1,48 @@
+"""Fonts embedded in reports: DejaVu (Cyrillic incl. Kazakh letters) with WenQuanYi Micro Hei for Chinese; all local."""
+from __future__ import annotations
+
+from pathlib import Path
+
+DEJAVU_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+CJK = [Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")]
+
+
+class FontMissing(Exception):
+    """A font needed for the report is not installed."""
+
+
+def _matplotlib_fonts() -> Path | None:
+    try:
+        import matplotlib
+
+        return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    except Exception:  # noqa: BLE001 - matplotlib is only a fallback source of DejaVu
+        return None
+
+
+def find(name: str) -> Path:
+    """A DejaVu font file by name, from the Debian package or, failing that, the copy bundled with matplotlib."""
+    dirs = list(DEJAVU_DIRS)
+    extra = _matplotlib_fonts()
+    if extra:
+        dirs.append(extra)
+    for d in dirs:
+        if (d / name).is_file():
+            return d / name
+    raise FontMissing(f"font {name} not found in {', '.join(map(str, dirs))}: install the Debian package fonts-dejavu-core")
+
+
+def cjk_font() -> Path:
+    found = next((p for p in CJK if p.is_file()), None)
+    if found is None:
+        raise FontMissing(f"Chinese font {CJK[0]} not found: install the Debian package fonts-wqy-microhei")
+    return found
+
+
+def register(pdf) -> None:
+    """Add the report fonts to an FPDF document ('Sans', 'Sans' bold, 'Mono'; Chinese as fallback)."""
+    pdf.add_font("Sans", "", str(find("DejaVuSans.ttf")))
+    pdf.add_font("Sans", "B", str(find("DejaVuSans-Bold.ttf")))
+    pdf.add_font("Mono", "", str(find("DejaVuSansMono.ttf")))
+    pdf.add_font("CJK", "", str(cjk_font()), collection_font_number=0)
+    pdf.set_fallback_fonts(["CJK"], exact_match=False)
