@@ -94,10 +94,11 @@ def search(request: DemoRequest, state: DemoState) -> DemoResponse:
     if not views or page > pages_total:
         return DemoResponse.html(pages.no_results_page(site_url=request.site_url, query_text=query))
     chunk = views[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    extra = {"demo_markup": markup} if markup != "mfe" else None
+    extra = {k: v[0] for k, v in request.query.items() if k not in ("q", "p") and v}  # kept in pagination links
     return DemoResponse.html(pages.search_page(
         site_url=request.site_url, path_prefix=request.prefix, query_text=query, ads=chunk, total=len(views),
         page=page, pages=pages_total, today=today(state), markup=markup, extra_query=extra,
+        region=request.subpath.strip("/") or "rossiya",
     ))
 
 

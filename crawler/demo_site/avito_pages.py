@@ -168,10 +168,11 @@ def _pagination(search_url: str, query: dict, page: int, pages: int) -> str:
 
 
 def search_page(*, site_url: str, path_prefix: str, query_text: str, ads: list[AdView], total: int, page: int,
-                pages: int, today: dt.date, markup: str = "mfe", extra_query: dict | None = None) -> str:
+                pages: int, today: dt.date, markup: str = "mfe", extra_query: dict | None = None,
+                region: str = "rossiya") -> str:
     """A results page. markup: "mfe" (current), "initial" (older __initialData__), "dom" (no embedded JSON)."""
     query = {"q": query_text, **(extra_query or {})}
-    search_url = f"{path_prefix}/rossiya"
+    search_url = f"{path_prefix}/{region}"
     state = {
         "catalog": {"items": [catalog_item(a) for a in ads], "extraBlockItems": []},
         "totalCount": total,
