@@ -76,6 +76,8 @@ def source_settings(crawl: CrawlSettings, source: SourceSettings) -> dict[str, A
         "SAIGAWATCH_RECHECK_AFTER_DAYS": crawl.recheck_missing_after_days,
     })
     if crawl.ocr:  # optional photo OCR: crawler.ocr is only imported when it is switched on
-        settings["ITEM_PIPELINES"] = {**settings["ITEM_PIPELINES"], "crawler.ocr.OcrPipeline": 350}
+        # In ITEM_PIPELINES_BASE (merged with ITEM_PIPELINES by Scrapy) because the crawler process merges
+        # its own ITEM_PIPELINES over each crawler's; the number orders it after ImagesPipeline.
+        settings["ITEM_PIPELINES_BASE"] = {"crawler.ocr.OcrPipeline": 350}
         settings["SAIGAWATCH_OCR_LANGUAGES"] = crawl.ocr_languages
     return settings
