@@ -1,0 +1,162 @@
+"""`saigawatch evidence`: capture a listing now, export a case bundle, verify a bundle, record a hand-over."""
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from saigawatch.context import UserError, get_context
+
+
+def register(app: click.Group) -> None:
+    app.add_command(evidence)
+
+
+@click.group("evidence")
+def evidence() -> None:
+    """Evidence for police: captures, signed case bundles, offline verification."""
+
+
+@evidence.command("capture")
+@click.argument("listing_ids", nargs=-1, type=int, required=True)
+@click.option("--operator", default=None, help="Name recorded in capture_env.json and the custody log (default: login name).")
+def capture(listing_ids: tuple[int, ...], operator: str | None) -> None:
+    """Run the capture chain now on LISTING_IDS (database ids), e.g. for a listing found by hand."""
+    from alerts.evidence.browser import BrowserSession
+    from alerts.evidence.capture import run_capture
+
+    ctx = get_context()
+    settings, store = ctx.settings, ctx.store()
+    failed = False
+    with BrowserSession(settings.browser) as browser:
+        for lid in listing_ids:
+            try:
+                cap = run_capture(settings, store, lid, operator=operator or getpass.getuser(), reason="manual",
+                                  browser=browser)
+            except LookupError as exc:
+                raise UserError(str(exc)) from None
+            status = ", ".join(f"{k}={v['status']}" for k, v in cap.steps.items())
+            click.echo(f"listing {lid}: capture {cap.id} in {settings.storage.data_path / cap.directory} ({status})")
+            for name, step in cap.steps.items():
+                if step["status"] == "error":
+                    failed = True
+                    click.echo(f"  {name} failed: {step['error']}", err=True)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@evidence.command("export")
+@click.argument("listing_ids", nargs=-1, type=int, required=True)
+@click.option("--case", "case_name", default=None, help="Case name shown in the report and the file name "
+                                                        "(default: 'listing-<ids>').")
+@click.option("--lang", "language", type=click.Choice(["ru", "kk"]), default="ru", show_default=True,
+              help="Report language: ru, or kk for a Kazakh report in addition to the Russian one.")
+@click.option("--operator", default=None, help="Who exports (custody log; default: login name).")
+@click.option("--no-capture", is_flag=True, help="Do not capture listings that were never captured (fail instead).")
+def export(listing_ids: tuple[int, ...], case_name: str | None, language: str, operator: str | None,
+           no_capture: bool) -> None:
+    """Write one signed ZIP for LISTING_IDS: captures, WACZ, custody log, report PDF, VERIFY.txt."""
+    from alerts.evidence.export import ExportError, export_case
+    from store.models import EvidenceCapture
+
+    ctx = get_context()
+    settings, store = ctx.settings, ctx.store()
+    if no_capture:
+        with store.session() as session:
+            captured = set(session.scalars(select(EvidenceCapture.listing_id)
+                                           .where(EvidenceCapture.listing_id.in_(listing_ids))))
+        missing = [i for i in listing_ids if i not in captured]
+        if missing:
+            raise UserError(f"listing(s) {', '.join(map(str, missing))} were never captured (drop --no-capture to capture them)")
+    name = case_name or "listing-" + "-".join(map(str, listing_ids[:5]))
+    try:
+        path = export_case(settings, store, list(listing_ids), name, operator or getpass.getuser(), language)
+    except ExportError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(str(path))
+
+
+@evidence.command("verify")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--public-key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="The organisation's published public key: the signature must be by this key.")
+@click.option("--tsa-ca", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="The TSA's CA certificate (PEM) to check the timestamp with (default: tsa-ca.pem in the bundle).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def verify(bundle: Path, public_key: Path | None, tsa_ca: Path | None, as_json: bool) -> None:
+    """Check BUNDLE (ZIP or folder): every hash, the signature, the timestamp and the custody chain.
+
+    Exit status 0 when intact; 1 with one line per failing file or entry otherwise.
+    """
+    from alerts.evidence.verify import verify_bundle
+
+    ev = get_context().settings.evidence
+    if not bundle.exists():
+        raise UserError(f"{bundle}: no such file or directory")
+    report = verify_bundle(bundle, max_member_bytes=ev.max_member_bytes, max_bundle_bytes=ev.max_bundle_bytes,
+                           public_key=public_key, tsa_ca=tsa_ca)
+    if as_json:
+        click.echo(json.dumps({"ok": report.ok, "problems": report.problems, "notes": report.notes,
+                               "files_checked": report.files_checked, "created_at": report.created_at,
+                               "timestamp": report.timestamp, "key_id": report.key_id}, ensure_ascii=False, indent=2))
+    else:
+        for note in report.notes:
+            click.echo(f"ok    {note}")
+        for problem in report.problems:
+            click.echo(f"FAIL  {problem}")
+        if report.ok:
+            when = report.timestamp or report.created_at
+            click.echo(f"INTACT: {report.files_checked} files unchanged since {when}")
+        else:
+            click.echo(f"NOT INTACT: {len(report.problems)} problem(s)", err=True)
+    if not report.ok:
+        sys.stdout.flush()
+        raise click.exceptions.Exit(1)
+
+
+@evidence.command("handover")
+@click.argument("listing_ids", nargs=-1, type=int, required=True)
+@click.option("--to", "recipient", required=True, help="Who received the evidence (authority, officer).")
+@click.option("--number", default=None, help="Police registration number (КУСП / ЕРДР), when known.")
+@click.option("--operator", default=None, help="Who handed it over (default: login name).")
+@click.option("--bundle", "bundle_file", default=None, help="File name of the bundle handed over.")
+def handover(listing_ids: tuple[int, ...], recipient: str, number: str | None, operator: str | None,
+             bundle_file: str | None) -> None:
+    """Record in the custody log that LISTING_IDS' evidence was handed over (and the registration number)."""
+    from alerts.evidence.custody import append_event
+    from store.models import Listing
+
+    ctx = get_context()
+    with ctx.store().session() as session:
+        for lid in listing_ids:
+            listing = session.get(Listing, lid)
+            if listing is None:
+                raise UserError(f"no listing with id {lid}")
+            event = append_event(session, listing, "handed_over", operator or getpass.getuser(),
+                                 {"to": recipient, "registration_number": number, "bundle": bundle_file})
+            click.echo(f"listing {lid}: custody entry {event.entry_hash}")
+
+
+@evidence.command("custody")
+@click.argument("listing_id", type=int)
+def custody_show(listing_id: int) -> None:
+    """Print LISTING_ID's custody log as JSON lines and check its hash chain."""
+    from alerts.evidence.custody import check_listing_chain, entry_of, events_for, listing_key
+    from store.models import Listing
+
+    ctx = get_context()
+    with ctx.store().session() as session:
+        listing = session.get(Listing, listing_id)
+        if listing is None:
+            raise UserError(f"no listing with id {listing_id}")
+        for event in events_for(session, listing.id):
+            click.echo(json.dumps(entry_of(event, listing_key(listing)), ensure_ascii=False, sort_keys=True))
+        problems = check_listing_chain(session, listing)
+    for problem in problems:
+        click.echo(f"FAIL  {problem}", err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
