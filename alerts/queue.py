@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -111,9 +112,40 @@ def _latest_ids(model, alias: str):
             .group_by(model.listing_id).subquery(alias))
 
 
-def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=dt.timezone.utc)
-    return start, start + dt.timedelta(days=1)
+def _day_bounds(day: dt.date, zone: str | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants where a calendar day starts and ends in `zone` (default UTC)."""
+    tz = ZoneInfo(zone) if zone else dt.timezone.utc
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+
+
+def today(zone: str | None = None) -> dt.date:
+    """Today's date in `zone` (default UTC)."""
+    return dt.datetime.now(ZoneInfo(zone) if zone else dt.timezone.utc).date()
+
+
+_ICU_COLLATION: dict[str, bool] = {}
+
+
+def _unicode_lower(session: Session):
+    """A lower() that folds Cyrillic and other non-ASCII letters on both backends.
+
+    SQLite's lower() folds ASCII only, so a Python function is registered on the connection;
+    PostgreSQL's follows the database's LC_CTYPE (ASCII-only under "C"), so the ICU root collation
+    is used when the server has it.
+    """
+    if _casefold_sqlite(session):
+        return func.sw_lower
+    bind = session.connection()
+    if bind.dialect.name == "postgresql":
+        key = str(bind.engine.url)
+        if key not in _ICU_COLLATION:
+            _ICU_COLLATION[key] = bool(bind.exec_driver_sql(
+                "SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu'").first())
+        if _ICU_COLLATION[key]:
+            return lambda col: func.lower(col.collate("und-x-icu"))
+    return func.lower
 
 
 def _casefold_sqlite(session: Session) -> bool:
@@ -126,7 +158,7 @@ def _casefold_sqlite(session: Session) -> bool:
     return True
 
 
-def _filtered(session: Session, columns: list[Any], filters: QueueFilters) -> Select:
+def _filtered(session: Session, columns: list[Any], filters: QueueFilters, zone: str | None = None) -> Select:
     """SELECT columns FROM listings with their latest flagged classification and latest review, filtered."""
     query = (
         select(*columns)
@@ -148,13 +180,13 @@ def _filtered(session: Session, columns: list[Any], filters: QueueFilters) -> Se
     if filters.max_score is not None:
         query = query.where(Classification.score <= filters.max_score)
     if filters.date_from:
-        query = query.where(Classification.created_at >= _day_bounds(filters.date_from)[0])
+        query = query.where(Classification.created_at >= _day_bounds(filters.date_from, zone)[0])
     if filters.date_to:
-        query = query.where(Classification.created_at < _day_bounds(filters.date_to)[1])
+        query = query.where(Classification.created_at < _day_bounds(filters.date_to, zone)[1])
     if filters.q:
         needle = filters.q.casefold()
         pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        lower = func.sw_lower if _casefold_sqlite(session) else func.lower
+        lower = _unicode_lower(session)
         query = query.where(or_(*(lower(col).like(pattern, escape="\\") for col in
                                   (Listing.title, Listing.text, Listing.location, Listing.platform_listing_id))))
     return query
@@ -165,43 +197,45 @@ _LATEST_REV = _latest_ids(Review, "latest_rev")
 _STATUS = func.coalesce(Review.decision, literal("unreviewed"))
 
 
-def _open_clause(day: dt.date):
-    start, end = _day_bounds(day)
+def _open_clause(day: dt.date, zone: str | None = None):
+    start, end = _day_bounds(day, zone)
     return or_(_STATUS == "unreviewed", and_(Classification.created_at >= start, Classification.created_at < end))
 
 
-def status_counts(session: Session, day: dt.date, filters: QueueFilters) -> dict[str, int]:
+def status_counts(session: Session, day: dt.date, filters: QueueFilters, zone: str | None = None) -> dict[str, int]:
     """How many filtered flagged listings have each status, plus "open" and "all"."""
     row = session.execute(_filtered(session, [
         func.count().label("all"),
         *(func.coalesce(func.sum(case((_STATUS == s, 1), else_=0)), 0).label(s) for s in STATUSES),
-        func.coalesce(func.sum(case((_open_clause(day), 1), else_=0)), 0).label("open"),
-    ], filters)).one()
+        func.coalesce(func.sum(case((_open_clause(day, zone), 1), else_=0)), 0).label("open"),
+    ], filters, zone)).one()
     return {key: int(value or 0) for key, value in row._mapping.items()}
 
 
 def flagged_queue(session: Session, day: dt.date | str | None = None, filters: QueueFilters | None = None,
-                  page: int = 1, page_size: int = 50, **filter_kwargs: Any) -> QueuePage:
-    """The flagged queue for `day` (default: today, UTC), sorted by score then recency.
+                  page: int = 1, page_size: int = 50, timezone: str | None = None,
+                  **filter_kwargs: Any) -> QueuePage:
+    """The flagged queue for `day` (default: today in `timezone`, else UTC), sorted by score then recency.
 
     Status "open" (the default) is the daily work list: listings flagged on `day` plus the whole
     unreviewed backlog. Other statuses ("all", "unreviewed", "sale", "buy", "not_trade", "unsure")
     select by the latest review decision. Filters may be given as a QueueFilters or as keywords.
+    Days (the queue day and the date filters) are calendar days in `timezone`.
     """
     if isinstance(day, str):
         try:
             day = dt.date.fromisoformat(day)
         except ValueError:
             raise QueueFilterError(f"day: expected a date as YYYY-MM-DD, got {day!r}") from None
-    day = day or dt.datetime.now(dt.timezone.utc).date()
+    day = day or today(timezone)
     filters = replace(filters, **filter_kwargs) if filters else QueueFilters(**filter_kwargs)
     page = max(1, int(page))
-    counts = status_counts(session, day, filters)
+    counts = status_counts(session, day, filters, timezone)
     query = _filtered(session, [Listing, Classification, _STATUS.label("status"), Review.analyst,
-                                Review.created_at, Seller.name], filters)
+                                Review.created_at, Seller.name], filters, timezone)
     query = query.outerjoin(Seller, Seller.id == Listing.seller_id)
     if filters.status == "open":
-        query = query.where(_open_clause(day))
+        query = query.where(_open_clause(day, timezone))
     elif filters.status != "all":
         query = query.where(_STATUS == filters.status)
     query = query.order_by(Classification.score.desc(), Listing.last_seen.desc(), Listing.id.desc())

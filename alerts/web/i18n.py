@@ -13,6 +13,7 @@ from babel.support import Translations
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = {"ru": "Русский", "en": "English", "kk": "Қазақша"}
 SOURCE_LANGUAGE = "en"  # msgids are English
+FALLBACKS = {"kk": "ru"}  # a Kazakh string not translated yet is shown in Russian, which every analyst reads
 
 
 @functools.lru_cache(maxsize=None)
@@ -29,11 +30,15 @@ def translations(lang: str) -> gettext.NullTranslations:
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    return Translations(buffer)
+    compiled = Translations(buffer)
+    fallback = FALLBACKS.get(lang)
+    if fallback:
+        compiled.add_fallback(translations(fallback))
+    return compiled
 
 
 def gettext_for(lang: str):
-    """A `_` function for templates and handlers: _("Queue"), _("Page {n}", n=2)."""
+    """A `_` function for templates and handlers: _("Queue"), _("Group {n}", n=2)."""
     catalogue = translations(lang)
 
     def _(message: str, **values) -> str:

@@ -32,7 +32,9 @@ def api_queue(request: Request, db) -> Response:
         raise ApiError(422, "invalid_filter", str(exc)) from None
     except ValueError:
         raise ApiError(422, "invalid_filter", "page: expected a whole number") from None
-    result = flagged_queue(db, filters=filters, page=page_no, page_size=request.app.state.settings.web.page_size)
+    settings = request.app.state.settings
+    result = flagged_queue(db, filters=filters, page=page_no, page_size=settings.web.page_size,
+                           timezone=settings.web.timezone)
     return JSONResponse({
         "day": result.day.isoformat(), "page": result.page, "pages": result.pages, "total": result.total,
         "counts": result.counts,

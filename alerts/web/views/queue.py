@@ -32,7 +32,8 @@ def queue_page(request: Request, db) -> Response:
     except QueueFilterError as exc:
         error = str(exc)
         filters = QueueFilters()
-    result = flagged_queue(db, filters=filters, page=_page_number(request), page_size=settings.web.page_size)
+    result = flagged_queue(db, filters=filters, page=_page_number(request), page_size=settings.web.page_size,
+                           timezone=settings.web.timezone)
     params = filters.as_params()
     here = url_with("/queue", **params, page=result.page if result.page > 1 else None)
     return request.app.state.render(request, "queue.html", {

@@ -4,11 +4,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import shutil
 from dataclasses import dataclass, field
+
+import warnings
 
 import pytest
 from PIL import Image as PILImage
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette suggests httpx2; httpx is what the project ships
+    from starlette.testclient import TestClient
 
 from alerts.users import create_user
 from alerts.web.app import create_app
@@ -109,7 +115,9 @@ def seed(store: Store, settings) -> Seeded:
                                    score=0.97, flagged=True, language="ru", intent="sell", category="horn",
                                    matched_terms=["рога сайги"], created_at=NOW + dt.timedelta(minutes=6),
                                    explanation={"matches": _matches(top_listing.title, top_listing.text,
-                                                                    {"рога сайги": "product", "Продам": "intent"})}))
+                                                                    {"рога сайги": "product", "Продам": "intent"}),
+                                                "reasons": ["product term: рога сайги",
+                                                            {"rule": "sell intent", "weight": 0.3}]}))
         # a stored photo and a stored capture
         data_dir = settings.storage.data_path
         (data_dir / "images").mkdir(parents=True, exist_ok=True)
@@ -134,24 +142,42 @@ def seed(store: Store, settings) -> Seeded:
     return s
 
 
+def _settings_for(root, **web):
+    return load_config(overrides={"storage": {"database_path": str(root / "web.db"), "data_dir": str(root / "var")},
+                                  "web": {"page_size": 5, **web}})
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory):
+    """One migrated and seeded SQLite store (plus data dir) per session; tests get a copy of it."""
+    root = tmp_path_factory.mktemp("web-template")
+    settings = _settings_for(root)
+    store = Store.from_settings(settings)
+    store.init()
+    seeded = seed(store, settings)
+    store.dispose()
+    return root, seeded
+
+
 @pytest.fixture
-def web_settings(tmp_path, monkeypatch):
+def web_settings(tmp_path, monkeypatch, seeded_template):
     monkeypatch.delenv("SAIGAWATCH_SECRET_KEY", raising=False)
-    return load_config(overrides={"storage": {"database_path": str(tmp_path / "web.db"), "data_dir": str(tmp_path / "var")},
-                                  "web": {"page_size": 5}})
+    template, _ = seeded_template
+    root = tmp_path / "site"
+    shutil.copytree(template, root)
+    return _settings_for(root)
 
 
 @pytest.fixture
 def web_store(web_settings):
     store = Store.from_settings(web_settings)
-    store.init()
     yield store
     store.dispose()
 
 
 @pytest.fixture
-def seeded(web_store, web_settings) -> Seeded:
-    return seed(web_store, web_settings)
+def seeded(seeded_template, web_store) -> Seeded:
+    return seeded_template[1]
 
 
 @pytest.fixture
@@ -172,12 +198,12 @@ def csrf_of(client: TestClient, path: str = "/stats") -> str:
 
 @pytest.fixture
 def anon(app):
-    with TestClient(app, base_url="http://127.0.0.1") as client:
+    with TestClient(app, base_url="http://127.0.0.1", headers={"Accept-Language": "en"}) as client:
         yield client
 
 
 def _client_for(app, username):
-    client = TestClient(app, base_url="http://127.0.0.1")
+    client = TestClient(app, base_url="http://127.0.0.1", headers={"Accept-Language": "en"})
     client.__enter__()
     assert login(client, username).status_code == 303
     return client

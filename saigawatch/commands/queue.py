@@ -1,0 +1,60 @@
+"""`saigawatch queue`: print today's flagged queue (the same list the review UI shows)."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from alerts.queue import STATUS_FILTERS, QueueFilterError, QueueFilters, flagged_queue
+from saigawatch.context import UserError, get_context
+
+
+def register(app: click.Group) -> None:
+    app.add_command(queue)
+
+
+@click.command("queue")
+@click.option("--day", default=None, help="Queue day as YYYY-MM-DD (default: today in web.timezone).")
+@click.option("--status", type=click.Choice(STATUS_FILTERS), default="open", show_default=True,
+              help="open = flagged that day plus the unreviewed backlog; or one review status; or all.")
+@click.option("--platform", default=None, help="Only this platform (olx, avito, telegram, ...).")
+@click.option("--language", default=None, help="Only this language code (ru, kk, zh, ...).")
+@click.option("--min-score", type=float, default=None, help="Only listings scoring at least this (0..1).")
+@click.option("--search", "q", default=None, help="Only listings whose title or text contains this text.")
+@click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="How many to print.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with counts and items).")
+def queue(day, status, platform, language, min_score, q, limit, as_json) -> None:
+    """Print the flagged queue, highest score first, with counts per review status."""
+    ctx = get_context()
+    try:
+        filters = QueueFilters(status=status, platform=platform, language=language, min_score=min_score, q=q)
+        with ctx.store().session() as session:
+            result = flagged_queue(session, day=day, filters=filters, page_size=limit,
+                                   timezone=ctx.settings.web.timezone)
+            items = [{
+                "id": i.listing.id, "score": round(i.classification.score, 3), "status": i.status,
+                "platform": i.listing.platform, "platform_listing_id": i.listing.platform_listing_id,
+                "language": i.classification.language or i.listing.language, "intent": i.classification.intent,
+                "title": i.listing.title, "price": i.listing.price, "currency": i.listing.currency,
+                "url": i.listing.url, "last_seen": i.listing.last_seen.isoformat(),
+                "matched_terms": list(i.classification.matched_terms or []),
+            } for i in result.items]
+    except QueueFilterError as exc:
+        raise UserError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"day": result.day.isoformat(), "status": status, "total": result.total,
+                               "counts": result.counts, "items": items}, ensure_ascii=False, indent=2))
+        return
+    counts = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+    click.echo(f"flagged queue {result.day.isoformat()} ({status}): {result.total} listings  [{counts}]")
+    if not items:
+        click.echo("nothing to review")
+        return
+    for it in items:
+        price = f"{it['price']:,.0f} {it['currency'] or ''}".replace(",", " ").strip() if it["price"] is not None else "-"
+        title = (it["title"] or "").replace("\n", " ")
+        title = title if len(title) <= 70 else title[:69] + "…"
+        click.echo(f"{it['score']:.2f}  {it['status']:<10} {it['platform']:<8} #{it['id']:<6} {title}  [{price}]")
+        click.echo(f"      {it['url']}")
+    if result.total > len(items):
+        click.echo(f"... {result.total - len(items)} more (use --limit)")
