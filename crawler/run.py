@@ -227,7 +227,6 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
                   extra_settings: dict[str, Any] | None = None) -> None:
     """Run the spiders of `sources` in this process (blocks; Scrapy allows this once per process)."""
     from scrapy.crawler import AsyncCrawlerProcess, Crawler
-    from twisted.internet import reactor as _reactor  # noqa: F401 - installed by AsyncCrawlerProcess below
 
     from crawler.known import KnownListings
 
