@@ -1,0 +1,157 @@
+"""Analyse a listing (title + text): normalise, detect language, match the lexicon, derive model words and rule features."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from classifiers.langdetect import detect_language
+from classifiers.lexicon import CATEGORIES, Lexicon
+from classifiers.matcher import LexiconMatcher, Match, Token, tokenize
+from classifiers.normalize import CJK, Normalized, Normalizer
+
+FIELDS = ("title", "text")
+FEATURES = ("model", "species", "product", "near", "sell", "buy", "price", "protected",
+            "firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant", "title_species")
+NEAR_CHARS = 40
+_CJK_RUN = re.compile(f"[{CJK}]")
+
+
+@dataclass
+class FieldAnalysis:
+    name: str
+    norm: Normalized
+    tokens: list[Token]
+    matches: list[Match]
+
+
+@dataclass
+class Analysis:
+    """Everything the rules know about one listing."""
+
+    fields: list[FieldAnalysis]
+    lang: str
+    truncated: bool = False
+    words: list[str] = field(default_factory=list)
+
+    @cached_property
+    def features(self) -> dict[str, float]:
+        return rule_features(self)
+
+    def explained_matches(self) -> list[dict]:
+        """Matches with offsets into the ORIGINAL title/text and the exact original substring."""
+        out = []
+        for fa in self.fields:
+            for m in fa.matches:
+                start, end = fa.norm.original_span(m.start, m.end)
+                item = {"term": m.term.label, "role": m.term.role, "field": fa.name, "start": start, "end": end,
+                        "text": fa.norm.original[start:end], "match": m.how, "weight": m.term.weight}
+                if m.term.category:
+                    item["category"] = m.term.category
+                if m.distance:
+                    item["distance"] = m.distance
+                out.append(item)
+        return out
+
+
+def rule_features(a: Analysis) -> dict[str, float]:
+    """Numeric rule evidence for the combiner (all but 'model', which the classifier adds)."""
+    f = dict.fromkeys(FEATURES, 0.0)
+    for fa in a.fields:
+        species = [m for m in fa.matches if m.role in ("species", "disguise")]
+        products = [m for m in fa.matches if m.role == "product"]
+        for m in fa.matches:
+            r, w = m.role, m.term.weight
+            if r in ("species", "disguise"):
+                f["species"] = max(f["species"], w)
+                if fa.name == "title":
+                    f["title_species"] = 1.0
+            elif r == "product":
+                f["product"] = 1.0
+            elif r == "intent_sell":
+                f["sell"] = 1.0
+            elif r == "intent_buy":
+                f["buy"] = 1.0
+            elif r in ("price", "quantity"):
+                f["price"] = max(f["price"], w)
+            elif r == "protected_other":
+                f["protected"] = 1.0
+            elif r == "confounder" and m.term.category in CATEGORIES:
+                f[m.term.category] = min(3.0, f[m.term.category] + abs(w))
+        for s in species:
+            if s.term.cjk and s.term.weight >= 1.0 and s.term.role == "species":
+                f["near"] = 1.0  # Chinese product names (羚羊角, 羚羊角片) already name the horn
+            elif len(s.term.tokens) > 1:  # «киік мүйізі», «рога антилопы» name the horn themselves
+                f["near"] = max(f["near"], 1.0 if s.term.role == "species" else 0.7)
+            for p in products:
+                if abs(p.start - s.end) <= NEAR_CHARS or abs(s.start - p.end) <= NEAR_CHARS:
+                    f["near"] = 1.0
+    return f
+
+
+class Analyzer:
+    """Normaliser + lexicon matcher + language detector, shared by training and classification."""
+
+    def __init__(self, lexicon: Lexicon, max_chars: int = 20_000) -> None:
+        self.lexicon = lexicon
+        self.normalizer = Normalizer(lexicon.emoji)
+        self.matcher = LexiconMatcher(lexicon)
+        self.max_chars = max_chars
+        self._jieba = None
+
+    def _segmenter(self):
+        if self._jieba is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            seg = jieba.Tokenizer()
+            for term in self.lexicon.terms:
+                if term.cjk:
+                    seg.add_word(term.cjk, freq=2000)
+            self._jieba = seg
+        return self._jieba
+
+    def analyse(self, text: str, title: str | None = None, lang: str | None = None) -> Analysis:
+        truncated = False
+        text = text or ""
+        title = title or ""
+        if len(text) > self.max_chars:
+            text, truncated = text[: self.max_chars], True
+        if len(title) > 2000:
+            title, truncated = title[:2000], True
+        fields = []
+        for name, value in (("title", title), ("text", text)):
+            if not value:
+                continue
+            norm = self.normalizer(value)
+            tokens = tokenize(norm.text)
+            fields.append(FieldAnalysis(name, norm, tokens, self.matcher.match(norm, tokens)))
+        detected = lang or detect_language(" ".join(fa.norm.display for fa in fields))
+        a = Analysis(fields, detected, truncated)
+        a.words = self.model_words(a)
+        return a
+
+    def model_words(self, a: Analysis) -> list[str]:
+        """The token sequence the statistical model sees: normalised words, Chinese words, and rule markers."""
+        words: list[str] = []
+        for fa in a.fields:
+            words.append("<title>" if fa.name == "title" else "<text>")
+            for tok in fa.tokens:
+                form = tok.form
+                if _CJK_RUN.match(form):
+                    words.extend(self._segmenter().lcut(form, HMM=False))
+                elif form.isdigit():
+                    words.append(form if len(form) <= 3 else f"<num{min(len(form), 7)}>")
+                elif tok.alt and a.lang != "en":
+                    words.append(tok.alt)
+                else:
+                    words.append(form)
+            for m in fa.matches:
+                marker = m.term.category if m.term.role == "confounder" else m.term.role
+                words.append(f"<{marker}>")
+                if fa.name == "title":
+                    words.append(f"<title:{marker}>")
+        if not words:
+            words.append("<empty>")
+        return words

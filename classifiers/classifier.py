@@ -1,0 +1,224 @@
+"""The trade classifier: model + rules → one calibrated score, a decision, and its explanation."""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import spacy
+from spacy.tokens import Doc
+
+import classifiers.spacy_components  # noqa: F401  (registers the tokenizer before spacy.load)
+from classifiers.analysis import FEATURES, Analysis, Analyzer
+from classifiers.langdetect import LANGS
+from classifiers.lexicon import load_lexicon
+from classifiers.spacy_components import CATEGORY_OF, LABELS, TRADE_LABELS
+
+SHIPPED_MODEL = Path(__file__).resolve().parent / "model"
+CURRENT_FILE = "CURRENT"
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_SAIGA_HINT = re.compile("羚羊|сайг|саиг|киік|киик|saiga|линъян|антилоп", re.I)
+
+
+class ModelNotFound(FileNotFoundError):
+    """No trained model where one was expected."""
+
+
+@dataclass
+class Verdict:
+    """The classifier's decision about one listing."""
+
+    score: float
+    flagged: bool
+    lang: str
+    intent: str  # sell | buy | unknown
+    category: str  # trade | firearm | souvenir | news | other-horn | medicine | irrelevant
+    matched_terms: list[str]
+    explanation: dict
+    model_version: str
+    priority: str = "none"  # high (score over threshold) | low (flagged for a look only) | none
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Combiner:
+    """Logistic combination of the model's trade logit and the rule features (fitted on the dev split)."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+    features: list[str] = field(default_factory=lambda: list(FEATURES))
+
+    def logit(self, x: dict[str, float]) -> float:
+        return self.bias + sum(self.weights.get(k, 0.0) * x.get(k, 0.0) for k in self.features)
+
+    def score(self, x: dict[str, float]) -> float:
+        return _sigmoid(self.logit(x))
+
+    def contributions(self, x: dict[str, float]) -> dict[str, float]:
+        return {k: round(self.weights[k] * x[k], 3) for k in self.features if x.get(k) and self.weights.get(k)}
+
+    @classmethod
+    def load(cls, path: Path) -> "Combiner":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["weights"], data["bias"], data["threshold"], data.get("features", list(FEATURES)))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"weights": self.weights, "bias": self.bias, "threshold": self.threshold,
+                                    "features": self.features}, indent=2), encoding="utf-8")
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def model_logit(p: float) -> float:
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))
+
+
+def resolve_model_dir(model_dir: str | Path | None) -> Path:
+    """A model directory (with meta.json), a versions directory (with CURRENT), or the shipped model."""
+    if model_dir:
+        path = Path(model_dir).expanduser()
+        if (path / "meta.json").is_file():
+            return path
+        current = path / CURRENT_FILE
+        if current.is_file():
+            chosen = path / current.read_text(encoding="utf-8").strip()
+            if (chosen / "meta.json").is_file():
+                return chosen
+            raise ModelNotFound(f"{current}: points to {chosen.name}, which is not a trained model")
+    if (SHIPPED_MODEL / "meta.json").is_file():
+        return SHIPPED_MODEL
+    raise ModelNotFound(f"no trained model in {model_dir or SHIPPED_MODEL}; run `saigawatch train`")
+
+
+class Classifier:
+    """Load once, then call `classify` (or `classify_many` for batches)."""
+
+    def __init__(self, model_path: Path, lexicon_dir: str | Path | None = None, threshold: float | None = None,
+                 low_priority_categories: Iterable[str] = ("medicine",)) -> None:
+        self.model_path = Path(model_path)
+        self.meta = json.loads((self.model_path / "meta.json").read_text(encoding="utf-8"))
+        self.nlp = spacy.load(self.model_path / "nlp")
+        self.textcat = self.nlp.get_pipe("textcat")
+        self.combiner = Combiner.load(self.model_path / "combiner.json")
+        self.threshold = self.combiner.threshold if threshold is None else float(threshold)
+        self.low_priority = set(low_priority_categories)
+        self.version = str(self.meta["version"])
+        analyzer = self.nlp.tokenizer.analyzer
+        if lexicon_dir is not None:
+            lexicon = load_lexicon(lexicon_dir)
+            if lexicon.digest != analyzer.lexicon.digest:
+                # the configured lexicon differs from the one the model was trained with: say so in the version
+                analyzer = Analyzer(lexicon)
+                self.version = f"{self.version}+lex.{lexicon.digest[7:15]}"
+        self.analyzer = analyzer
+
+    # -- public API ------------------------------------------------------------------------
+    def classify(self, text: str, title: str | None = None, lang: str | None = None) -> Verdict:
+        return self.classify_many([{"text": text, "title": title, "lang": lang}])[0]
+
+    def classify_many(self, items: list[dict], batch_size: int = 256) -> list[Verdict]:
+        """Classify dicts with "text" and optional "title", "lang"; order is kept."""
+        analyses = [self._analyse(it) for it in items]
+        docs = [Doc(self.nlp.vocab, words=a.words) for a in analyses]
+        docs = list(self.textcat.pipe(docs, batch_size=batch_size))
+        return [self._verdict(a, d.cats) for a, d in zip(analyses, docs)]
+
+    # -- internals -------------------------------------------------------------------------
+    def _analyse(self, item: dict) -> Analysis:
+        text = item.get("text") or ""
+        title = item.get("title") or None
+        text = _SURROGATES.sub("\ufffd", text)
+        if title:
+            title = _SURROGATES.sub("\ufffd", title)
+        lang = item.get("lang")
+        return self.analyzer.analyse(text, title, lang if lang in LANGS else None)
+
+    def features(self, a: Analysis, cats: dict[str, float]) -> dict[str, float]:
+        x = dict(a.features)
+        x["model"] = model_logit(sum(cats.get(lbl, 0.0) for lbl in TRADE_LABELS))
+        return x
+
+    def _verdict(self, a: Analysis, cats: dict[str, float]) -> Verdict:
+        x = self.features(a, cats)
+        score = self.combiner.score(x)
+        over = score >= self.threshold
+        matches = a.explained_matches()
+        f = a.features
+        # intent: explicit words first, the model breaks ties
+        if f["buy"] and not f["sell"]:
+            intent = "buy"
+        elif f["sell"] and not f["buy"]:
+            intent = "sell"
+        else:
+            intent = "sell" if cats.get("SELL", 0) >= cats.get("BUY", 0) else "buy"
+        category_scores = {CATEGORY_OF[lbl]: cats.get(lbl, 0.0) + 0.25 * f[CATEGORY_OF[lbl]] for lbl in CATEGORY_OF}
+        not_trade_category = max(category_scores, key=category_scores.get)
+        category = "trade" if over else not_trade_category
+        priority = "high" if over else "none"
+        note = None
+        saiga_named = any(m["role"] in ("species", "disguise") or _SAIGA_HINT.search(m["text"]) for m in matches)
+        if not over and category in self.low_priority and saiga_named:
+            priority, note = "low", f"{category}: review at low priority, never a confirmed sale"
+        elif not over and f["protected"] and (f["sell"] or f["buy"] or f["price"]):
+            category, priority = "other-horn", "low"
+            note = "another protected species (e.g. Tibetan antelope, rhino): review, labelled differently"
+        flagged = priority != "none"
+        if not flagged:
+            intent = "unknown"
+        top = sorted(cats.items(), key=lambda kv: -kv[1])[:3]
+        seen: set[str] = set()
+        terms: list[str] = []
+        for m in matches:
+            key = m["text"].strip().lower()
+            if key and key not in seen:
+                seen.add(key)
+                terms.append(m["text"].strip())
+        explanation = {
+            "score": round(score, 4),
+            "threshold": round(self.threshold, 4),
+            "decision": "flagged" if flagged else "not flagged",
+            "priority": priority,
+            "lang": a.lang,
+            "intent": intent,
+            "category": category,
+            "matches": matches,
+            "model": {"version": self.version, "p_trade": round(_sigmoid(x["model"]), 4),
+                      "top_classes": [{"label": lbl, "p": round(p, 4)} for lbl, p in top]},
+            "rules": {k: v for k, v in a.features.items() if v},
+            "contributions": self.combiner.contributions(x),
+        }
+        if note:
+            explanation["note"] = note
+        if a.truncated:
+            explanation["truncated"] = True
+        return Verdict(round(score, 4), flagged, a.lang, intent, category, terms, explanation, self.version, priority)
+
+
+def load_classifier(model_dir: str | Path | None = None, lexicon_dir: str | Path | None = None,
+                    threshold: float | None = None, low_priority_categories: Iterable[str] = ("medicine",)) -> Classifier:
+    """Load the current model from `model_dir` (or the shipped one); optionally override lexicon and threshold."""
+    return Classifier(resolve_model_dir(model_dir), lexicon_dir, threshold, low_priority_categories)
+
+
+def _from_settings(cs, config_dir: str | Path | None = None) -> Classifier:
+    """Build from a ClassifierSettings section; relative lexicon_dir is relative to the config directory."""
+    lexicon_dir = Path(cs.lexicon_dir).expanduser()
+    if not lexicon_dir.is_absolute() and config_dir is not None:
+        lexicon_dir = Path(config_dir) / lexicon_dir
+    return load_classifier(cs.model_dir, lexicon_dir, cs.threshold,
+                           cs.low_priority_categories)
+
+
+load_classifier.from_settings = _from_settings  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""The labelled training corpus: generator, shipped JSONL splits and datasheet."""

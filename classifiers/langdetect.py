@@ -1,0 +1,80 @@
+"""Language detection for short, mixed listing texts: ru, kk, zh, mn, uz, en or other."""
+from __future__ import annotations
+
+import re
+
+from classifiers.normalize import CJK, KAZAKH_FOLD
+
+LANGS = ("ru", "kk", "zh", "mn", "uz", "en", "other")
+_WORD = re.compile(rf"[^\W\d_{CJK}]+(?:'[^\W\d_]+)?")
+_CJK = re.compile(f"[{CJK}]")
+_KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
+_KK_UZ = set("қғ")  # Kazakh and Uzbek
+_MN_KK = set("өү")  # shared by Kazakh and Mongolian
+_UZ_CYR = set("ўқғҳ")
+
+# Frequent function words and domain words; written in the folded form (ә→а, і→и, й→и ...).
+_WORDS = {
+    "ru": """и в во не на с со что как по за для от до из у же бы это все всё при или но а то так уже только
+        продам продаю куплю цена рога рог сайги сайгака есть нет очень срочно состояние новый новая торг доставка
+        звоните пишите город район отдам обмен грамм штук пара подробности телефон можно вопросы наличии
+        года году был была были который которые также более после его ее её их они мы вы он она будет
+        prodam prodayu kuplyu kuplu roga rog saigi saygi saigaka tsena cena srochno dorogo optom gramm""",
+    "kk": """мен және бар жоқ үшін бұл осы сол деп да де ма ме ба бе па пе ғой қой бір екі үш өте тек әлі
+        сатамын сатылады сатып аламын аламыз бағасы баға теңге мүйіз мүйізі киік ақбөкен жұп грамы
+        хабарласыңыз жазыңыз қала ауданы жаңа жақсы керек қымбат арзан жеткізу келісімді бойынша туралы
+        болады болып емес еді тағы ғана кезде жылы жылдың қазақстан облысы ішкі істер полиция ұсталды
+        satamyn satylady satyp alamyn alamyz bagasy kiik muiiz muiizi muyiz muyizi akbokhen akboken tenge zhane ushin""",
+    "mn": """бөхөн эвэр зарна авна үнэ төгрөг байна байгаа болон юм энэ тэр нь ба бол гэж гэсэн их сайн
+        маш монгол улаанбаатар аймаг сум хот утас холбоо барина хүн""",
+    "uz": """va uchun bilan bu bor yo'q sotiladi sotaman sotib olaman narxi narx so'm shox shoxi juda yaxshi
+        holati yangi toshkent viloyat tuman сотилади нархи сўм учун билан ва жуда янги сайғоқ шох шохи
+        шохлари сотаман оламан сотиб мавжуд""",
+    "en": """the and for with sale sell selling buy price per gram of in to is are a an this that from new
+        good condition horn horns antelope contact call shipping wholesale available""",
+}
+_LEXICON = {lang: {w.translate(KAZAKH_FOLD) for w in words.split()} for lang, words in _WORDS.items()}
+_RAW = {lang: set(words.split()) for lang, words in _WORDS.items()}
+
+
+def detect_language(text: str) -> str:
+    """Best guess for a short text; Kazakh is told from Russian by its letters and frequent words."""
+    if not text or not text.strip():
+        return "other"
+    sample = text[:4000].lower()
+    cjk = len(_CJK.findall(sample))
+    words = _WORD.findall(sample)
+    letters = sum(len(w) for w in words)
+    if cjk and cjk >= 0.3 * (cjk + letters / 4):
+        return "zh"
+    if not words:
+        return "zh" if cjk else "other"
+    cyr = sum(1 for w in words for c in w if "\u0400" <= c <= "\u04ff")
+    kk_letters = sum(1 for w in words for c in w if c in _KAZAKH_ONLY)
+    kk_uz_letters = sum(1 for w in words for c in w if c in _KK_UZ)
+    shared = sum(1 for w in words for c in w if c in _MN_KK)
+    uz_letters = sum(1 for w in words for c in w if c in "ўҳ")
+    scores = dict.fromkeys(("ru", "kk", "mn", "uz", "en"), 0.0)
+    for w in words:
+        folded = w.translate(KAZAKH_FOLD)
+        for lang in scores:
+            if w in _RAW[lang]:
+                scores[lang] += 1.5
+            elif folded in _LEXICON[lang]:
+                scores[lang] += 1.0
+    if cyr >= letters * 0.5:
+        scores["en"] = -1
+        scores["kk"] += 3.0 * kk_letters + 1.0 * kk_uz_letters + 0.5 * shared
+        scores["mn"] += 0.8 * shared if not (kk_letters or kk_uz_letters) else 0
+        scores["uz"] += 3.0 * uz_letters + (0.8 * kk_uz_letters if not kk_letters else 0)
+        scores["ru"] += 0.5  # the default for plain Cyrillic
+        best = max(scores, key=scores.get)
+        return best
+    # Latin script
+    scores["mn"] = 0
+    if "'" in sample and re.search(r"\b(?:o'|g')", sample):
+        scores["uz"] += 2
+    best = max(scores, key=scores.get)
+    if scores[best] <= 0:
+        return "en" if letters >= 3 else "other"
+    return best

@@ -1,0 +1,244 @@
+"""Fast fuzzy lexicon matching: exact and stem look-ups first, then edit distance on candidate tokens only."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from classifiers.lexicon import Lexicon, Term
+from classifiers.normalize import CJK, Normalized, latin_to_cyrillic
+
+TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
+_LATIN_WORD = re.compile(r"[a-z']+\Z")
+_CJK_CHAR = re.compile(f"[{CJK}]")
+MIN_STEM = 3
+_CACHE_LIMIT = 200_000
+
+
+def tolerance(length: int) -> int:
+    """Allowed edit distance for a term of this length: short words must match exactly."""
+    if length <= 5:
+        return 0
+    if length <= 8:
+        return 1
+    return 2
+
+
+@dataclass(frozen=True)
+class Token:
+    form: str
+    start: int  # in normalised text
+    end: int
+    alt: str | None = None  # Cyrillic transliteration of a Latin word
+
+
+@dataclass(frozen=True)
+class Match:
+    term: Term
+    start: int  # normalised text offsets
+    end: int
+    distance: int = 0
+    how: str = "exact"  # exact | stem | fuzzy | translit | substring | pattern
+
+    @property
+    def role(self) -> str:
+        return self.term.role
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words of a normalised text (Chinese runs are kept whole; the matcher scans them by substring)."""
+    out = []
+    for m in TOKEN_RE.finditer(text):
+        form = m.group()
+        alt = None
+        if form.isascii() and _LATIN_WORD.match(form) and len(form) >= 3:
+            alt = latin_to_cyrillic(form)
+        out.append(Token(form, m.start(), m.end(), alt))
+    return out
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    """All strings obtained by deleting up to `depth` characters (SymSpell index keys)."""
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        nxt = set()
+        for w in frontier:
+            for i in range(len(w)):
+                nxt.add(w[:i] + w[i + 1:])
+        out |= nxt
+        frontier = nxt
+    return out
+
+
+class LexiconMatcher:
+    """Finds lexicon terms in normalised text; every match keeps its span for the explanation."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.no_fuzzy = lexicon.no_fuzzy
+        self.exact_first: dict[str, list[Term]] = {}
+        self.prefix_first: dict[str, list[Term]] = {}
+        self.deletes: dict[str, set[tuple[str, bool]]] = {}
+        self.stem_lengths: set[int] = set()
+        self.substring_keys: list[tuple[str, Term]] = []
+        cjk_terms: dict[str, Term] = {}
+        for term in lexicon.terms:
+            if term.cjk:
+                # the strongest (positive species first, then by weight) wins for duplicate strings
+                old = cjk_terms.get(term.cjk)
+                if old is None or abs(term.weight) > abs(old.weight):
+                    cjk_terms[term.cjk] = term
+                continue
+            first = term.tokens[0]
+            single_stem = term.prefix and len(term.tokens) == 1
+            (self.prefix_first if single_stem else self.exact_first).setdefault(first, []).append(term)
+            tol = tolerance(len(first))
+            if tol:
+                for d in _deletes(first, tol):
+                    self.deletes.setdefault(d, set()).add((first, single_stem))
+                if single_stem:
+                    self.stem_lengths.add(len(first))
+            if len(term.tokens) == 1 and len(first) >= 4 and term.role in ("species", "disguise", "product",
+                                                                           "intent_sell", "intent_buy"):
+                self.substring_keys.append((first, term))
+        self.cjk_terms = cjk_terms
+        ordered = sorted(cjk_terms, key=len, reverse=True)
+        self.cjk_re = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self._first_cache: dict[str, list[tuple[Term, int, str]]] = {}
+        self._pair_cache: dict[tuple[str, str, bool], int | None] = {}
+
+    # -- token level -------------------------------------------------------------------------
+    def _fuzzy_keys(self, form: str) -> list[tuple[str, bool, int]]:
+        if form in self.no_fuzzy or len(form) < 5:
+            return []
+        found: dict[tuple[str, bool], int] = {}
+        queries = [form]
+        for n in self.stem_lengths:
+            for L in (n - 1, n, n + 1):
+                if 5 <= L < len(form):
+                    queries.append(form[:L])
+        for q in set(queries):
+            for d in _deletes(q, 2 if len(q) > 8 else 1):
+                for key, is_stem in self.deletes.get(d, ()):
+                    if (key, is_stem) in found:
+                        continue
+                    if not is_stem and q != form:
+                        continue
+                    dist = Levenshtein.distance(q, key, score_cutoff=tolerance(len(key)))
+                    if dist <= tolerance(len(key)) and dist > 0:
+                        found[(key, is_stem)] = dist
+        return [(k, s, d) for (k, s), d in found.items()]
+
+    def first_candidates(self, form: str) -> list[tuple[Term, int, str]]:
+        """Terms whose first token matches this word: (term, distance, how)."""
+        hit = self._first_cache.get(form)
+        if hit is not None:
+            return hit
+        out: list[tuple[Term, int, str]] = []
+        for term in self.exact_first.get(form, ()):
+            out.append((term, 0, "exact"))
+        for L in range(MIN_STEM, len(form) + 1):
+            for term in self.prefix_first.get(form[:L], ()):
+                out.append((term, 0, "exact" if L == len(form) else "stem"))
+        if not out:
+            for key, is_stem, dist in self._fuzzy_keys(form):
+                pool = self.prefix_first if is_stem else self.exact_first
+                for term in pool.get(key, ()):
+                    out.append((term, dist, "fuzzy"))
+        if len(self._first_cache) > _CACHE_LIMIT:
+            self._first_cache.clear()
+        self._first_cache[form] = out
+        return out
+
+    def token_distance(self, form: str, key: str, prefix: bool) -> int | None:
+        """Edit distance between a word and a term token (stem-aware), or None when too far."""
+        if form == key or (prefix and form.startswith(key)):
+            return 0
+        ck = (form, key, prefix)
+        if ck in self._pair_cache:
+            return self._pair_cache[ck]
+        tol = tolerance(len(key))
+        result = None
+        if tol and form not in self.no_fuzzy:
+            if prefix:
+                best = min(Levenshtein.distance(form[:L], key) for L in (len(key) - 1, len(key), len(key) + 1)
+                           if 0 < L <= len(form))
+                result = best if best <= tol else None
+            else:
+                d = Levenshtein.distance(form, key, score_cutoff=tol)
+                result = d if d <= tol else None
+        if len(self._pair_cache) > _CACHE_LIMIT:
+            self._pair_cache.clear()
+        self._pair_cache[ck] = result
+        return result
+
+    # -- text level --------------------------------------------------------------------------
+    def match(self, norm: Normalized, tokens: list[Token] | None = None) -> list[Match]:
+        """All non-redundant matches in a normalised text."""
+        text = norm.text
+        tokens = tokenize(text) if tokens is None else tokens
+        matches: list[Match] = []
+        words = [t for t in tokens if not _CJK_CHAR.match(t.form)]
+        n = len(words)
+        for i, tok in enumerate(words):
+            forms = [(tok.form, False)] + ([(tok.alt, True)] if tok.alt else [])
+            for form, is_alt in forms:
+                for term, dist, how in self.first_candidates(form):
+                    total = dist
+                    end_tok = i
+                    ok = True
+                    for j, key in enumerate(term.tokens[1:], start=1):
+                        if i + j >= n:
+                            ok = False
+                            break
+                        nxt = words[i + j]
+                        is_last = j == len(term.tokens) - 1
+                        d = self.token_distance(nxt.alt if is_alt and nxt.alt else nxt.form, key,
+                                                term.prefix and is_last)
+                        if d is None:
+                            ok = False
+                            break
+                        total += d
+                        end_tok = i + j
+                    if ok:
+                        matches.append(Match(term, tok.start, words[end_tok].end, total,
+                                             "translit" if is_alt else how))
+        for a, b in norm.collapsed:  # spaced-out letters may have merged several words: look inside
+            segment = text[a:b]
+            for key, term in self.substring_keys:
+                pos = segment.find(key)
+                while pos >= 0:
+                    matches.append(Match(term, a + pos, a + pos + len(key), 0, "substring"))
+                    pos = segment.find(key, pos + 1)
+        if self.cjk_re is not None and any(_CJK_CHAR.match(t.form) for t in tokens):
+            for m in self.cjk_re.finditer(text):
+                matches.append(Match(self.cjk_terms[m.group()], m.start(), m.end(), 0, "exact"))
+        for pat in self.lexicon.patterns:
+            for m in pat.regex.finditer(text):
+                if m.end() > m.start():
+                    term = Term(pat.name, pat.role, pat.weight, pat.lang, pat.category)
+                    matches.append(Match(term, m.start(), m.end(), 0, "pattern"))
+        return _prune(matches)
+
+
+def _prune(matches: list[Match]) -> list[Match]:
+    """Drop duplicates and matches strictly inside a longer match (羚羊 inside 羚羊感冒片, сайга inside «сайга-12»)."""
+    if len(matches) < 2:
+        return matches
+    matches.sort(key=lambda m: (m.start, -(m.end - m.start), m.distance))
+    kept: list[Match] = []
+    seen: set[tuple[int, int, str]] = set()
+    best_start, best_end = -1, -1  # the kept match reaching furthest right
+    for m in matches:
+        key = (m.start, m.end, m.term.role + (m.term.category or ""))
+        if key in seen:
+            continue
+        if best_end > m.end or (best_end == m.end and best_start < m.start):
+            continue  # strictly inside a longer match (sorted by start, so it starts no later than m)
+        kept.append(m)
+        seen.add(key)
+        if m.end > best_end:
+            best_start, best_end = m.start, m.end
+    return kept

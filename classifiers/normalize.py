@@ -1,0 +1,290 @@
+"""Text normalisation for matching, keeping a map from every normalised character back to the original."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+# Combining marks stay with their base character, so NFKC can compose «и» + U+0306 into «й».
+_CLUSTER = re.compile(
+    r"[^\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u20d0-\u20ff\ufe20-\ufe2f]"
+    r"[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u20d0-\u20ff\ufe20-\ufe2f]*|.",
+    re.S,
+)
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAS_CJK = re.compile(f"[{CJK}]")
+_HAS_CYR = re.compile("[\u0400-\u04ff]")
+
+# Emoji and pictographs (plus their joiners and variation selectors).
+_EMOJI = re.compile(
+    "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u200d\ufe0e\ufe0f\U000E0020-\U000E007F"
+    "\u2190-\u21ff\u25a0-\u25ff\u2700-\u27bf\u3030\u303d\u3297\u3299]"
+)
+
+# Latin letters that look like Cyrillic ones, folded inside Cyrillic words (after lower-casing).
+LATIN_LOOKALIKES = {
+    "a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у", "k": "к", "m": "м",
+    "t": "т", "h": "н", "b": "в", "u": "и", "n": "п", "r": "г", "i": "і",
+}
+# Digits and symbols used as letters inside Cyrillic words.
+CYR_SYMBOLS = {"@": "а", "0": "о", "3": "з", "6": "б", "4": "ч", "$": "s"}
+LAT_SYMBOLS = {"@": "a", "0": "o", "3": "e", "1": "i", "$": "s"}
+# Units after a number: «6гр», «3кг» are quantities, not obfuscated words.
+UNITS = {
+    "г", "гр", "грам", "грамм", "граммов", "грамма", "кг", "шт", "штук", "штуки", "тыс", "т", "тг", "тенге", "руб",
+    "р", "см", "мм", "мл", "м", "лет", "год", "года", "х", "k", "kg", "g", "gr", "pcs", "cm", "mm", "x",
+}
+
+# Kazakh (and Mongolian) letters folded to their Russian look-alikes for matching: киік ≈ киик, мүйіз ≈ муйиз.
+KAZAKH_FOLD = str.maketrans({
+    "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ё": "е",
+    "й": "и", "ъ": "ь", "ў": "у", "ҳ": "х",
+})
+
+# Separators allowed between spaced-out single letters: «р о г а», «р.о.г.а», «р-о-г-а».
+_SEP = r"[ \t.\-_*·•,/|\\~+]"
+_LETTER = rf"(?:[^\W\d_]|@)"
+_SPACED = re.compile(rf"(?<![\w@]){_LETTER}(?:{_SEP}{{1,3}}{_LETTER}(?![\w@])){{2,}}")
+_WORDISH = re.compile(r"[\w@$]+")
+
+
+@lru_cache(maxsize=1)
+def _trad_to_simp() -> dict[int, str]:
+    """Single-character Traditional→Simplified table from zhconv (length-preserving, so offsets survive)."""
+    import zhconv.zhconv as zc
+
+    zc.getdict("zh-cn")
+    table = {}
+    for src, dst in zc.zhcdicts["zh2Hans"].items():
+        if len(src) == 1 and len(dst) == 1 and src != dst:
+            table[ord(src)] = dst
+    return table
+
+
+@dataclass
+class Normalized:
+    """Normalised text plus, for each of its characters, the [start, end) span in the original."""
+
+    original: str
+    text: str  # folded form used for matching
+    display: str  # normalised but not letter-folded (keeps Kazakh letters, for language detection)
+    starts: list[int]
+    ends: list[int]
+    collapsed: list[tuple[int, int]] = field(default_factory=list)  # normalised spans that were spaced-out letters
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalised text to the original text."""
+        if not self.text or end <= start:
+            pos = self.starts[start] if start < len(self.starts) else len(self.original)
+            return pos, pos
+        return self.starts[start], self.ends[end - 1]
+
+
+class _Builder:
+    """Accumulates output pieces with their original spans."""
+
+    __slots__ = ("parts", "starts", "ends")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def copy(self, text: str, starts: list[int], ends: list[int], a: int, b: int) -> None:
+        if b > a:
+            self.parts.append(text[a:b])
+            self.starts.extend(starts[a:b])
+            self.ends.extend(ends[a:b])
+
+    def emit(self, piece: str, start: int, end: int) -> None:
+        if piece:
+            self.parts.append(piece)
+            self.starts.extend([start] * len(piece))
+            self.ends.extend([end] * len(piece))
+
+    def result(self) -> tuple[str, list[int], list[int]]:
+        return "".join(self.parts), self.starts, self.ends
+
+
+def _nfkc(text: str, starts: list[int], ends: list[int]):
+    if unicodedata.is_normalized("NFKC", text):
+        return text, starts, ends
+    out = _Builder()
+    for m in _CLUSTER.finditer(text):
+        a, b = m.span()
+        piece = unicodedata.normalize("NFKC", m.group())
+        if piece == m.group():
+            out.copy(text, starts, ends, a, b)
+        else:
+            out.emit(piece, starts[a], ends[b - 1])
+    return out.result()
+
+
+def _lower(text: str, starts: list[int], ends: list[int]):
+    low = text.lower()
+    if len(low) == len(text):
+        return low, starts, ends
+    out = _Builder()
+    for i, ch in enumerate(text):
+        out.emit(ch.lower(), starts[i], ends[i])
+    return out.result()
+
+
+def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str]):
+    if text.isascii() or not _EMOJI.search(text):
+        return text, starts, ends
+    out = _Builder()
+    pos = 0
+    for m in _EMOJI.finditer(text):
+        a, b = m.span()
+        out.copy(text, starts, ends, pos, a)
+        word = emoji_map.get(m.group())
+        out.emit(f" {word} " if word else " ", starts[a], ends[b - 1])
+        pos = b
+    out.copy(text, starts, ends, pos, len(text))
+    return out.result()
+
+
+def _collapse_spaced(text: str, starts: list[int], ends: list[int]):
+    if not _SPACED.search(text):
+        return text, starts, ends, []
+    out = _Builder()
+    collapsed: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SPACED.finditer(text):
+        a, b = m.span()
+        out.copy(text, starts, ends, pos, a)
+        begin = sum(len(p) for p in out.parts)
+        run = m.group()
+        i = 0
+        while i < len(run):
+            ch = run[i]
+            if ch.isalpha() or ch == "@":
+                out.emit(ch, starts[a + i], ends[a + i])
+                i += 1
+                continue
+            j = i
+            while j < len(run) and not (run[j].isalpha() or run[j] == "@"):
+                j += 1
+            gap = run[i:j]
+            if len(gap) > 1 and (" " in gap or gap.count(".") > 1):  # a wider gap separates words
+                out.emit(" ", starts[a + i], ends[j - 1 + a])
+            i = j
+        collapsed.append((begin, sum(len(p) for p in out.parts)))
+        pos = b
+    out.copy(text, starts, ends, pos, len(text))
+    t, s, e = out.result()
+    return t, s, e, collapsed
+
+
+def _is_letter(ch: str) -> bool:
+    return ch.isalpha()
+
+
+def _fix_word(word: str) -> str:
+    """Fold look-alike Latin letters and digit/symbol substitutes inside one word (same length)."""
+    has_cyr = _HAS_CYR.search(word) is not None
+    letters = sum(1 for c in word if c.isalpha())
+    if letters == 0:
+        return word
+    if has_cyr:
+        # «сайга12», «6гр»: a trailing or leading number is a model name or quantity, not a disguise
+        chars = list(word)
+        n = len(chars)
+        for i, c in enumerate(chars):
+            if c in LATIN_LOOKALIKES:
+                chars[i] = LATIN_LOOKALIKES[c]
+        for i, c in enumerate(chars):
+            sub = CYR_SYMBOLS.get(c)
+            if sub is None:
+                continue
+            prev_c = chars[i - 1] if i > 0 else ""
+            next_c = chars[i + 1] if i + 1 < n else ""
+            if c == "@" or c == "$":
+                if prev_c.isalpha() or next_c.isalpha():
+                    chars[i] = sub
+                continue
+            if prev_c.isdigit() or next_c.isdigit():
+                continue
+            if prev_c.isalpha() and next_c.isalpha():
+                chars[i] = sub
+            elif (prev_c.isalpha() or next_c.isalpha()) and letters >= 4:
+                rest = "".join(chars[i + 1:]) if next_c.isalpha() else "".join(chars[:i])
+                if rest not in UNITS:
+                    chars[i] = sub
+        return "".join(chars)
+    if not word.isascii():
+        return word
+    chars = list(word)
+    n = len(chars)
+    for i, c in enumerate(chars):
+        sub = LAT_SYMBOLS.get(c)
+        if sub is None:
+            continue
+        prev_c = chars[i - 1] if i > 0 else ""
+        next_c = chars[i + 1] if i + 1 < n else ""
+        if prev_c.isdigit() or next_c.isdigit():
+            continue
+        if prev_c.isalpha() and next_c.isalpha() or (c == "@" and (prev_c.isalpha() or next_c.isalpha())):
+            chars[i] = sub
+    return "".join(chars)
+
+
+def _words(text: str) -> str:
+    """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols."""
+    def fix(m: re.Match) -> str:
+        w = m.group()
+        if w.isalpha() and (w.isascii() or not any(c in LATIN_LOOKALIKES for c in w)):
+            return w
+        return _fix_word(w)
+
+    return _WORDISH.sub(fix, text)
+
+
+class Normalizer:
+    """Turns raw listing text into a matching form; every output character knows where it came from."""
+
+    def __init__(self, emoji_map: dict[str, str] | None = None) -> None:
+        self.emoji_map = dict(emoji_map or {})
+
+    def __call__(self, text: str) -> Normalized:
+        original = text
+        n = len(text)
+        starts = list(range(n))
+        ends = list(range(1, n + 1))
+        text, starts, ends = _nfkc(text, starts, ends)
+        text, starts, ends = _lower(text, starts, ends)
+        text, starts, ends = _emoji(text, starts, ends, self.emoji_map)
+        if _HAS_CJK.search(text):
+            text = text.translate(_trad_to_simp())
+        text, starts, ends, collapsed = _collapse_spaced(text, starts, ends)
+        text = _words(text)  # same length: offsets unchanged
+        display = text
+        folded = text.translate(KAZAKH_FOLD)
+        return Normalized(original, folded, display, starts, ends, collapsed)
+
+
+_LAT2CYR_MULTI = [
+    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ch", "ч"), ("sh", "ш"), ("ts", "ц"),
+    ("ya", "я"), ("yu", "ю"), ("yo", "е"), ("ye", "е"), ("ja", "я"), ("ju", "ю"), ("iy", "ий"), ("yy", "ый"),
+]
+_LAT2CYR_ONE = str.maketrans({
+    "a": "а", "b": "б", "v": "в", "g": "г", "d": "д", "e": "е", "z": "з", "i": "и", "y": "й", "k": "к",
+    "l": "л", "m": "м", "n": "н", "o": "о", "p": "п", "r": "р", "s": "с", "t": "т", "u": "у", "f": "ф",
+    "h": "х", "c": "к", "w": "в", "x": "кс", "j": "й", "q": "к", "'": "", "`": "",
+})
+_LAT2CYR_RE = re.compile("|".join(src for src, _ in _LAT2CYR_MULTI))
+_LAT2CYR_MAP = dict(_LAT2CYR_MULTI)
+
+
+@lru_cache(maxsize=65536)
+def latin_to_cyrillic(word: str) -> str:
+    """Transliterate a Latin-script word to Cyrillic, then fold: saigak → саигак, sayga → саига, kiik → киик."""
+    cyr = _LAT2CYR_RE.sub(lambda m: _LAT2CYR_MAP[m.group()], word).translate(_LAT2CYR_ONE)
+    return cyr.translate(KAZAKH_FOLD)
+
+
+def fold(term: str) -> str:
+    """The matching key of a lexicon term: the same normalisation as listing text."""
+    return Normalizer()(term).text
