@@ -18,7 +18,7 @@ REGIONS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {
     "kk": ("KZ", "RU", "UZ"),
     "uz": ("UZ", "KZ", "RU"),
     "mn": ("MN", "KZ", "RU"),
-    "zh": ("CN", "MN"),
+    "zh": ("CN",),
 }
 
 # Telegram usernames: 5-32 characters, a letter first; an '@' glued to a word is an e-mail, not a handle.
