@@ -17,8 +17,9 @@ log = logging.getLogger("saigawatch.evidence")
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 TOKEN = "manifest.tsr"
+TOKEN_SIGNATURE = "manifest.tsr.sig"  # the org's signature over the token: CMS leaves some token bytes unsigned
 PUBLIC_KEY = "public_key.pem"
-SEAL_FILES = (MANIFEST, SIGNATURE, TOKEN)
+SEAL_FILES = (MANIFEST, SIGNATURE, TOKEN, TOKEN_SIGNATURE)
 FORMAT = "saigawatch-evidence-manifest/1"
 
 
@@ -91,6 +92,8 @@ def seal(root: Path, settings, *, kind: str, created_by: str, now: dt.datetime,
         try:
             reply, info = request_token(tsa_url, data, timeout=ev.tsa_timeout_s)
             (root / TOKEN).write_bytes(reply)
+            if private is not None:
+                (root / TOKEN_SIGNATURE).write_bytes(keymod.sign(private, reply))
             timestamp_time = iso(info.gen_time)
         except TimestampError as exc:
             # the manifest must not promise a token it does not have: say why, and sign that instead

@@ -13,7 +13,7 @@ from alerts.evidence import keys as keymod
 from alerts.evidence.bundlefile import Bundle, UnsafeBundle
 from alerts.evidence.custody import check_chain
 from alerts.evidence.hashing import sha256_bytes, sha256_stream
-from alerts.evidence.manifest import FORMAT, MANIFEST, PUBLIC_KEY, SEAL_FILES, SIGNATURE, TOKEN
+from alerts.evidence.manifest import FORMAT, MANIFEST, PUBLIC_KEY, SEAL_FILES, SIGNATURE, TOKEN, TOKEN_SIGNATURE
 from alerts.evidence.timestamp import check_token
 
 CUSTODY = "custody.jsonl"
@@ -77,7 +77,7 @@ def _verify(bundle: Bundle, report: VerifyReport, public_key: Path | None, tsa_c
     data, manifest = loaded
     report.created_at = manifest.get("created_at")
     listed = _check_files(bundle, manifest, "", report)
-    allowed = set(listed) | {MANIFEST, SIGNATURE, TOKEN, CUSTODY}
+    allowed = set(listed) | set(SEAL_FILES) | {CUSTODY}
     for name in bundle.names():
         if name not in allowed:
             report.fail(f"{name}: file added (not in manifest.json)")
@@ -169,12 +169,27 @@ def _check_timestamp(bundle: Bundle, manifest: dict[str, Any], data: bytes, pref
     if token_name not in bundle:
         report.fail(f"{token_name}: missing (the manifest announces a timestamp from {ts.get('tsa_url')})")
         return
+    token = bundle.read(token_name)
+    if manifest.get("signature"):
+        # every byte of the token is covered by the organisation's signature (CMS leaves some unsigned)
+        token_sig = prefix + TOKEN_SIGNATURE
+        key_name = prefix + manifest["signature"].get("public_key_file", PUBLIC_KEY)
+        if token_sig not in bundle:
+            report.fail(f"{token_sig}: missing (signature over {token_name})")
+            return
+        try:
+            key = keymod.load_public_key(bundle.read(key_name), key_name)
+        except (KeyError, keymod.SigningKeyError) as exc:
+            report.fail(f"{key_name}: {exc}")
+            return
+        if not keymod.verify(key, token, bundle.read(token_sig)):
+            report.fail(f"{token_name}: changed since it was received ({token_sig} does not match)")
     ca = tsa_ca
     with tempfile.TemporaryDirectory() as tmp:
         if ca is None and "tsa-ca.pem" in bundle:
             ca = Path(tmp) / "tsa-ca.pem"
             ca.write_bytes(bundle.read("tsa-ca.pem"))
-        check = check_token(bundle.read(token_name), data, ca)
+        check = check_token(token, data, ca)
     if not check.ok:
         report.fail(f"{token_name}: {check.detail}")
         return

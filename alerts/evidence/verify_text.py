@@ -28,7 +28,7 @@ HTTP-ответ (WARC) и показания оператора; запроси�
    a) распакуйте ZIP в пустую папку;
    b) хеши: для каждого файла из manifest.json ("files": path, sha256) выполните
         sha256sum ПУТЬ     — значение должно совпасть с указанным после "sha256:";
-      других файлов, кроме manifest.json, manifest.sig, manifest.tsr и custody.jsonl, быть не должно;
+      других файлов, кроме manifest.json, manifest.sig, manifest.tsr, manifest.tsr.sig и custody.jsonl, быть не должно;
    c) подпись Ed25519 (manifest.sig — 64 байта):
         openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in manifest.json -sigfile manifest.sig
       ответ "Signature Verified Successfully"; отпечаток ключа (signature.key_id) — sha256 от 32 байт
@@ -36,6 +36,8 @@ HTTP-ответ (WARC) и показания оператора; запроси�
    d) метка времени (если есть manifest.tsr):
         openssl ts -verify -in manifest.tsr -data manifest.json -CAfile tsa-ca.pem
       ответ "Verification: OK"; время метки: openssl ts -reply -in manifest.tsr -text
+      Сам файл метки подписан ключом организации (manifest.tsr.sig):
+        openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in manifest.tsr -sigfile manifest.tsr.sig
       Сертификат TSA надёжнее взять с сайта самого TSA, а не из пакета;
    e) журнал передачи (custody.jsonl): каждая строка — JSON-запись; entry_hash = sha256 от канонического JSON
       записи без поля entry_hash (ключи по алфавиту, без пробелов, UTF-8); prev_hash — entry_hash предыдущей
@@ -52,7 +54,7 @@ Check: `saigawatch evidence verify {zipname}`, or by hand: sha256sum of each fil
 as described above.
 
 == Состав пакета ==
-manifest.json, manifest.sig, manifest.tsr, public_key.pem — печать пакета
+manifest.json, manifest.sig, manifest.tsr, manifest.tsr.sig, public_key.pem — печать пакета
 custody.jsonl — журнал передачи (цепочка хешей)
 report-ru.pdf (report-kk.pdf) — отчёт, проект заявления в полицию, письмо площадке
 listings/<площадка>-<id>/ — listing.json, archive.wacz (открывается в ReplayWeb.page), captures/<время>/:

@@ -23,9 +23,11 @@ def surt(url: str) -> str:
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
+    is_ip = host.replace(".", "").isdigit()
+    key = host if is_ip else ",".join(reversed(host.split(".")))
     if parts.port and not ((parts.scheme == "http" and parts.port == 80) or (parts.scheme == "https" and parts.port == 443)):
-        host = f"{host}:{parts.port}"
-    key = ",".join(reversed(host.split("."))) + ")" + (parts.path or "/")
+        key = f"{key}:{parts.port}"
+    key += ")" + (parts.path or "/")
     if parts.query:
         key += "?" + parts.query
     return key.lower()

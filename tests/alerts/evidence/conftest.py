@@ -50,3 +50,27 @@ def make_settings(tmp_path, signing_key, **evidence):
 @pytest.fixture
 def ev_settings(tmp_path, signing_key):
     return make_settings(tmp_path, signing_key)
+
+
+@pytest.fixture(scope="module")
+def case_bundle(tmp_path_factory, signing_key, tsa, site, browser):
+    """One exported two-listing case (browser capture, reviews, TSA token), shared by a module's tests."""
+    from alerts.evidence.capture import run_capture
+    from alerts.evidence.export import export_case
+    from store import Store
+    from store.models import Review
+    from tests.alerts.evidence.helpers import store_listing
+
+    tmp = tmp_path_factory.mktemp("case")
+    settings = make_settings(tmp, signing_key, tsa_url=tsa.url, tsa_ca_file=str(tsa.ca_file))
+    store = Store(settings.storage.database_url())
+    store.init()
+    first = store_listing(store, settings, site, "CASE-1", title="Рога сайги 通天眼, киік мүйізі")
+    second = store_listing(store, settings, site, "CASE-2", title="Продам рог сайгака")
+    for lid in (first, second):
+        run_capture(settings, store, lid, operator="crawler-bot", browser=browser)
+    with store.session() as session:
+        session.add(Review(listing_id=first, analyst="aigerim", decision="sale", note="пара рогов"))
+    path = export_case(settings, store, [first, second], "Дело Алматы №7", "aigerim", "kk")
+    store.dispose()
+    return path
