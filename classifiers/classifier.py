@@ -106,7 +106,7 @@ class Classifier:
     """Load once, then call `classify` (or `classify_many` for batches)."""
 
     def __init__(self, model_path: Path, lexicon_dir: str | Path | None = None, threshold: float | None = None,
-                 low_priority_categories: Iterable[str] = ("medicine",)) -> None:
+                 low_priority_categories: Iterable[str] = ("medicine",), max_chars: int | None = None) -> None:
         self.model_path = Path(model_path)
         self.meta = json.loads((self.model_path / "meta.json").read_text(encoding="utf-8"))
         self.nlp = spacy.load(self.model_path / "nlp")
@@ -122,6 +122,8 @@ class Classifier:
                 # the configured lexicon differs from the one the model was trained with: say so in the version
                 analyzer = Analyzer(lexicon)
                 self.version = f"{self.version}+lex.{lexicon.digest[7:15]}"
+        if max_chars:
+            analyzer.max_chars = int(max_chars)
         self.analyzer = analyzer
 
     # -- public API ------------------------------------------------------------------------
@@ -207,9 +209,10 @@ class Classifier:
 
 
 def load_classifier(model_dir: str | Path | None = None, lexicon_dir: str | Path | None = None,
-                    threshold: float | None = None, low_priority_categories: Iterable[str] = ("medicine",)) -> Classifier:
+                    threshold: float | None = None, low_priority_categories: Iterable[str] = ("medicine",),
+                    max_chars: int | None = None) -> Classifier:
     """Load the current model from `model_dir` (or the shipped one); optionally override lexicon and threshold."""
-    return Classifier(resolve_model_dir(model_dir), lexicon_dir, threshold, low_priority_categories)
+    return Classifier(resolve_model_dir(model_dir), lexicon_dir, threshold, low_priority_categories, max_chars)
 
 
 def _from_settings(cs, config_dir: str | Path | None = None) -> Classifier:
@@ -217,8 +220,8 @@ def _from_settings(cs, config_dir: str | Path | None = None) -> Classifier:
     lexicon_dir = Path(cs.lexicon_dir).expanduser()
     if not lexicon_dir.is_absolute() and config_dir is not None:
         lexicon_dir = Path(config_dir) / lexicon_dir
-    return load_classifier(cs.model_dir, lexicon_dir, cs.threshold,
-                           cs.low_priority_categories)
+    return load_classifier(cs.model_dir, lexicon_dir, cs.threshold, cs.low_priority_categories,
+                           getattr(cs, "max_text_chars", None))
 
 
 load_classifier.from_settings = _from_settings  # type: ignore[attr-defined]

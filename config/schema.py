@@ -95,10 +95,15 @@ class CrawlSettings(Section):
 
 
 class ClassifierSettings(Section):
+    """The trade classifier: lexicons, where trained models live, and the decision threshold."""
+
     lexicon_dir: str = "lexicons"  # relative to the config directory
-    model_dir: str = "./var/models"
-    threshold: float = Field(0.5, ge=0, le=1)
-    low_priority_categories: list[str] = Field(default_factory=lambda: ["medicine"])
+    model_dir: str = "./var/models"  # versions written by `saigawatch train`; the shipped model is used until then
+    threshold: float | None = Field(None, ge=0, le=1)  # None: the threshold chosen on the dev split, stored with the model
+    low_priority_categories: list[Literal["firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant"]] = Field(
+        default_factory=lambda: ["medicine"])
+    max_text_chars: int = Field(20_000, ge=100)  # longer texts are cut (the explanation says so)
+    batch_size: int = Field(256, ge=1, le=10_000)
 
 
 class BrowserSettings(Section):
