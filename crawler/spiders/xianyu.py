@@ -26,6 +26,7 @@ from crawler.settings import RETRY_HTTP_CODES
 from crawler.spiders.base import SaigaSpider
 
 APP_KEY = "34839810"
+INSTALL_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SESSION_ENV = "SAIGAWATCH_XIANYU_SESSION"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -43,9 +44,14 @@ class SessionError(Exception):
 
 
 def load_session(value: str, hosts: list[str]) -> dict[str, Any]:
-    """A Playwright storage state from a file path or a "k=v; k2=v2" cookie string (cookies set on `hosts`)."""
+    """A Playwright storage state from a file path or a "k=v; k2=v2" cookie string (cookies set on `hosts`).
+
+    A relative path is looked up in the working directory, then in the installation (for the shipped demo file).
+    """
     value = value.strip()
     path = Path(value).expanduser()
+    if not path.is_absolute() and not path.exists() and (INSTALL_ROOT / path).exists():
+        path = INSTALL_ROOT / path
     if value.startswith(("{", "/", "~", ".")) or path.suffix == ".json" or path.exists():
         if value.startswith("{"):
             text = value
@@ -96,6 +102,12 @@ class XianyuSpider(SaigaSpider):
     handle_httpstatus_list = [403, 404, 410, 429, 451]
     # risk control escalates on repeated 429s: report the block instead of retrying into it
     custom_settings = {"RETRY_HTTP_CODES": [code for code in RETRY_HTTP_CODES if code != 429]}
+
+    @property
+    def api_url(self) -> str | None:
+        """The API host: `api_url`, else a `base_url` override (the demo serves both), else h5api.m.goofish.com."""
+        url = self.source.api_url or self.source.base_url or self.default_api_url
+        return url.rstrip("/") if url else None
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
