@@ -52,9 +52,9 @@ def ev_settings(tmp_path, signing_key):
     return make_settings(tmp_path, signing_key)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def case_bundle(tmp_path_factory, signing_key, tsa, site, browser):
-    """One exported two-listing case (browser capture, reviews, TSA token), shared by a module's tests."""
+    """One exported two-listing case (browser capture, a review, TSA token), shared by the session's tests."""
     from alerts.evidence.capture import run_capture
     from alerts.evidence.export import export_case
     from store import Store
