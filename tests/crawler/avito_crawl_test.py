@@ -129,3 +129,18 @@ def test_older_and_dom_only_markup_crawl_the_same(demo, tmp_path, markup):
     summary = crawl(settings, store, "avito-ru")
     assert set(listings(store)) == expected_ids(0, ["рога сайги"])
     assert source_run(store, summary["crawl_run_id"]).status == "ok"
+
+
+def test_broken_ad_pages_are_recorded_errors_not_crashes(demo, tmp_path):
+    settings = demo_settings(tmp_path, [avito_source(demo, queries=["рога сайги"])])
+    store = new_store(settings)
+    demo.state.add_fault("/avito/elista/", "truncated")  # every ad in Elista arrives cut in half
+    demo.state.add_fault("/avito/astrahan/", "cp1251")  # Astrakhan ads come in windows-1251
+    summary = crawl(settings, store, "avito-ru")
+    run = source_run(store, summary["crawl_run_id"])
+    assert run.status == "ok" and run.errors_count >= 1
+    assert any(e["type"] == "truncated" for e in run.stats["errors"])
+    stored = listings(store)
+    elista = {i for i in expected_ids(0, ["рога сайги"]) if i in ("4101000001", "4101000029")}
+    assert elista and not (elista & set(stored))  # truncated pages never become listings
+    assert stored["4101000016"].title == "Рога сайгака оптом"  # windows-1251 decoded
