@@ -94,14 +94,26 @@ class SourceHealth:
         }
 
 
-def markup_problems(stats: dict[str, Any] | None) -> dict[str, int]:
-    """Scrapy-style counters that signal a markup change: markup/* and field/*/missing with a count above zero."""
+def _counters(stats: dict[str, Any] | None) -> dict[str, Any]:
+    """Scrapy counters of a SourceRun: stats["scrapy"] as the crawler records them, or a flat dict."""
+    stats = stats or {}
+    scrapy_stats = stats.get("scrapy")
+    return scrapy_stats if isinstance(scrapy_stats, dict) else stats
+
+
+def markup_problems(stats: dict[str, Any] | None, listings_seen: int | None = None) -> dict[str, int]:
+    """Counters that signal a markup change: every markup/* and parse/* (rows the parser could not read) above
+    zero, and field/<name>/missing when at least
+    half of the listings (and at least 3) lack that field — a few ads without a price are normal, all of them are not."""
     out: dict[str, int] = {}
-    for key, value in (stats or {}).items():
+    for key, value in _counters(stats).items():
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             continue
-        if key.startswith("markup/") or (key.startswith("field/") and key.endswith("/missing")):
+        if key.startswith(("markup/", "parse/")):
             out[key] = int(value)
+        elif key.startswith("field/") and key.endswith("/missing"):
+            if listings_seen is None or (value >= 3 and value >= 0.5 * listings_seen):
+                out[key] = int(value)
     return out
 
 
@@ -141,7 +153,7 @@ def evaluate(source: str, rows: list[SourceRun], settings: Settings) -> tuple[fl
                 source, "yield_drop",
                 f"yielded {seen} listings, {seen / average:.0%} of its trailing average {average:.1f} "
                 f"(alert below {cfg.min_share_of_average:.0%})", seen, average))
-    problems = {k: v for k, v in markup_problems(last.stats).items() if k.startswith("markup/")}
+    problems = {k: v for k, v in markup_problems(last.stats, last.listings_seen).items() if k.startswith("markup/")}
     if problems:
         listed = ", ".join(f"{k}={v}" for k, v in sorted(problems.items()))
         alerts.append(HealthAlert(source, "markup", f"markup problems: {listed}", last.listings_seen, average))

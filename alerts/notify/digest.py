@@ -172,7 +172,7 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
             label = "blocked" if r.status == "blocked" else "not configured"
             digest.blocked.append(SourceProblem(r.source_name, r.status,
                                                 f"{label}{': ' + r.status_detail if r.status_detail else ''}"))
-        problems = markup_problems(r.stats)
+        problems = markup_problems(r.stats, r.listings_seen)
         if problems:
             listed = ", ".join(f"{k}={v}" for k, v in sorted(problems.items()))
             digest.markup.append(SourceProblem(r.source_name, "markup", listed))

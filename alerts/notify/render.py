@@ -62,7 +62,7 @@ def render_text(d: Digest) -> str:
     if d.is_empty:
         lines.append("Nothing new today; every source ran normally.")
         lines.append("")
-    lines.append(f"Review queue: {d.review_url}/")
+    lines.append(f"Review queue: {d.review_url}/queue")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -94,14 +94,14 @@ def render_html(d: Digest) -> str:
     if d.flagged:
         parts.append("<h3>Flagged for review</h3>" + table(d.flagged))
         if d.flagged_count > len(d.flagged):
-            parts.append(f"<p>… and {d.flagged_count - len(d.flagged)} more in the <a href='{e(d.review_url)}/'>queue</a>.</p>")
+            parts.append(f"<p>… and {d.flagged_count - len(d.flagged)} more in the <a href='{e(d.review_url)}/queue'>queue</a>.</p>")
     if d.confirmed:
         parts.append("<h3>Confirmed by analysts since the previous run</h3>" + table(d.confirmed))
     for heading, items in _sections(d):
         parts.append(f"<h3 style='color:#a30'>{e(heading)}</h3><ul>" + "".join(f"<li>{e(x)}</li>" for x in items) + "</ul>")
     if d.is_empty:
         parts.append("<p>Nothing new today; every source ran normally.</p>")
-    parts.append(f"<p><a href='{e(d.review_url)}/'>Open the review queue</a></p></body></html>")
+    parts.append(f"<p><a href='{e(d.review_url)}/queue'>Open the review queue</a></p></body></html>")
     return "\n".join(parts)
 
 

@@ -63,6 +63,10 @@ def test_blocked_not_configured_and_markup(sqlite_store, tmp_path):
                       ("avito-ru", "missing")}
     assert markup_problems({"markup/x": 1, "field/price/missing": 2, "field/price/ok": 5, "markup/y": 0}) == \
         {"markup/x": 1, "field/price/missing": 2}
+    # as the crawler records them: nested under "scrapy"; a few ads without a price are not a markup change
+    nested = {"summary": {}, "scrapy": {"markup/search/zero_items": 1, "field/price/missing": 4}}
+    assert markup_problems(nested, listings_seen=26) == {"markup/search/zero_items": 1}
+    assert markup_problems(nested, listings_seen=6) == {"markup/search/zero_items": 1, "field/price/missing": 4}
 
 
 def test_failed_runs_do_not_count_in_the_average(sqlite_store, tmp_path):

@@ -1,0 +1,104 @@
+"""The scheduled job run exactly as cron runs it: /bin/sh, no tty, a bare environment, another working directory.
+
+Against the demo marketplace and a real SMTP server on loopback: the digest arrives, a source whose markup
+"changed" shows up as a health alert, logs land in the rotating file, and an overlapping run is refused.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.demo_site.server import serve_in_thread
+from saigawatch.runlock import run_lock
+from tests.alerts.ops.conftest import MailSink, free_port
+
+pytestmark = pytest.mark.slow
+SHIPPED = Path(__file__).resolve().parents[3] / "config" / "saigawatch.yaml"
+SAIGAWATCH = str(Path(sys.executable).parent / "saigawatch")
+
+
+@pytest.fixture
+def mail():
+    from aiosmtpd.controller import Controller
+
+    sink, port = MailSink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, sink
+    controller.stop()
+
+
+def _as_cron(line: str, home: Path) -> subprocess.CompletedProcess:
+    """Run a crontab line the way cron(8) does: the command part through /bin/sh -c, from HOME, with
+    only cron's environment, no terminal and no stdin."""
+    command = line.split(None, 5)[5].replace("\\%", "%")
+    env = {"HOME": str(home), "LOGNAME": "root", "USER": "root", "SHELL": "/bin/sh", "PATH": "/usr/bin:/bin"}
+    return subprocess.run(["/bin/sh", "-c", command], cwd=home, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, start_new_session=True, timeout=240)
+
+
+def _config(path: Path, base: str, smtp_port: int) -> None:
+    path.write_text(f"""extends: {SHIPPED}
+storage: {{database_path: ./data/saigawatch.db, data_dir: ./data}}
+crawl: {{politeness: {{download_delay: 0, obey_robots_txt: false}}}}
+classifier: {{lexicon_dir: {SHIPPED.parent / "lexicons"}}}
+sources:
+  - {{name: olx-kz-ru, platform: olx, site: kz, language: ru, queries: ["рога сайги"], base_url: "{base}/olx-kz", max_pages: 2}}
+  - {{name: avito-ru, platform: avito, language: ru, queries: ["рога сайги"], base_url: "{base}/avito", max_pages: 1}}
+  # a "broken spider": the site changed its markup (here: Avito's spider meets OLX's pages)
+  - {{name: avito-broken, platform: avito, language: ru, queries: ["рога сайги"], base_url: "{base}/olx-kz", max_pages: 1}}
+notify:
+  smtp: {{enabled: true, host: 127.0.0.1, port: {smtp_port}, recipients: [analysts@ngo.example]}}
+web: {{public_url: "https://watch.ngo.example"}}
+evidence: {{steps: [warc, context, environment]}}
+schedule: {{time: "05:00", log_file: log/saigawatch.log, lock_file: run/run-daily.lock}}
+""", encoding="utf-8")
+
+
+def test_scheduled_run_as_cron_runs_it(tmp_path, mail):
+    smtp_port, sink = mail
+    workdir, home, etc = tmp_path / "srv", tmp_path / "home", tmp_path / "etc"
+    for d in (workdir, home, etc):
+        d.mkdir()
+    config = etc / "saigawatch.yaml"
+    with serve_in_thread() as base:
+        _config(config, str(base), smtp_port)
+        subprocess.run([SAIGAWATCH, "--config", str(config), "init"], cwd=workdir, check=True, capture_output=True)
+        line = subprocess.run([SAIGAWATCH, "--config", str(config), "schedule", "show", "--line", "--workdir", str(workdir)],
+                              cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
+        assert line.split()[:5][2:] == ["*", "*", "*"] and f"--config {config} run-daily" in line
+
+        result = _as_cron(line, home)
+        output = (workdir / "log" / "cron-output.log").read_text(encoding="utf-8")
+        assert result.returncode == 0, output[-3000:]
+        assert "Traceback" not in output
+
+        # the digest reached the SMTP server
+        assert len(sink.messages) == 1
+        message = email.message_from_bytes(sink.messages[0].original_content, policy=email.policy.default)
+        assert message["Subject"].startswith("[SaigaWatch] ") and "new flagged" in message["Subject"]
+        assert message["To"] == "analysts@ngo.example"
+        mail_text = message.get_body(("plain",)).get_content()
+        assert "https://watch.ngo.example/listings/" in mail_text
+        # the broken source is a health alert (zero yield, "the site's markup may have changed")
+        assert "avito-broken: yielded no listings" in mail_text
+        assert "olx-kz-ru: yielded" not in mail_text and "avito-ru: yielded" not in mail_text
+
+        # everything ran relative to the configured working directory, logs in the rotating file
+        assert (workdir / "data" / "saigawatch.db").exists() and not (home / "data").exists()
+        log = (workdir / "log" / "saigawatch.log").read_text(encoding="utf-8")
+        assert "step notify: done" in log and "notify: email sent to 1 recipient(s)" in log
+        assert "step crawl: starting" not in output  # unattended: INFO goes to the log file, not cron's output
+
+        # an overlapping run is refused with a clear message and does nothing
+        with run_lock(workdir / "run" / "run-daily.lock"):
+            second = _as_cron(line, home)
+        assert second.returncode != 0
+        tail = (workdir / "log" / "cron-output.log").read_text(encoding="utf-8")
+        assert "another run is already running" in tail and "This run exits without doing anything" in tail
+        assert len(sink.messages) == 1
