@@ -1,0 +1,103 @@
+"""The classifier's decisions and explanations on texts written for these tests (not from the corpus)."""
+import pytest
+
+from classifiers import load_classifier
+from tests.classifiers.conftest import LEXICON_DIR
+
+
+@pytest.mark.parametrize("title, text", [
+    (None, "Отдам сайгачьи рожки, 4 штуки, самовывоз Атырау"),
+    (None, "прод@м р0га с@йги 400тг/гр"),
+    (None, "Прoдaм pога сaйги дешево, пишите"),
+    ("Рога сайгака", "хорошие, 2 пары, вес 600 г, цена договорная"),  # key words only in the title
+    (None, "Киік мүйізін сатамын, бағасы келісімді"),
+    (None, "出售羚羊角，每克300元，微信联系"),
+    (None, "賽加羚羊角絲 現貨 包郵"),
+])
+def test_sales_are_flagged(clf, title, text):
+    v = clf.classify(text, title=title)
+    assert v.flagged and v.score >= clf.threshold and v.category == "trade" and v.priority == "high", v.explanation
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Куплю рога сайгака, старые и новые, любой вес", "ru"),
+    ("Киік мүйізін сатып аламын қымбат", "kk"),
+])
+def test_buy_ads_flagged_with_buy_intent(clf, text, lang):
+    v = clf.classify(text)
+    assert v.flagged and v.intent == "buy" and v.lang == lang
+
+
+@pytest.mark.parametrize("text", [
+    "Продам Сайга-12 исп. 340, два магазина, разрешение обязательно",
+    "Сайга 410 продаю, в отличном состоянии, для охоты",
+    "Продаю карабин Сайга МК, калибр 7,62, ИЖМАШ",
+    "Куплю сайгу 12 калибра",
+    "Сайга-12 мылтығын сатамын",
+])
+def test_saiga_firearms_not_flagged(clf, text):
+    v = clf.classify(text)
+    assert not v.flagged and v.category == "firearm", v.explanation
+
+
+@pytest.mark.parametrize("text", [
+    "Полиция Атырау изъяла 120 рогов сайги у местного жителя, возбуждено уголовное дело",
+    "Полиция киік мүйіздерін тәркіледі, қылмыстық іс қозғалды",
+    "海关查获走私羚羊角200支",
+])
+def test_seizure_news_not_flagged(clf, text):
+    v = clf.classify(text)
+    assert not v.flagged and v.category == "news", v.explanation
+
+
+def test_patent_medicine_gets_category_medicine_low_priority(clf):
+    v = clf.classify("羚羊感冒片 10盒 药店正品")
+    assert v.category == "medicine"
+    assert v.score < clf.threshold  # never a confirmed sale
+    assert v.priority == "low" and v.flagged  # but an analyst may look at it, at low priority
+
+
+def test_other_items_not_flagged(clf):
+    for text in ("Статуэтка сайгака, бронза, 30 см", "Продам рога марала, 5 кг", "Продам диван, почти новый"):
+        assert not clf.classify(text).flagged, text
+
+
+def test_explanation_offsets_point_into_original(clf):
+    title, text = "Р.О.Г.А", "Прод@м  с а й г а к а, 500 тг за грамм"
+    v = clf.classify(text, title=title)
+    e = v.explanation
+    assert e["model"]["version"] == v.model_version and e["model"]["top_classes"]
+    assert e["threshold"] == round(clf.threshold, 4)
+    roles = {m["role"] for m in e["matches"]}
+    assert {"species", "intent_sell", "price", "product"} <= roles
+    for m in e["matches"]:
+        source = title if m["field"] == "title" else text
+        assert source[m["start"]:m["end"]] == m["text"]
+    species = next(m for m in e["matches"] if m["role"] == "species")
+    assert species["text"] == "с а й г а к а"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01\x02 ÿþ \ufffd", "\ud800 lone surrogate", "🦌" * 50,
+                                  "Ж" * 1_000_000])
+def test_bad_input_gives_a_defined_result(clf, text):
+    v = clf.classify(text)
+    assert 0.0 <= v.score <= 1.0 and isinstance(v.flagged, bool) and v.lang
+
+
+def test_huge_text_is_truncated_and_says_so(clf):
+    v = clf.classify("Продам рога сайги. " * 60_000)
+    assert v.flagged and v.explanation["truncated"] is True
+
+
+def test_lang_hint_is_used(clf):
+    assert clf.classify("рога", lang="kk").lang == "kk"
+
+
+def test_lexicon_change_shows_in_model_version(tmp_path):
+    for p in LEXICON_DIR.glob("*.yaml"):
+        (tmp_path / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    with open(tmp_path / "ru.yaml", "a", encoding="utf-8") as fh:
+        fh.write("  - role: species\n    weight: 1.0\n    terms: [сайгачонок]\n")
+    changed = load_classifier(lexicon_dir=tmp_path)
+    same = load_classifier(lexicon_dir=LEXICON_DIR)
+    assert "+lex." in changed.version and "+lex." not in same.version

@@ -1,0 +1,37 @@
+"""The shipped corpus: size, composition, held-out templates, and that the build script reproduces it."""
+import json
+from collections import Counter
+
+from classifiers.corpus.build import CORPUS_DIR, build
+
+
+def _load():
+    return {s: [json.loads(line) for line in open(CORPUS_DIR / f"{s}.jsonl", encoding="utf-8")]
+            for s in ("train", "dev", "test")}
+
+
+def test_size_and_composition():
+    rows = [r for split in _load().values() for r in split]
+    assert len(rows) >= 3000
+    langs = Counter(r["lang"] for r in rows)
+    assert langs["ru"] > langs["kk"] and langs["ru"] > langs["zh"] and langs["kk"] > 300 and langs["zh"] > 300
+    hard = [r for r in rows if r["category"] in ("firearm", "souvenir", "news", "other-horn", "medicine")]
+    assert len(hard) / len(rows) >= 0.30
+    trade = [r for r in rows if r["label"] == "trade"]
+    assert sum(1 for r in trade if r["obfuscation"]) > 100
+    assert sum(1 for r in trade if r["intent"] == "buy") > 300
+    assert sum(1 for r in trade if r["title_only"]) > 50
+
+
+def test_splits_hold_out_whole_templates():
+    corpus = _load()
+    train_templates = {r["template"] for r in corpus["train"]}
+    for split in ("dev", "test"):
+        assert not {r["template"] for r in corpus[split]} & train_templates
+
+
+def test_build_is_deterministic_and_matches_shipped_files():
+    shipped = _load()
+    rebuilt = build(13)
+    for split in shipped:
+        assert [r["text"] for r in rebuilt[split]] == [r["text"] for r in shipped[split]]

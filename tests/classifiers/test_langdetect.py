@@ -1,0 +1,24 @@
+"""Language detection on short mixed texts; Kazakh vs Russian matters most."""
+import pytest
+
+from classifiers.langdetect import detect_language
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Продам рога сайги, срочно", "ru"),
+    ("Сайга-12 продам, состояние отличное", "ru"),
+    ("Киік мүйізін сатамын, бағасы келісімді", "kk"),
+    ("киик муйизи сатамын багасы", "kk"),              # Kazakh written with Russian letters
+    ("Қазақстан бойынша жеткізу бар", "kk"),
+    ("kiik muiizi satamyn", "kk"),                      # Kazakh in Latin script
+    ("出售羚羊角片 每克200元", "zh"),
+    ("賽加羚羊角 出售 WeChat", "zh"),
+    ("Бөхөний эвэр зарна, үнэ тохиролцоно", "mn"),
+    ("Saygak shoxi sotiladi, narxi kelishilgan", "uz"),
+    ("Сайғоқ шохи сотилади", "uz"),
+    ("selling saiga horn per gram", "en"),
+    ("", "other"),
+    ("12345 !!! ???", "other"),
+])
+def test_detect(text, lang):
+    assert detect_language(text) == lang

@@ -1,0 +1,69 @@
+"""Normalisation: every obfuscation kind, and offsets that map back to the original text exactly."""
+import pytest
+
+from classifiers.normalize import Normalizer, fold, latin_to_cyrillic
+
+N = Normalizer({"🦌": "олень"})
+
+
+def _span_of(norm, needle):
+    i = norm.text.find(needle)
+    assert i >= 0, f"{needle!r} not in {norm.text!r}"
+    start, end = norm.original_span(i, i + len(needle))
+    return norm.original[start:end]
+
+
+@pytest.mark.parametrize("raw, expected, original_part", [
+    ("Продам Рога СAЙГИ", "рога саиги", "Рога СAЙГИ"),              # Latin A and И → Cyrillic, case folded
+    ("прoдaм pогa сaйги", "продам рога саиги", "прoдaм pогa сaйги"),  # Latin look-alikes inside Cyrillic words
+    ("с@йга р0га", "саига рога", "с@йга р0га"),                       # symbols and digits as letters
+    ("3олото", "золото", "3олото"),                                   # 3 → з
+    ("6ольшие", "бoльшие".replace("o", "о"), "6ольшие"),              # 6 → б
+    ("р о г а  с а й г и", "рога саиги", "р о г а  с а й г и"),       # spaced letters, wide gap = word break
+    ("р.о.г.а", "рога", "р.о.г.а"),                                   # dotted letters
+    ("Ｒｏｇａ ﬁne", "roga fine", "Ｒｏｇａ ﬁne"),                     # NFKC (full-width, ligature)
+    ("киік мүйізі", "киик муиизи", "киік мүйізі"),                    # Kazakh letters folded
+    ("賽加羚羊 羚羊角絲", "赛加羚羊 羚羊角丝", "賽加羚羊 羚羊角絲"),   # Traditional → Simplified
+    ("羚 羊 角", "羚羊角", "羚 羊 角"),                                # spaced Chinese characters
+])
+def test_obfuscations_fold_and_map_back(raw, expected, original_part):
+    norm = N(raw)
+    assert expected in norm.text
+    assert _span_of(norm, expected) == original_part
+    assert len(norm.starts) == len(norm.ends) == len(norm.text)
+
+
+def test_numbers_units_and_model_names_stay_numbers():
+    norm = N("Сайга-12, сайга410, 6гр, 100г, 2шт")
+    assert "саига-12" in norm.text and "саига410" in norm.text
+    assert "6гр" in norm.text and "100г" in norm.text and "2шт" in norm.text
+
+
+def test_emoji_mapped_or_dropped_with_offsets():
+    raw = "продам 🦌 рога ❤️ ок"
+    norm = N(raw)
+    assert "олень" in norm.text and "❤" not in norm.text
+    assert _span_of(norm, "олень") == "🦌"
+    assert _span_of(norm, "рога") == "рога"
+
+
+def test_combining_marks_compose_and_map_to_whole_cluster():
+    raw = "и\u0306од"  # и + combining breve
+    norm = N(raw)
+    assert norm.text.startswith("иод")  # й, then folded to и
+    assert norm.original_span(0, 1) == (0, 2)
+
+
+def test_pure_latin_words_untouched_and_transliterated_for_matching():
+    norm = N("saigak horn")
+    assert norm.text == "saigak horn"
+    assert latin_to_cyrillic("saigak") == "саигак"
+    assert latin_to_cyrillic("sayga") == "саига"
+    assert latin_to_cyrillic("muyizi") == fold("мүйізі")
+
+
+def test_empty_and_junk():
+    assert N("").text == ""
+    junk = "\x00\x01\ufffd\u200b" * 5
+    norm = N(junk)
+    assert len(norm.starts) == len(norm.text)
