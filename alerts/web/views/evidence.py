@@ -6,6 +6,7 @@ import importlib
 import logging
 from pathlib import Path
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -31,9 +32,13 @@ def find_exporter():
     return getattr(module, "export_case", None)
 
 
-def _bundle_id(result) -> int | None:
+def _bundle_id(db, result) -> int | None:
+    """The EvidenceBundle row for what the exporter returned (the ZIP path, a bundle, or an object with an id)."""
     if isinstance(result, EvidenceBundle):
         return result.id
+    if isinstance(result, (str, Path)):
+        return db.scalar(select(EvidenceBundle.id).where(EvidenceBundle.path == str(result))
+                         .order_by(EvidenceBundle.id.desc()).limit(1))
     for attr in ("bundle_id", "id"):
         value = getattr(result, attr, None)
         if isinstance(value, int):
@@ -71,7 +76,7 @@ def export_evidence(request: Request, db, data) -> Response:
                      {"listing_ids": ids, "error": f"{type(exc).__name__}: {exc}"})
         flash(request, "error", _("Evidence export failed: {error}", error=str(exc)))
         return RedirectResponse(back, status_code=303)
-    bundle_id = _bundle_id(result)
+    bundle_id = _bundle_id(db, result)
     record_event(db, user.username, "evidence.export", "case", case_name,
                  {"listing_ids": ids, "bundle_id": bundle_id})
     if bundle_id:
