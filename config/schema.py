@@ -309,8 +309,13 @@ class ScheduleSettings(Section):
     lock_file: str = "./var/run-daily.lock"
     env_file: str | None = None  # shell file with KEY=value secrets that the cron job loads (chmod 600)
     workdir: str | None = None  # directory cron runs in (relative paths in this config); default: where install ran
+    # weekly maintenance job: `backup` (when backup_dir is set) then `retention` (when retention.enabled)
+    maintenance_time: str = "03:00"  # UTC
+    maintenance_weekday: int = Field(0, ge=0, le=6)  # 0 = Sunday, as in cron
+    backup_dir: str | None = None  # where the weekly backup goes; best on another disk
+    backup_keep: int = Field(8, ge=1)
 
-    @field_validator("time")
+    @field_validator("time", "maintenance_time")
     @classmethod
     def _hhmm(cls, v: str) -> str:
         try:
@@ -327,6 +332,7 @@ class HealthSettings(Section):
 
 
 class RetentionSettings(Section):
+    enabled: bool = True  # the weekly maintenance job purges; `saigawatch retention` works either way
     raw_capture_days: int = Field(90, ge=1)
     skip_files_modified_within_hours: int = Field(24, ge=0)  # never rewrite a WARC file a crawler may still append to
 

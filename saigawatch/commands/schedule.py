@@ -19,15 +19,19 @@ from saigawatch.logs import CRON_OUTPUT, UNATTENDED_ENV
 
 MARKER = "# saigawatch-schedule"  # followed by " config=<absolute config path>"; the next line is the job
 UNIT_NAME = "saigawatch-daily"
+MAINTENANCE_UNIT = "saigawatch-maintenance"
 
 
 def register(app: click.Group) -> None:
     app.add_command(schedule)
 
 
+WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+
+
 @dataclass
 class Job:
-    """Everything the scheduled command needs, as absolute paths."""
+    """Everything the scheduled commands need, as absolute paths."""
 
     executable: list[str]
     config: Path
@@ -35,34 +39,84 @@ class Job:
     env_file: Path | None
     output: Path
     utc_time: str  # HH:MM
+    maintenance_time: str = "03:00"
+    maintenance_weekday: int = 0  # cron numbering: 0 = Sunday
+    backup_dir: Path | None = None
+    backup_keep: int = 8
+    retention: bool = True
 
     @property
     def marker(self) -> str:
         return f"{MARKER} config={self.config}"
 
-    def command(self) -> str:
-        """The shell command cron runs (/bin/sh): cd, load secrets, run-daily, append output to a file."""
+    @property
+    def maintenance_marker(self) -> str:
+        return f"{self.marker} job=maintenance"
+
+    def _prefix(self) -> list[str]:
         q = shlex.quote
         parts = [f"cd {q(str(self.workdir))}", f"mkdir -p {q(str(self.output.parent))}"]
         if self.env_file:
             parts.append(f"set -a && . {q(str(self.env_file))} && set +a")
-        exe = " ".join(q(x) for x in self.executable)
-        parts.append(f"{UNATTENDED_ENV}=1 {exe} --config {q(str(self.config))} run-daily >> {q(str(self.output))} 2>&1")
-        return " && ".join(parts)
+        return parts
 
-    def cron_time(self, tz: dt.tzinfo | None = None) -> tuple[int, int]:
-        """(minute, hour) in the server's local time (cron's clock) for the configured UTC time."""
-        hour, minute = (int(x) for x in self.utc_time.split(":"))
-        today = dt.datetime.now(dt.timezone.utc).replace(hour=hour, minute=minute, second=0, microsecond=0)
-        local = today.astimezone(tz) if tz else today.astimezone()
-        return local.minute, local.hour
+    def _run(self, *args: str) -> str:
+        q = shlex.quote
+        exe = " ".join(q(x) for x in self.executable)
+        return f"{UNATTENDED_ENV}=1 {exe} --config {q(str(self.config))} {' '.join(args)} >> {q(str(self.output))} 2>&1"
+
+    def command(self) -> str:
+        """The shell command cron runs (/bin/sh) every day: cd, load secrets, run-daily, append output to a file."""
+        return " && ".join([*self._prefix(), self._run("run-daily")])
+
+    def maintenance_command(self) -> str | None:
+        """The weekly job: a backup (if backup_dir is set), then the retention purge (if enabled)."""
+        q = shlex.quote
+        steps = []
+        if self.backup_dir:
+            steps.append(self._run("backup", "--output", q(str(self.backup_dir)), "--keep", str(self.backup_keep)))
+        if self.retention:
+            steps.append(self._run("retention"))
+        if not steps:
+            return None
+        return " && ".join(self._prefix()) + " && { " + "; ".join(steps) + "; }"
+
+    def cron_time(self, tz: dt.tzinfo | None = None, utc_time: str | None = None,
+                  weekday: int | None = None) -> tuple[int, int] | tuple[int, int, int]:
+        """(minute, hour) — or (minute, hour, weekday) — in the server's local time (cron's clock) for a UTC time."""
+        hour, minute = (int(x) for x in (utc_time or self.utc_time).split(":"))
+        now = dt.datetime.now(dt.timezone.utc).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if weekday is not None:  # a date in this week with that (cron-numbered) weekday
+            now += dt.timedelta(days=(weekday - (now.weekday() + 1) % 7) % 7)
+        local = now.astimezone(tz) if tz else now.astimezone()
+        if weekday is None:
+            return local.minute, local.hour
+        return local.minute, local.hour, (local.weekday() + 1) % 7
 
     def cron_line(self, tz: dt.tzinfo | None = None) -> str:
         minute, hour = self.cron_time(tz)
-        return f"{minute} {hour} * * * {self.command().replace('%', chr(92) + '%')}"
+        return f"{minute} {hour} * * * {_cron_escape(self.command())}"
+
+    def maintenance_line(self, tz: dt.tzinfo | None = None) -> str | None:
+        command = self.maintenance_command()
+        if command is None:
+            return None
+        minute, hour, weekday = self.cron_time(tz, self.maintenance_time, self.maintenance_weekday)
+        return f"{minute} {hour} * * {weekday} {_cron_escape(command)}"
 
     def cron_block(self, tz: dt.tzinfo | None = None) -> str:
-        return f"{self.marker} (managed by 'saigawatch schedule'; run-daily at {self.utc_time} UTC)\n{self.cron_line(tz)}\n"
+        block = f"{self.marker} (managed by 'saigawatch schedule'; run-daily at {self.utc_time} UTC)\n{self.cron_line(tz)}\n"
+        maintenance = self.maintenance_line(tz)
+        if maintenance:
+            what = " and ".join(x for x, on in (("backup", self.backup_dir), ("retention", self.retention)) if on)
+            block += (f"{self.maintenance_marker} (weekly {what}, {WEEKDAYS[self.maintenance_weekday]} "
+                      f"{self.maintenance_time} UTC)\n{maintenance}\n")
+        return block
+
+
+def _cron_escape(command: str) -> str:
+    """In a crontab an unescaped % ends the command; cron removes the backslash again."""
+    return command.replace("%", "\\%")
 
 
 def _executable() -> list[str]:
@@ -76,18 +130,22 @@ def _executable() -> list[str]:
     return [str(Path(sys.executable).absolute()), "-m", "saigawatch"]
 
 
+def _absolute(path: str | None, workdir: Path) -> Path | None:
+    if not path:
+        return None
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else workdir / p
+
+
 def build_job(settings: Settings, config_path: Path | None, workdir: Path | None = None) -> Job:
     """The job for this config; relative paths in the config are relative to `workdir` (default: current directory)."""
+    sched = settings.schedule
     config = Path(config_path or settings.config_path or default_config_path()).expanduser().absolute()
-    workdir = Path(workdir or settings.schedule.workdir or os.getcwd()).expanduser().absolute()
-    env_file = settings.schedule.env_file
-    env_path = None
-    if env_file:
-        env_path = Path(env_file).expanduser()
-        env_path = env_path if env_path.is_absolute() else workdir / env_path
-    log_file = Path(settings.schedule.log_file).expanduser()
-    log_dir = (log_file if log_file.is_absolute() else workdir / log_file).parent
-    return Job(_executable(), config, workdir, env_path, log_dir / CRON_OUTPUT, settings.schedule.time)
+    workdir = Path(workdir or sched.workdir or os.getcwd()).expanduser().absolute()
+    log_dir = _absolute(sched.log_file, workdir).parent
+    return Job(_executable(), config, workdir, _absolute(sched.env_file, workdir), log_dir / CRON_OUTPUT, sched.time,
+               sched.maintenance_time, sched.maintenance_weekday, _absolute(sched.backup_dir, workdir),
+               sched.backup_keep, settings.retention.enabled)
 
 
 # ---- crontab text ------------------------------------------------------------------------------
@@ -120,10 +178,12 @@ def install_block(crontab: str, job: Job, tz: dt.tzinfo | None = None) -> str:
     return text + job.cron_block(tz)
 
 
-def installed_line(crontab: str, job: Job) -> str | None:
+def installed_line(crontab: str, job: Job, maintenance: bool = False) -> str | None:
+    """The installed daily (or maintenance) line for this job's config, if any."""
     lines = crontab.splitlines()
+    marker = job.maintenance_marker if maintenance else job.marker
     for i, line in enumerate(lines):
-        if line == job.marker or line.startswith(job.marker + " "):
+        if line == marker or line.startswith(marker + " ("):
             return lines[i + 1] if i + 1 < len(lines) else None
     return None
 
@@ -161,26 +221,41 @@ def write_crontab(text: str, user: str | None = None) -> None:
 # ---- systemd ---------------------------------------------------------------------------------------
 
 def systemd_units(job: Job) -> dict[str, str]:
-    """A oneshot service and a daily timer at the configured UTC time."""
+    """A oneshot service and a daily timer at the configured UTC time (plus the weekly maintenance pair)."""
     exe = " ".join(shlex.quote(x) for x in job.executable)
     env_line = f"EnvironmentFile=-{job.env_file}\n" if job.env_file else ""
-    service = (
-        "[Unit]\n"
-        "Description=SaigaWatch daily run (crawl, classify, evidence, notify)\n"
-        "Wants=network-online.target\nAfter=network-online.target\n\n"
-        "[Service]\nType=oneshot\n"
-        f"WorkingDirectory={job.workdir}\n"
-        f"Environment={UNATTENDED_ENV}=1\n"
-        f"{env_line}"
-        f"ExecStart={exe} --config {job.config} run-daily\n"
-        "Nice=10\nTimeoutStartSec=12h\n"
-    )
-    timer = (
-        "[Unit]\nDescription=Run SaigaWatch every day\n\n"
-        f"[Timer]\nOnCalendar=*-*-* {job.utc_time}:00 UTC\nPersistent=true\nUnit={UNIT_NAME}.service\n\n"
-        "[Install]\nWantedBy=timers.target\n"
-    )
-    return {f"{UNIT_NAME}.service": service, f"{UNIT_NAME}.timer": timer}
+
+    def service(description: str, commands: list[str]) -> str:
+        starts = "".join(f"ExecStart={exe} --config {job.config} {c}\n" for c in commands)
+        return ("[Unit]\n"
+                f"Description={description}\n"
+                "Wants=network-online.target\nAfter=network-online.target\n\n"
+                "[Service]\nType=oneshot\n"
+                f"WorkingDirectory={job.workdir}\n"
+                f"Environment={UNATTENDED_ENV}=1\n"
+                f"{env_line}{starts}"
+                "Nice=10\nTimeoutStartSec=12h\n")
+
+    def timer(description: str, calendar: str, unit: str) -> str:
+        return (f"[Unit]\nDescription={description}\n\n"
+                f"[Timer]\nOnCalendar={calendar}\nPersistent=true\nUnit={unit}.service\n\n"
+                "[Install]\nWantedBy=timers.target\n")
+
+    units = {
+        f"{UNIT_NAME}.service": service("SaigaWatch daily run (crawl, classify, evidence, notify)", ["run-daily"]),
+        f"{UNIT_NAME}.timer": timer("Run SaigaWatch every day", f"*-*-* {job.utc_time}:00 UTC", UNIT_NAME),
+    }
+    commands = []
+    if job.backup_dir:
+        commands.append(f"backup --output {job.backup_dir} --keep {job.backup_keep}")
+    if job.retention:
+        commands.append("retention")
+    if commands:
+        units[f"{MAINTENANCE_UNIT}.service"] = service("SaigaWatch weekly maintenance (backup, retention)", commands)
+        units[f"{MAINTENANCE_UNIT}.timer"] = timer(
+            "SaigaWatch weekly maintenance", f"{WEEKDAYS[job.maintenance_weekday]} *-*-* {job.maintenance_time}:00 UTC",
+            MAINTENANCE_UNIT)
+    return units
 
 
 def _dst_warning() -> str | None:
@@ -228,7 +303,8 @@ def _job(workdir: Path | None) -> Job:
 @_user_option
 @_workdir_option
 @_systemd_option
-@click.option("--line", "line_only", is_flag=True, help="Print only the crontab line (for scripts and tests).")
+@click.option("--line", "line_only", is_flag=True,
+              help="Print only the crontab lines: the daily run, then the weekly maintenance job if any.")
 def show(user: str | None, workdir: Path | None, systemd: bool, line_only: bool) -> None:
     """Show the job that would be installed and whether it is installed now."""
     job = _job(workdir)
@@ -238,6 +314,8 @@ def show(user: str | None, workdir: Path | None, systemd: bool, line_only: bool)
         return
     if line_only:
         click.echo(job.cron_line())
+        if job.maintenance_line():
+            click.echo(job.maintenance_line())
         return
     minute, hour = job.cron_time()
     click.echo(f"run-daily every day at {job.utc_time} UTC ({hour:02d}:{minute:02d} server time)")
@@ -246,15 +324,20 @@ def show(user: str | None, workdir: Path | None, systemd: bool, line_only: bool)
     click.echo(f"log file:    {log_path_for(job)} (rotating); cron output: {job.output}")
     if job.env_file:
         click.echo(f"secrets:     {job.env_file}")
-    click.echo("crontab entry:")
+    if job.maintenance_command():
+        what = ", then ".join(x for x, on in ((f"backup into {job.backup_dir} (keep {job.backup_keep})", job.backup_dir),
+                                              ("retention purge", job.retention)) if on)
+        click.echo(f"weekly:      {WEEKDAYS[job.maintenance_weekday]} {job.maintenance_time} UTC: {what}")
+    click.echo("crontab entries:")
     click.echo(job.cron_block())
-    current = installed_line(read_crontab(user), job) if shutil.which("crontab") else None
+    crontab = read_crontab(user) if shutil.which("crontab") else ""
+    current = installed_line(crontab, job)
     if current is None:
         click.echo("status: not installed (run 'saigawatch schedule install')")
-    elif current == job.cron_line():
+    elif current == job.cron_line() and installed_line(crontab, job, maintenance=True) == job.maintenance_line():
         click.echo("status: installed")
     else:
-        click.echo(f"status: installed, but differs from the above; 'saigawatch schedule install' updates it:\n  {current}")
+        click.echo("status: installed, but differs from the above; 'saigawatch schedule install' updates it")
 
 
 def log_path_for(job: Job) -> Path:
@@ -288,7 +371,8 @@ def install(user: str | None, workdir: Path | None, systemd: bool, unit_dir: Pat
             for name, text in units.items():
                 (unit_dir / name).write_text(text, encoding="utf-8")
                 click.echo(f"wrote {unit_dir / name}")
-        click.echo(f"then: systemctl daemon-reload && systemctl enable --now {UNIT_NAME}.timer")
+        timers = " ".join(n for n in units if n.endswith(".timer"))
+        click.echo(f"then: systemctl daemon-reload && systemctl enable --now {timers}")
         return
     before = read_crontab(user)
     after = install_block(before, job)
@@ -312,8 +396,9 @@ def install(user: str | None, workdir: Path | None, systemd: bool, unit_dir: Pat
 def remove(user: str | None, workdir: Path | None, systemd: bool, remove_all: bool) -> None:
     """Remove the daily job for this config (other crontab lines are left alone)."""
     if systemd:
-        click.echo(f"systemctl disable --now {UNIT_NAME}.timer && rm /etc/systemd/system/{UNIT_NAME}.service "
-                   f"/etc/systemd/system/{UNIT_NAME}.timer && systemctl daemon-reload")
+        names = [f"{u}.{kind}" for u in (UNIT_NAME, MAINTENANCE_UNIT) for kind in ("timer", "service")]
+        click.echo(f"systemctl disable --now {UNIT_NAME}.timer {MAINTENANCE_UNIT}.timer; "
+                   f"rm -f {' '.join('/etc/systemd/system/' + n for n in names)}; systemctl daemon-reload")
         return
     job = _job(workdir)
     before = read_crontab(user)

@@ -56,7 +56,7 @@ notify:
   smtp: {{enabled: true, host: 127.0.0.1, port: {smtp_port}, recipients: [analysts@ngo.example]}}
 web: {{public_url: "https://watch.ngo.example"}}
 evidence: {{steps: [warc, context, environment]}}
-schedule: {{time: "05:00", log_file: log/saigawatch.log, lock_file: run/run-daily.lock}}
+schedule: {{time: "05:00", log_file: log/saigawatch.log, lock_file: run/run-daily.lock, backup_dir: backups}}
 """, encoding="utf-8")
 
 
@@ -69,8 +69,9 @@ def test_scheduled_run_as_cron_runs_it(tmp_path, mail):
     with serve_in_thread() as base:
         _config(config, str(base), smtp_port)
         subprocess.run([SAIGAWATCH, "--config", str(config), "init"], cwd=workdir, check=True, capture_output=True)
-        line = subprocess.run([SAIGAWATCH, "--config", str(config), "schedule", "show", "--line", "--workdir", str(workdir)],
-                              cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip()
+        lines = subprocess.run([SAIGAWATCH, "--config", str(config), "schedule", "show", "--line", "--workdir", str(workdir)],
+                               cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip().splitlines()
+        line, weekly = lines
         assert line.split()[:5][2:] == ["*", "*", "*"] and f"--config {config} run-daily" in line
 
         result = _as_cron(line, home)
@@ -102,3 +103,10 @@ def test_scheduled_run_as_cron_runs_it(tmp_path, mail):
         tail = (workdir / "log" / "cron-output.log").read_text(encoding="utf-8")
         assert "another run is already running" in tail and "This run exits without doing anything" in tail
         assert len(sink.messages) == 1
+
+        # the weekly maintenance job: a backup into the configured directory, then the retention purge
+        maintenance = _as_cron(weekly, home)
+        assert maintenance.returncode == 0, (workdir / "log" / "cron-output.log").read_text(encoding="utf-8")[-2000:]
+        backups = list((workdir / "backups").glob("saigawatch-backup-*.tar"))
+        assert len(backups) == 1 and backups[0].stat().st_size > 100_000
+        assert "retention" in (workdir / "log" / "cron-output.log").read_text(encoding="utf-8")

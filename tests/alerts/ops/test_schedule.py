@@ -28,7 +28,9 @@ def test_install_is_idempotent_and_keeps_other_lines(config_file, tmp_path):
     once = install_block(OTHER, job)
     assert once.startswith(OTHER)
     assert install_block(once, job) == once
-    assert once.count(MARKER) == 1
+    assert once.count(MARKER) == 2  # the daily run and the weekly maintenance (retention) job
+    assert installed_line(once, job, maintenance=True) == job.maintenance_line()
+    assert job.maintenance_line().split()[2:5] == ["*", "*", str(job.cron_time(None, "03:00", 0)[2])]
     line = installed_line(once, job)
     minute, hour = job.cron_time()  # cron runs on the server's local clock
     assert line.startswith(f"{minute} {hour} * * * cd ")
@@ -39,7 +41,7 @@ def test_install_is_idempotent_and_keeps_other_lines(config_file, tmp_path):
     # a changed time replaces the entry instead of adding a second one
     later_job = _job(config_file, tmp_path, time="07:15")
     later = install_block(once, later_job)
-    assert later.count(MARKER) == 1 and installed_line(later, job) == later_job.cron_line()
+    assert later.count(MARKER) == 2 and installed_line(later, job) == later_job.cron_line()
 
 
 def test_remove_only_removes_ours(config_file, tmp_path):
@@ -48,12 +50,12 @@ def test_remove_only_removes_ours(config_file, tmp_path):
     other_cfg.write_text(config_file.read_text(), encoding="utf-8")
     theirs = _job(other_cfg, tmp_path)
     both = install_block(install_block(OTHER, mine), theirs)
-    assert both.count(MARKER) == 2
+    assert both.count(MARKER) == 4
     after, removed = remove_block(both, mine.marker)
-    assert removed == 1 and installed_line(after, theirs) and installed_line(after, mine) is None
-    assert after.startswith(OTHER)
+    assert removed == 2 and installed_line(after, theirs) and installed_line(after, mine) is None
+    assert installed_line(after, theirs, maintenance=True) and after.startswith(OTHER)
     cleared, removed = remove_block(both, None)
-    assert removed == 2 and cleared == OTHER
+    assert removed == 4 and cleared == OTHER
 
 
 def test_command_uses_absolute_paths_and_env_file(config_file, tmp_path):
@@ -66,6 +68,20 @@ def test_command_uses_absolute_paths_and_env_file(config_file, tmp_path):
     assert "SAIGAWATCH_UNATTENDED=1" in cmd
 
 
+def test_weekly_maintenance_backup_then_retention(config_file, tmp_path):
+    job = _job(config_file, tmp_path, backup_dir="backups", backup_keep=4, maintenance_time="23:30",
+               maintenance_weekday=0)
+    cmd = job.maintenance_command()
+    assert f"backup --output {tmp_path}/backups --keep 4" in cmd
+    assert cmd.index(" backup ") < cmd.index(" retention ")  # back up before purging
+    # 23:30 UTC on Sunday is 04:30 on Monday for a UTC+5 server
+    assert job.cron_time(dt.timezone(dt.timedelta(hours=5)), "23:30", 0) == (30, 4, 1)
+    assert job.maintenance_line(dt.timezone(dt.timedelta(hours=5))).startswith("30 4 * * 1 cd ")
+    from config import load_config as _load
+    off = build_job(_load(config_file, overrides={"retention": {"enabled": False}}), config_file, tmp_path)
+    assert off.maintenance_command() is None and off.cron_block().count(MARKER) == 1
+
+
 def test_systemd_units(config_file, tmp_path):
     units = systemd_units(_job(config_file, tmp_path, time="04:10", env_file="/etc/saigawatch.env"))
     service, timer = units["saigawatch-daily.service"], units["saigawatch-daily.timer"]
@@ -76,6 +92,9 @@ def test_systemd_units(config_file, tmp_path):
                                    "--unit-dir", str(tmp_path / "units"), "--workdir", str(tmp_path)])
     assert out.exit_code == 0, out.output
     assert (tmp_path / "units" / "saigawatch-daily.timer").read_text() == timer.replace("04:10", "06:00")
+    maintenance = (tmp_path / "units" / "saigawatch-maintenance.timer").read_text()
+    assert "OnCalendar=Sun *-*-* 03:00:00 UTC" in maintenance
+    assert "ExecStart=" in (tmp_path / "units" / "saigawatch-maintenance.service").read_text()
 
 
 @pytest.fixture
@@ -106,15 +125,16 @@ def test_real_crontab_cycle(cron_user, config_file, tmp_path):
     assert r.exit_code == 0, r.output
     assert "installed: run-daily every day at 06:00 UTC" in r.output
     table = crontab()
-    assert table.startswith(OTHER) and table.count(MARKER) == 1
+    assert table.startswith(OTHER) and table.count(MARKER) == 2
     r = runner.invoke(app, [*base, "install", *opts])
     assert "already installed" in r.output and crontab() == table
     r = runner.invoke(app, [*base, "show", *opts])
     assert "status: installed" in r.output
     r = runner.invoke(app, [*base, "show", "--line", *opts])
-    assert r.output.strip() in table
+    daily, weekly = r.output.strip().splitlines()
+    assert daily in table and weekly in table and " retention " in weekly
     r = runner.invoke(app, [*base, "remove", *opts])
-    assert r.exit_code == 0 and "removed 1 SaigaWatch entry" in r.output
+    assert r.exit_code == 0 and "removed 2 SaigaWatch entries" in r.output
     assert crontab() == OTHER
     r = runner.invoke(app, [*base, "remove", *opts])
     assert "nothing changed" in r.output
