@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.http import Response
 
@@ -16,6 +17,17 @@ def post_fingerprint(item: ListingItem) -> str:
     edited = item.extra.get("edited") if isinstance(item.extra, dict) else None
     parts = [item.title or "", item.text or "", str(item.price_text or item.price or ""), str(bool(edited))]
     return sha256_of("\x1f".join(parts).encode("utf-8"))
+
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def loopback_credentials(source: Any, url: str | None) -> str:
+    """options.loopback_credentials, honoured only when the source talks to this machine (the demo marketplace):
+    real tokens and cookies always come from the environment, never from a config file."""
+    value = str((source.options or {}).get("loopback_credentials") or "")
+    host = urlsplit(url or "").hostname or ""
+    return value if value and host in LOOPBACK_HOSTS else ""
 
 
 class SocialSpiderMixin:

@@ -1,13 +1,14 @@
 """Demo VK API: /vk/method/wall.get and /vk/method/newsfeed.search in the real response shape, with API errors on request.
 
 Errors on request (for tests): a `domain`/`q` of `__error_<code>` answers that VK error every time;
-`__flaky_<code>` answers it on the first request for each offset/start_from and the data afterwards;
+`<name>__flaky_<code>` answers it on the first request for each offset/start_from, then the data of <name>;
 the query flag `demo_error=<code>` works on any call. A call without a token (`access_token` or `Authorization: Bearer`) answers error 5,
 the token `expired` too.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState
@@ -137,13 +138,15 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
         return error(int(forced), request, method)
     if target.startswith("__error_") and target[8:].isdigit():
         return error(int(target[8:]), request, method)
-    if target.startswith("__flaky_") and target[8:].isdigit():
+    flaky = re.fullmatch(r"(.*)__flaky_(\d+)", target)
+    if flaky:
         key = f"vk:flaky:{method}:{target}:{request.arg('offset')}:{request.arg('start_from')}"
         with state.lock:
             seen = state._cache.get(key)
             state._cache[key] = True
         if not seen:
-            return error(int(target[8:]), request, method)
+            return error(int(flaky.group(2)), request, method)
+        request.query = {**request.query, ("domain" if request.arg("domain") else "q"): [flaky.group(1)]}
     token = request.arg("access_token") or request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     if not token:
         return error(5, request, method)

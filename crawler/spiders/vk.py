@@ -12,7 +12,7 @@ from scrapy.http import Request, Response
 from crawler.known import KnownListing
 from crawler.parsers import ParseError
 from crawler.parsers.vk import RATE_ERRORS, api_error, load
-from crawler.social import SocialSpiderMixin
+from crawler.social import SocialSpiderMixin, loopback_credentials
 from crawler.spiders.base import SaigaSpider
 
 API_VERSION = "5.131"
@@ -20,7 +20,7 @@ DEFAULT_TOKEN_ENV = "SAIGAWATCH_VK_TOKEN"
 
 
 class VkSpider(SocialSpiderMixin, SaigaSpider):
-    """Source options: `wall_count` (≤100, default 100), `search_count` (≤200, default 100),
+    """Source options: `loopback_credentials` (a token used only against 127.0.0.1/localhost: the demo), `wall_count` (≤100, default 100), `search_count` (≤200, default 100),
     `rate_retries` (default 3) and `rate_backoff_s` (default 1.0, doubled on each retry) for errors 6/9."""
 
     name = "vk"
@@ -32,12 +32,21 @@ class VkSpider(SocialSpiderMixin, SaigaSpider):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.token_env = self.source.credentials_env or DEFAULT_TOKEN_ENV
-        self.token = os.environ.get(self.token_env, "").strip()
+        self.token = os.environ.get(self.token_env, "").strip() or loopback_credentials(self.source, self.api_url)
         options = self.source.options or {}
         self.wall_count = max(1, min(int(options.get("wall_count", 100)), 100))
         self.search_count = max(1, min(int(options.get("search_count", 100)), 200))
         self.rate_retries = int(options.get("rate_retries", 3))
         self.rate_backoff = float(options.get("rate_backoff_s", 1.0))
+
+    @property
+    def api_url(self) -> str | None:
+        """source.api_url, else <base_url>/method when only base_url is overridden (demo), else the real API."""
+        if self.source.api_url:
+            return self.source.api_url.rstrip("/")
+        if self.source.base_url:
+            return self.source.base_url.rstrip("/") + "/method"
+        return self.default_api_url
 
     def check_configured(self) -> str | None:
         if not self.token:

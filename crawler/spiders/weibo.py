@@ -13,7 +13,7 @@ from crawler.known import KnownListing
 from crawler.parsers import ParseError
 from crawler.parsers.weibo import parse as parse_weibo
 from crawler.parsers.weibo import parse_created_at  # noqa: F401 - re-exported for tests
-from crawler.social import SocialSpiderMixin
+from crawler.social import SocialSpiderMixin, loopback_credentials
 from crawler.spiders.base import SaigaSpider
 
 DEFAULT_COOKIE_ENV = "SAIGAWATCH_WEIBO_COOKIE"
@@ -21,7 +21,8 @@ _LOGIN_MARKERS = ("passport.weibo", "/visitor", "login.sina.com.cn", "/signin", 
 
 
 class WeiboSpider(SocialSpiderMixin, SaigaSpider):
-    """Needs a logged-in m.weibo.cn cookie in the environment variable named by `credentials_env`."""
+    """Needs a logged-in m.weibo.cn cookie in the environment variable named by `credentials_env`
+    (option `loopback_credentials` gives one for 127.0.0.1/localhost only: the demo)."""
 
     name = "weibo"
     platform = "weibo"
@@ -32,7 +33,7 @@ class WeiboSpider(SocialSpiderMixin, SaigaSpider):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.cookie_env = self.source.credentials_env or DEFAULT_COOKIE_ENV
-        self.cookie = os.environ.get(self.cookie_env, "").strip()
+        self.cookie = os.environ.get(self.cookie_env, "").strip() or loopback_credentials(self.source, self.base_url)
 
     def check_configured(self) -> str | None:
         if not self.cookie:
