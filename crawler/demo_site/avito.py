@@ -3,7 +3,8 @@
 Paths below the `/avito` prefix:
 - `/rossiya?q=<query>[&p=N]` (or `/<city_slug>?q=`): search, 10 results a page, newest first. Demo-only
   `demo_markup=mfe|initial|dom` picks the embedded-state generation the page is rendered in.
-- `/<city>/<category>/<slug>_<id>`: an ad page (404 «Такой страницы нет» once the ad is off line).
+- `/<city>/<category>/<slug>_<id>`: an ad page; once taken down, «снято с публикации» for
+  CLOSED_PAGE_DAYS days, then 404 «Такой страницы нет».
 - `/user/<seller>/profile`, `/img/<id>_<n>_<w>x<h>.jpg`: seller pages and photos.
 - `/blocked` (403) and `/too-many-requests` (429): the block and captcha pages; the "block" fault
   kind serves the same firewall page on any path.
@@ -22,6 +23,7 @@ from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState
 
 PREFIXES = ["/avito"]
 PAGE_SIZE = 10
+CLOSED_PAGE_DAYS = 2  # an ad taken down shows «снято с публикации» for this many days, then 404
 CONTENT = Path(__file__).with_name("avito_listings.json")
 AD_PATH = re.compile(r"^/([a-z0-9-]+)/([a-z_]+)/([a-z0-9_.-]+)_(\d+)$")
 IMG_PATH = re.compile(r"^/img/(\d+)_(\d+)_(\d+)x(\d+)\.jpg$")
@@ -104,14 +106,15 @@ def search(request: DemoRequest, state: DemoState) -> DemoResponse:
 
 def ad(request: DemoRequest, state: DemoState, listing_id: int) -> DemoResponse:
     listing = next((l for l in listings() if l["id"] == listing_id), None)
-    if listing is None or not online(listing, state.day):
+    closed = listing is not None and listing["online"][1] is not None and 0 < state.day - listing["online"][1] <= CLOSED_PAGE_DAYS
+    if listing is None or (not online(listing, state.day) and not closed):
         return DemoResponse.html(
             '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Ошибка 404. Страница не найдена — Авито</title>'
             '</head><body><h1>Такой страницы нет</h1><p>Возможно, объявление удалено или вы ошиблись в адресе.</p></body></html>',
             status=404,
         )
     return DemoResponse.html(pages.ad_page(view(listing, request, state), site_url=request.site_url,
-                                           today=today(state), now=now(state)))
+                                           today=today(state), now=now(state), closed=closed))
 
 
 def photo(width: int, height: int, listing_id: int, n: int) -> bytes:

@@ -219,8 +219,11 @@ def no_results_page(*, site_url: str, query_text: str) -> str:
 # --------------------------------------------------------------------------- ad pages
 
 
-def ad_page(ad: AdView, *, site_url: str, today: dt.date, now: dt.datetime) -> str:
-    """An ad page with `data-marker="item-view/..."` attributes and `window.__initialData__`."""
+def ad_page(ad: AdView, *, site_url: str, today: dt.date, now: dt.datetime, closed: bool = False) -> str:
+    """An ad page with `data-marker="item-view/..."` attributes and `window.__initialData__`.
+
+    `closed`: the page Avito keeps showing for a while after the ad is taken down («снято с публикации»).
+    """
     desc_html = "".join(f"<p>{_e(p)}</p>" for p in ad.description.split("\n") if p)
     dtext = date_text(ad.posted, today)
     profile = profile_path(ad)
@@ -237,13 +240,13 @@ def ad_page(ad: AdView, *, site_url: str, today: dt.date, now: dt.datetime) -> s
             "imageUrls": ad.photos,
             "sortFormatedDate": dtext,
             "url": ad.url_path,
-            "isClosed": False,
-            "isActive": True,
+            "isClosed": closed,
+            "isActive": not closed,
         },
         "seller": {"name": ad.seller_name},
         "favoriteSeller": {"userKey": ad.seller_id, "publicProfileLink": profile + "?src=item"},
         "viewStat": {"totalViews": ad.views, "todayViews": ad.views % 17},
-        "closedItem": False,
+        "closedItem": closed,
     }
     initial = {
         "@avito/bx-item-view:3.330.0": {
@@ -270,7 +273,9 @@ def ad_page(ad: AdView, *, site_url: str, today: dt.date, now: dt.datetime) -> s
         + '<body><div id="app">' + _header(site_url)
         + '<div data-marker="item-navigation"><div data-marker="breadcrumbs" itemscope itemtype="http://schema.org/BreadcrumbList">'
         f'<a href="{_e(site_url)}/{_e(ad.city_slug)}">{_e(ad.city)}</a></div></div>'
-        '<div class="style-item-view-Ke1rc" itemscope itemtype="http://schema.org/Product">'
+        + ('<div data-marker="item-view/closed-warning" class="style-closed-warning-Z1q">Объявление снято с публикации</div>'
+           if closed else "")
+        + '<div class="style-item-view-Ke1rc" itemscope itemtype="http://schema.org/Product">'
         f'<div class="style-title-info-_liyt"><h1 itemprop="name" data-marker="item-view/title-info">{_e(ad.title)}</h1></div>'
         + price_block
         + f'<div data-marker="item-view/gallery">{gallery}<ul data-marker="image-preview/preview-wrapper">{previews}</ul></div>'

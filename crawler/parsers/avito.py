@@ -345,6 +345,10 @@ def parse_ad(sel: Selector, url: str, state: dict | None, now: dt.datetime) -> P
     if not listing_id:
         raise ParseError(f"Avito ad page without an id (item-view/item-id or buyerItem.item.id) at {url}")
 
+    if is_closed(sel, state or {}):
+        # «Объявление снято с публикации»: the ad is gone (the base records the removal)
+        return ParseResult(kind="empty", errors=[])
+
     title = _squash(item.get("title")) or _squash(_dom_text(sel, "item-view/title-info"))
     text = _html_to_text(item.get("description")) if item.get("description") else _html_to_text(
         sel.css('[data-marker="item-view/item-description"]').get() or ""
@@ -386,8 +390,6 @@ def parse_ad(sel: Selector, url: str, state: dict | None, now: dt.datetime) -> P
     views = _dig(state or {}, "viewStat", "totalViews") or _digits(_dom_text(sel, "item-view/total-views"))
     if views:
         extra["views"] = int(views)
-    if item.get("isClosed") or item.get("isArchived") or (state or {}).get("closedItem") or _has_text(sel, CLOSED_TEXTS):
-        extra["closed"] = True
     category = _dig(item, "category", "slug")
     if category:
         extra["category"] = category
@@ -413,6 +415,17 @@ def parse_ad(sel: Selector, url: str, state: dict | None, now: dt.datetime) -> P
         )],
         errors=errors,
     )
+
+
+def is_closed(sel: Selector, state: dict) -> bool:
+    """An ad page that Avito still serves but marks as closed, expired, blocked or deleted."""
+    item = state.get("item") or {}
+    if state.get("closedItem") or any(item.get(k) for k in ("isClosed", "isArchived", "isDeleted", "isExpired", "isBlocked")):
+        return True
+    if state:
+        return False  # the embedded state says the ad is live: its description may quote any words
+    closed_box = " ".join(sel.css('[data-marker="item-view/closed-warning"] *::text, .item-closed-warning *::text').getall())
+    return bool(closed_box) or any(t in _squash(" ".join(sel.css("h1::text, h2::text").getall())).lower() for t in CLOSED_TEXTS)
 
 
 def _ad_seller(state: dict, sel: Selector, url: str) -> tuple[str | None, str | None, str | None]:

@@ -299,3 +299,20 @@ def test_truncated_page_does_not_crash():
 ])
 def test_russian_dates(text, expected):
     assert avito.parse_ru_date(text, NOW) == expected
+
+
+def test_closed_ad_page_is_empty():
+    result = page("avito_ad_closed.html", "https://www.avito.ru/volgograd/kollektsionirovanie/saygachi_roga_4_sht_4101000005")
+    assert (result.kind, result.items) == ("empty", [])
+
+
+def test_closed_ad_page_without_state_is_empty():
+    html = (FILES / "avito_ad_closed.html").read_text(encoding="utf-8")
+    dom_only = html[: html.index("<script>window.__initialData__")] + "</body></html>"
+    assert avito.parse(dom_only.encode(), AD_URL, now=NOW).kind == "empty"
+
+
+def test_live_ad_quoting_closed_words_is_not_closed():
+    html = (FILES / "avito_ad.html").read_text(encoding="utf-8").replace(
+        "Остались от деда.", "Прошлое объявление снято с публикации.")
+    assert avito.parse(html.encode(), AD_URL, now=NOW).kind == "listing"
