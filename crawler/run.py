@@ -223,6 +223,11 @@ def _die_with_parent() -> None:
         pass
 
 
+def _quiet_scrapy(verbose: bool) -> None:
+    for noisy in ("scrapy", "twisted", "asyncio", "filelock", "PIL", "py.warnings"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
 def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runtime.CrawlRuntime | None,
                   extra_settings: dict[str, Any] | None = None) -> None:
     """Run the spiders of `sources` in this process (blocks; Scrapy allows this once per process)."""
@@ -235,7 +240,8 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
     groups: dict[str, list[SourceSettings]] = {}
     for source in sources:
         groups.setdefault(domain_of(source, spider_for(source, registry)), []).append(source)
-    process = AsyncCrawlerProcess(base_settings(), install_root_handler=False)
+    process = AsyncCrawlerProcess(base_settings())
+    _quiet_scrapy(verbose=bool(logging.getLogger().isEnabledFor(logging.DEBUG)))
 
     async def run_group(group: list[SourceSettings]) -> None:
         for source in group:
@@ -272,8 +278,7 @@ def child_main() -> int:
     job = json.loads(sys.stdin.read())
     logging.basicConfig(level=logging.DEBUG if job.get("verbose") else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("scrapy", "twisted", "asyncio", "filelock", "PIL"):
-        logging.getLogger(noisy).setLevel(logging.INFO if job.get("verbose") else logging.WARNING)
+    _quiet_scrapy(bool(job.get("verbose")))
     crawl = CrawlSettings(**job["crawl"])
     sources = [SourceSettings(**s) for s in job["sources"]]
     clock = runtime.RunClock(start=dt.datetime.fromisoformat(job["now"])) if job.get("now") else runtime.RunClock()

@@ -29,9 +29,12 @@ def base_settings() -> dict[str, Any]:
     return {
         "BOT_NAME": "saigawatch",
         "TELNETCONSOLE_ENABLED": False,
+        "LOG_ENABLED": False,  # the crawl process logs through the root handler it sets up itself
+        "LOG_INSTALL_ROOT_HANDLER": False,
         "LOG_LEVEL": "INFO",
-        "LOG_FORMAT": "%(asctime)s %(levelname)s %(name)s: %(message)s",
         "LOGSTATS_INTERVAL": 0,
+        "STATS_DUMP": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "COOKIES_ENABLED": True,
         "DOWNLOAD_FAIL_ON_DATALOSS": True,  # a truncated page is an error, never parsed as complete
         "RETRY_ENABLED": True,
@@ -59,7 +62,7 @@ def source_settings(crawl: CrawlSettings, source: SourceSettings) -> dict[str, A
         "CONCURRENT_REQUESTS": pol.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_domain,
         "DOWNLOAD_DELAY": delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": delay > 0,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if delay > 0 else 0,
         "AUTOTHROTTLE_ENABLED": pol.autothrottle and delay > 0,
         "AUTOTHROTTLE_START_DELAY": max(delay, 0.1),
         "AUTOTHROTTLE_MAX_DELAY": pol.autothrottle_max_delay,

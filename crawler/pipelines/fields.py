@@ -29,8 +29,7 @@ class FieldCheckPipeline:
             raise DropItem(f"item without platform id or url from {item.search_url or '?'}: cannot be stored")
         if item.is_card:
             return item
-        missing = [name for name in getattr(spider, "required_fields", ("title",))
-                   if getattr(item, name, None) in (None, "", [])]
+        missing = [name for name in getattr(spider, "required_fields", ("title",)) if _missing(item, name)]
         for name in missing:
             stats.inc_value(f"field/{name}/missing")
         if missing:
@@ -39,3 +38,10 @@ class FieldCheckPipeline:
                 self.kept += 1
                 spider.record_error("field_missing", item.url, f"missing {', '.join(missing)} (markup change?)")
         return item
+
+
+def _missing(item: ListingItem, name: str) -> bool:
+    """A price shown as words («Договорная», «Бесплатно») is present; only an absent price is missing."""
+    if name == "price":
+        return item.price is None and not item.price_text
+    return getattr(item, name, None) in (None, "", [])
