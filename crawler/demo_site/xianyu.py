@@ -4,7 +4,8 @@ Paths below the `/xianyu` prefix:
 - `POST|GET /h5/mtop.taobao.idlemtopsearch.pc.search/1.0/?appKey&t&sign&...` with `data={"keyword",
   "pageNumber","rowsPerPage"}` (form body or query). Like the real gateway it needs the session cookies
   `_m_h5_tk` (token_expiry) and `cookie2`, and `sign = md5(token&t&appKey&data)`; otherwise it answers
-  FAIL_SYS_TOKEN_EMPTY / FAIL_SYS_SESSION_EXPIRED / FAIL_SYS_ILLEGAL_ACCESS. 6 results a page.
+  FAIL_SYS_TOKEN_EMPTY / FAIL_SYS_SESSION_EXPIRED / FAIL_SYS_ILLEGAL_ACCESS. An expired `_m_h5_tk`
+  gets FAIL_SYS_TOKEN_EXOIRED with a fresh token in Set-Cookie, as on the real site. 6 results a page.
 - the "block" fault kind answers the risk-control FAIL_SYS_USER_VALIDATE (slider) JSON.
 - `/item?id=<id>` (a plain item page) and `/img/<id>.jpg`.
 """
@@ -15,6 +16,7 @@ import hashlib
 import html
 import json
 import re
+import time
 from functools import lru_cache
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -124,7 +126,13 @@ def search(request: DemoRequest, state: DemoState) -> DemoResponse:
         return mtop("FAIL_SYS_TOKEN_EMPTY::令牌为空", **{"Set-Cookie": f"_m_h5_tk={new}_9999999999999; Path=/"})
     if cookies.get("cookie2") is None:
         return mtop("FAIL_SYS_SESSION_EXPIRED::Session过期")
-    token = tk.value.split("_", 1)[0]
+    token, _, expiry = tk.value.partition("_")
+    now_ms = int(time.time() * 1000)
+    if not expiry.isdigit() or int(expiry) < now_ms:
+        # like the real gateway: the signing token is short-lived; a fresh one comes back as a cookie
+        fresh = hashlib.md5(f"{cookies['cookie2'].value}:{now_ms // 3_600_000}".encode()).hexdigest()
+        return mtop("FAIL_SYS_TOKEN_EXOIRED::令牌过期",
+                    **{"Set-Cookie": f"_m_h5_tk={fresh}_{now_ms + 3_600_000}; Path=/"})
     if request.arg("sign") != sign(token, request.arg("t", ""), request.arg("appKey", ""), data_raw):
         return mtop("FAIL_SYS_ILLEGAL_ACCESS::非法请求")
     try:

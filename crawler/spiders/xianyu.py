@@ -203,6 +203,27 @@ class XianyuSpider(SaigaSpider):
     def recheck_request(self, known):
         return None  # no item pages are fetched: a listing that stops appearing is kept until it reappears
 
+    def parse_search(self, response: Response) -> Iterator[Any]:
+        """An expired signing token is renewed once from the answer's Set-Cookie, as the web client does."""
+        if not response.meta.get("sw_token_renewed") and self.renew_token(response):
+            self.crawler.stats.inc_value("xianyu/token_renewed")
+            request = self.api_request(response.meta.get("sw_query") or "", int(response.meta.get("sw_page") or 1))
+            request.meta["sw_token_renewed"] = True
+            yield request
+            return
+        yield from super().parse_search(response)
+
+    def renew_token(self, response: Response) -> bool:
+        """True (and the new token kept) when the gateway answered a token error with a fresh `_m_h5_tk`."""
+        if b"FAIL_SYS_TOKEN_EXOIRED" not in response.body[:4096] and b"FAIL_SYS_TOKEN_EMPTY" not in response.body[:4096]:
+            return False
+        cookies = b"\n".join(response.headers.getlist(b"Set-Cookie")).decode("latin-1")
+        m = re.search(r"_m_h5_tk=([0-9a-zA-Z]+)_\d+", cookies)
+        if not m or m.group(1) == self.token:
+            return False
+        self.token = m.group(1)
+        return True
+
     def parse_response(self, response: Response, expected: str) -> ParseResult | None:
         if response.status == 429:
             self.crawler.stats.inc_value(f"pages/{expected}")

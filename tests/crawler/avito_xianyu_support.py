@@ -42,11 +42,11 @@ def crawl(settings: Settings, store: Store, *names: str) -> dict[str, Any]:
     return summary
 
 
-def fake_xianyu_session(path: Path, host: str = "127.0.0.1") -> Path:
+def fake_xianyu_session(path: Path, host: str = "127.0.0.1", token_expiry_ms: int = 9_999_999_999_999) -> Path:
     """A Playwright storage-state file with the cookies a logged-in goofish.com session has (for the demo only)."""
     cookies = [{"name": name, "value": value, "domain": host, "path": "/", "expires": -1, "httpOnly": False,
                 "secure": False, "sameSite": "Lax"}
-               for name, value in (("_m_h5_tk", "0a1b2c3d4e5f_9999999999999"), ("cookie2", "demo-session"),
+               for name, value in (("_m_h5_tk", f"0a1b2c3d4e5f_{token_expiry_ms}"), ("cookie2", "demo-session"),
                                    ("unb", "2200000000001"))]
     path.write_text(json.dumps({"cookies": cookies, "origins": []}), encoding="utf-8")
     return path

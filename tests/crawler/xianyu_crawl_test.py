@@ -94,3 +94,15 @@ def test_risk_control_answer_stops_the_source(demo, tmp_path, monkeypatch):
     run = only_run(store, summary["crawl_run_id"])
     assert run.status == "blocked" and "FAIL_SYS_USER_VALIDATE" in run.status_detail
     assert summary["blocked_sources"] == ["xianyu-zh"] and stored(store) == {}
+
+
+@pytest.mark.browser
+def test_expired_signing_token_is_renewed_from_the_answer(demo, tmp_path, monkeypatch):
+    monkeypatch.setenv(SESSION_ENV, str(fake_xianyu_session(tmp_path / "state.json", token_expiry_ms=1000)))
+    settings = demo_settings(tmp_path, [xianyu_source(demo, queries=["羚羊角丝"])])
+    store = new_store(settings)
+    summary = crawl(settings, store, "xianyu-zh")
+    run = only_run(store, summary["crawl_run_id"])
+    assert run.status == "ok", run.status_detail
+    assert set(stored(store)) == {"780100000002", "780100000003"}
+    assert demo.state.requests_under("/xianyu/h5/") == 2  # the expired answer, then the renewed call
