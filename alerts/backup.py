@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -28,6 +29,7 @@ from store import Store
 from store.db import check_schema
 from store.models import Capture, EvidenceBundle, EvidenceCapture, Image, Listing
 
+log = logging.getLogger("saigawatch.backup")
 FORMAT = "saigawatch-backup"
 VERSION = 1
 PREFIX = "saigawatch-backup-"
@@ -201,6 +203,7 @@ def create_backup(settings: Settings, store: Store, output: Path | None = None,
     with open(partial, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(partial, target)
+    log.info("backup: %s written (%s database, %d files, %d bytes)", target, kind, len(manifest), total)
     return BackupResult(target, kind, len(manifest), total)
 
 

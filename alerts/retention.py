@@ -248,6 +248,8 @@ def purge(store: Store, settings: Settings, now: dt.datetime | None = None, days
     result = RetentionResult(plan)
     if dry_run:
         return result
+    log.info("retention: purging %d capture(s) in %d WARC file(s) and %d photo(s) older than %s",
+             len(plan.capture_ids), len(plan.files), len(plan.image_ids), plan.cutoff.isoformat(timespec="seconds"))
     data_dir = settings.storage.data_path
     for rel, ids in sorted(plan.files.items()):
         try:

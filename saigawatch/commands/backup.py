@@ -8,6 +8,7 @@ import click
 
 from alerts.backup import BackupError, create_backup, prune_backups, read_manifest, restore_backup
 from saigawatch.context import UserError, get_context
+from saigawatch.logs import setup_file_logging
 from saigawatch.runlock import RunLocked, run_lock
 
 
@@ -33,6 +34,7 @@ def backup(output: Path | None, keep: int | None) -> None:
     """
     ctx = get_context()
     settings = ctx.settings
+    setup_file_logging(settings)
     store = ctx.store()
     try:
         with run_lock(settings.schedule.lock_file):

@@ -7,6 +7,7 @@ import click
 
 from alerts.retention import purge
 from saigawatch.context import UserError, get_context
+from saigawatch.logs import setup_file_logging
 from saigawatch.runlock import RunLocked, run_lock
 
 
@@ -31,6 +32,7 @@ def retention(dry_run: bool, days: int | None, as_json: bool) -> None:
     """
     ctx = get_context()
     settings = ctx.settings
+    setup_file_logging(settings)
     store = ctx.store()
     try:
         with run_lock(settings.schedule.lock_file):
