@@ -68,6 +68,11 @@ def build() -> list[Thread]:
     return threads
 
 
+def online(day: int) -> list[Thread]:
+    """The demo threads online on a simulated day."""
+    return [t for t in build() if t.day <= day and (t.until is None or day <= t.until)]
+
+
 def _threads(state: DemoState) -> list[Thread]:
     return state.cache("tieba:threads", build)
 

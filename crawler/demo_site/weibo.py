@@ -64,6 +64,11 @@ def build() -> list[Mblog]:
     return posts
 
 
+def online(day: int) -> list[Mblog]:
+    """The demo posts online on a simulated day."""
+    return [p for p in build() if p.day <= day and (p.until is None or day <= p.until)]
+
+
 def _posts(state: DemoState) -> list[Mblog]:
     return state.cache("weibo:posts", build)
 
