@@ -24,7 +24,7 @@ PLATFORM = "avito"
 CURRENCY = "RUB"
 MOSCOW = ZoneInfo("Europe/Moscow")
 
-BLOCK_TITLES = ("доступ ограничен", "подтвердите, что вы не робот", "проблема с ip")
+BLOCK_TITLES = ("доступ ограничен", "подтвердите, что вы не робот")  # how block pages' <title> starts
 CAPTCHA_MARKERS = ("h-captcha", "geetest", "form-captcha", "js-form-captcha", "captcha-response")
 NO_RESULTS_TEXTS = ("ничего не найдено", "по вашему запросу ничего не нашлось", "объявлений не найдено")
 NOT_FOUND_TEXTS = ("объявление не посмотреть", "такой страницы нет", "страница не найдена")
@@ -91,12 +91,14 @@ def decode(body: bytes) -> str:
 
 def block_reason(sel: Selector, text: str, status: int = 200) -> str | None:
     """Why this response is a block/captcha page, or None."""
-    title = " ".join(sel.css("title::text, h2.firewall-title::text, h1::text").getall()).strip()
+    # only the page title and the firewall heading: an ad titled «…проблема с IP…» is not a block page
+    title = " ".join(sel.css("head > title::text, h2.firewall-title::text").getall()).strip()
     low_title = title.lower()
     firewall = bool(sel.css(".firewall-container, form.js-firewall-form"))
     head = text[:200_000].lower()
     captcha = any(m in head for m in CAPTCHA_MARKERS) and (firewall or status in (403, 429) or "captcha" in low_title)
-    if firewall or any(t in low_title for t in BLOCK_TITLES):
+    listing_markup = bool(sel.css('[data-marker="item-view/title-info"], div[data-marker="item"]'))
+    if firewall or (low_title.startswith(BLOCK_TITLES) and not listing_markup):
         reason = _squash(sel.css("h2.firewall-title::text").get() or title) or "Доступ ограничен"
         return f"{reason}{' (captcha)' if captcha else ''}" + (f" [HTTP {status}]" if status != 200 else "")
     if status == 429:

@@ -316,3 +316,10 @@ def test_live_ad_quoting_closed_words_is_not_closed():
     html = (FILES / "avito_ad.html").read_text(encoding="utf-8").replace(
         "Остались от деда.", "Прошлое объявление снято с публикации.")
     assert avito.parse(html.encode(), AD_URL, now=NOW).kind == "listing"
+
+
+def test_ad_about_ip_problems_is_not_a_block_page():
+    html = (FILES / "avito_ad.html").read_text(encoding="utf-8").replace("Рога сайги, пара", "Доступ ограничен: проблема с IP? Настрою роутер")
+    result = avito.parse(html.encode(), AD_URL, now=NOW)
+    assert "<title>Доступ ограничен: проблема с IP?" in html  # the ad title is also the page title
+    assert result.kind == "listing" and result.items[0].platform_listing_id == "4101000001"
