@@ -15,7 +15,7 @@ CONFIRMED = ("sale", "buy")
 
 @dataclass
 class Statistics:
-    weeks: list[tuple[str, list[float]]]  # (ISO week "2026-W47", [flagged, confirmed])
+    weeks: list[tuple[str, list[float]]]  # (the week's Monday "16.11", [flagged, confirmed])
     platforms: list[tuple[str, list[float]]]
     languages: list[tuple[str, list[float]]]
     decisions: dict[str, int]
@@ -25,8 +25,9 @@ class Statistics:
 
 
 def _week(value: dt.datetime) -> str:
-    year, week, _ = value.isocalendar()
-    return f"{year}-W{week:02d}"
+    """The week's Monday as DD.MM (what the chart shows under each column)."""
+    monday = value.date() - dt.timedelta(days=value.weekday())
+    return monday.strftime("%d.%m")
 
 
 def collect(session: Session, weeks: int = 12, now: dt.datetime | None = None) -> Statistics:

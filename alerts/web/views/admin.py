@@ -12,7 +12,7 @@ from alerts.users import ROLES, UserError, create_user, list_users, set_disabled
 from alerts.web.auth import ADMINS, action, page
 from alerts.web.i18n import gettext_for
 from alerts.web.templating import flash
-from store.models import AuditEvent, SourceRun, Source
+from store.models import AuditEvent, SourceRun
 
 log = logging.getLogger(__name__)
 AUDIT_PAGE = 100
@@ -40,7 +40,8 @@ def admin_page(request: Request, db) -> Response:
     table, runs = crawl_health(db, request.app.state.settings)
     return request.app.state.render(request, "admin.html", {
         "health": table, "runs": runs, "users": list_users(db), "roles": ROLES,
-        "sources": list(db.scalars(select(Source).order_by(Source.name))), "title": _("Administration"),
+        "sources": request.app.state.settings.sources, "title": _("Administration"),
+        "config_path": str(request.app.state.settings.config_path or ""),
     })
 
 

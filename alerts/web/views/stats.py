@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from alerts.web import stats as statistics
 from alerts.web.auth import EVERYONE, page
-from alerts.web.charts import bar_chart
+from alerts.web.charts import bar_chart, column_chart
 from alerts.web.i18n import gettext_for
 
 
@@ -17,7 +17,7 @@ def stats_page(request: Request, db) -> Response:
     series = [_("Flagged"), _("Confirmed")]
     return request.app.state.render(request, "stats.html", {
         "data": data, "title": _("Statistics"),
-        "week_chart": bar_chart(data.weeks, series, _("Flagged and confirmed per week")),
+        "week_chart": column_chart(data.weeks, series, _("Flagged and confirmed per week")),
         "platform_chart": bar_chart(data.platforms, series, _("Per platform")),
         "language_chart": bar_chart(data.languages, series, _("Per language")),
     })
