@@ -131,11 +131,13 @@ class Classifier:
         return self.classify_many([{"text": text, "title": title, "lang": lang}])[0]
 
     def classify_many(self, items: list[dict], batch_size: int = 256) -> list[Verdict]:
-        """Classify dicts with "text" and optional "title", "lang"; order is kept."""
-        analyses = [self._analyse(it) for it in items]
-        docs = [Doc(self.nlp.vocab, words=a.words) for a in analyses]
-        docs = list(self.textcat.pipe(docs, batch_size=batch_size))
-        return [self._verdict(a, d.cats) for a, d in zip(analyses, docs)]
+        """Classify dicts with "text" and optional "title", "lang"; order is kept. Works in chunks to bound memory."""
+        out: list[Verdict] = []
+        for start in range(0, len(items), batch_size):
+            analyses = [self._analyse(it) for it in items[start:start + batch_size]]
+            docs = self.textcat.pipe((Doc(self.nlp.vocab, words=a.words) for a in analyses), batch_size=batch_size)
+            out.extend(self._verdict(a, d.cats) for a, d in zip(analyses, docs))
+        return out
 
     # -- internals -------------------------------------------------------------------------
     def _analyse(self, item: dict) -> Analysis:

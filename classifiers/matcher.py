@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -25,8 +26,9 @@ def tolerance(length: int) -> int:
     return 2
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """Layout of the (form, start, end, alt) tuples that `tokenize` returns."""
+
     form: str
     start: int  # in normalised text
     end: int
@@ -49,13 +51,32 @@ class Match:
 def tokenize(text: str) -> list[Token]:
     """Words of a normalised text (Chinese runs are kept whole; the matcher scans them by substring)."""
     out = []
+    latin = _LATIN_WORD.match
     for m in TOKEN_RE.finditer(text):
         form = m.group()
-        alt = None
-        if form.isascii() and _LATIN_WORD.match(form) and len(form) >= 3:
-            alt = latin_to_cyrillic(form)
-        out.append(Token(form, m.start(), m.end(), alt))
+        alt = latin_to_cyrillic(form) if len(form) >= 3 and form.isascii() and latin(form) else None
+        out.append((form, m.start(), m.end(), alt))  # a plain tuple: Token's layout, at tuple speed
     return out
+
+
+def trie_regex(words: list[str]) -> str:
+    """A regex matching any of `words`, longest first, built as a character trie (fast: no 250-way alternation)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return build(trie)
 
 
 def _deletes(word: str, depth: int) -> set[str]:
@@ -104,8 +125,7 @@ class LexiconMatcher:
                                                                            "intent_sell", "intent_buy"):
                 self.substring_keys.append((first, term))
         self.cjk_terms = cjk_terms
-        ordered = sorted(cjk_terms, key=len, reverse=True)
-        self.cjk_re = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        self.cjk_re = re.compile(trie_regex(list(cjk_terms))) if cjk_terms else None
         self._first_cache: dict[str, list[tuple[Term, int, str]]] = {}
         self._pair_cache: dict[tuple[str, str, bool], int | None] = {}
 
@@ -180,12 +200,20 @@ class LexiconMatcher:
         text = norm.text
         tokens = tokenize(text) if tokens is None else tokens
         matches: list[Match] = []
-        words = [t for t in tokens if not _CJK_CHAR.match(t.form)]
+        words = [t for t in tokens if not _CJK_CHAR.match(t[0])]
         n = len(words)
-        for i, tok in enumerate(words):
-            forms = [(tok.form, False)] + ([(tok.alt, True)] if tok.alt else [])
-            for form, is_alt in forms:
-                for term, dist, how in self.first_candidates(form):
+        get = self._first_cache.get
+        for i, cands in enumerate([get(t[0]) for t in words]):
+            tok = words[i]
+            if cands is None:
+                cands = self.first_candidates(tok[0])
+            if not cands and not tok[3]:
+                continue
+            forms = [(tok[0], False, cands)]
+            if tok[3]:
+                forms.append((tok[3], True, self.first_candidates(tok[3])))
+            for form, is_alt, candidates in forms:
+                for term, dist, how in candidates:
                     total = dist
                     end_tok = i
                     ok = True
@@ -195,7 +223,7 @@ class LexiconMatcher:
                             break
                         nxt = words[i + j]
                         is_last = j == len(term.tokens) - 1
-                        d = self.token_distance(nxt.alt if is_alt and nxt.alt else nxt.form, key,
+                        d = self.token_distance(nxt[3] if is_alt and nxt[3] else nxt[0], key,
                                                 term.prefix and is_last)
                         if d is None:
                             ok = False
@@ -203,7 +231,7 @@ class LexiconMatcher:
                         total += d
                         end_tok = i + j
                     if ok:
-                        matches.append(Match(term, tok.start, words[end_tok].end, total,
+                        matches.append(Match(term, tok[1], words[end_tok][2], total,
                                              "translit" if is_alt else how))
         for a, b in norm.collapsed:  # spaced-out letters may have merged several words: look inside
             segment = text[a:b]
@@ -212,7 +240,7 @@ class LexiconMatcher:
                 while pos >= 0:
                     matches.append(Match(term, a + pos, a + pos + len(key), 0, "substring"))
                     pos = segment.find(key, pos + 1)
-        if self.cjk_re is not None and any(_CJK_CHAR.match(t.form) for t in tokens):
+        if self.cjk_re is not None and any(_CJK_CHAR.match(t[0]) for t in tokens):
             for m in self.cjk_re.finditer(text):
                 matches.append(Match(self.cjk_terms[m.group()], m.start(), m.end(), 0, "exact"))
         for pat in self.lexicon.patterns:

@@ -107,9 +107,68 @@ class _Builder:
         return "".join(self.parts), self.starts, self.ends
 
 
+@lru_cache(maxsize=1)
+def _expanders() -> re.Pattern:
+    """Characters whose NFKC form is not one character, plus combining marks (with their base character)."""
+    multi, combining = [], []
+    for cp in list(range(0x80, 0x10000)) + list(range(0x1F100, 0x1F300)):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        if unicodedata.combining(ch):
+            combining.append(cp)
+        elif len(unicodedata.normalize("NFKC", ch)) != 1:
+            multi.append(cp)
+
+    def char_class(cps: list[int]) -> str:
+        parts, i = [], 0
+        while i < len(cps):
+            j = i
+            while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+                j += 1
+            parts.append(re.escape(chr(cps[i])) + ("-" + re.escape(chr(cps[j])) if j > i else ""))
+            i = j + 1
+        return "[" + "".join(parts) + "]"
+
+    comb = char_class(combining)
+    return re.compile(f".?{comb}+|{char_class(multi)}", re.S)
+
+
+class _NfkcTable(dict):
+    """str.translate table: characters whose NFKC form is one other character map to it; others map to themselves."""
+
+    def __missing__(self, code: int) -> int | str:
+        ch = chr(code)
+        norm = unicodedata.normalize("NFKC", ch)
+        value: int | str = norm if len(norm) == 1 else code
+        self[code] = value
+        return value
+
+
+_NFKC_TABLE = _NfkcTable()
+
+
 def _nfkc(text: str, starts: list[int], ends: list[int]):
     if unicodedata.is_normalized("NFKC", text):
         return text, starts, ends
+    quick = text.translate(_NFKC_TABLE)  # one-to-one replacements keep every offset
+    if unicodedata.is_normalized("NFKC", quick):
+        return quick, starts, ends
+    out = _Builder()
+    pos = 0
+    for m in _expanders().finditer(quick):  # only characters that expand, vanish or combine need work
+        a, b = m.span()
+        piece = unicodedata.normalize("NFKC", m.group())
+        if piece == m.group():
+            continue
+        out.copy(quick, starts, ends, pos, a)
+        out.emit(piece, starts[a], ends[b - 1])
+        pos = b
+    out.copy(quick, starts, ends, pos, len(quick))
+    result = out.result()
+    if unicodedata.is_normalized("NFKC", result[0]):
+        return result
+    text = quick
     out = _Builder()
     for m in _CLUSTER.finditer(text):
         a, b = m.span()
@@ -231,15 +290,16 @@ def _fix_word(word: str) -> str:
     return "".join(chars)
 
 
+# Only words that mix letters with digits/symbols, or Latin with Cyrillic letters, need a closer look.
+_SUSPECT = re.compile(
+    r"(?<![\w@$])(?=[\w@$]*[@$\d])(?=[\w@$]*[^\W\d_])[\w@$]+"
+    r"|(?<![\w@$])(?=[\w@$]*[a-z])(?=[\w@$]*[\u0400-\u04ff])[\w@$]+"
+)
+
+
 def _words(text: str) -> str:
     """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols."""
-    def fix(m: re.Match) -> str:
-        w = m.group()
-        if w.isalpha() and (w.isascii() or not any(c in LATIN_LOOKALIKES for c in w)):
-            return w
-        return _fix_word(w)
-
-    return _WORDISH.sub(fix, text)
+    return _SUSPECT.sub(lambda m: _fix_word(m.group()), text)
 
 
 class Normalizer:

@@ -30,6 +30,7 @@ CONFIG_PATH = PACKAGE_DIR / "config.cfg"
 CORPUS_DIR = PACKAGE_DIR / "corpus"
 TARGET_RECALL = 0.95
 CORE_LANGS = ("ru", "kk", "zh")
+FEATURE_CODE = ("normalize.py", "matcher.py", "analysis.py", "lexicon.py", "langdetect.py", "spacy_components.py")
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -102,8 +103,9 @@ def train_model(out_dir: Path, *, seed: int = 13, lexicon_dir: Path, corpus_dir:
     analyzer = Analyzer(lexicon)
     config_text = CONFIG_PATH.read_text(encoding="utf-8")
     corpus_bytes = b"".join(json.dumps(r, ensure_ascii=False, sort_keys=True).encode() for r in train_rows + corpus["dev"])
+    code = b"".join((PACKAGE_DIR / f).read_bytes() for f in FEATURE_CODE)  # how text becomes model input
     version = "sw-" + _digest(config_text.encode(), corpus_bytes, lexicon.digest.encode(), str(seed).encode(),
-                              str(max_epochs).encode(), str(limit).encode())[:12]
+                              str(max_epochs).encode(), str(limit).encode(), code)[:12]
     log(f"training {version}: {len(train_rows)} train, {len(corpus['dev'])} dev, {len(corpus['test'])} test examples")
     with tempfile.TemporaryDirectory(prefix="sw-train-") as tmp:
         tmp_path = Path(tmp)

@@ -1,0 +1,98 @@
+"""Classifier benchmark: listings/s on one core for 500-character texts, peak memory, test-split figures, training time."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+N_TEXTS = 5000
+TEXT_CHARS = 500
+
+
+def make_texts(n: int = N_TEXTS, chars: int = TEXT_CHARS) -> list[dict]:
+    """500-character listings made by joining test-split texts (mixed languages, titles included)."""
+    from classifiers.training import load_corpus
+
+    rows = load_corpus()["test"]
+    out = []
+    i = 0
+    while len(out) < n:
+        base = rows[i % len(rows)]
+        text = base["text"]
+        j = i + 1
+        while len(text) < chars:
+            other = rows[(j * 7919) % len(rows)]
+            if other["lang"] == base["lang"]:
+                text += " " + other["text"]
+            j += 1
+        out.append({"title": base.get("title") or None, "text": text[:chars]})
+        i += 1
+    return out
+
+
+def _child() -> None:
+    """Runs in a fresh process pinned to one CPU: load, classify, report speed and peak memory as JSON."""
+    import resource
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    from classifiers import load_classifier
+
+    t0 = time.perf_counter()
+    clf = load_classifier(lexicon_dir=ROOT / "config" / "lexicons")
+    load_s = time.perf_counter() - t0
+    texts = make_texts()
+    clf.classify_many(texts[:200])  # warm-up (jieba dictionary, caches)
+    t0 = time.perf_counter()
+    verdicts = clf.classify_many(texts)
+    batch_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for t in texts[:1000]:
+        clf.classify(t["text"], t["title"])
+    single_s = time.perf_counter() - t0
+    explained = sum(1 for v in verdicts if v.explanation["matches"] is not None)
+    print(json.dumps({"load_s": load_s, "batch_per_s": len(texts) / batch_s, "single_per_s": 1000 / single_s,
+                      "explained": explained, "n": len(texts),
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def main() -> None:
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", "from tests.bench.bench_classifier import _child; _child()"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"throughput (one core, {TEXT_CHARS}-char texts, normalisation + matching + model + explanation): "
+          f"{r['batch_per_s']:.0f} listings/s batched, {r['single_per_s']:.0f} listings/s one at a time "
+          f"({r['n']} texts, model load {r['load_s']:.1f}s)")
+    print(f"peak memory (RSS of the benchmark process): {r['peak_rss_mb']:.0f} MB")
+
+    from classifiers import load_classifier
+    from classifiers.metrics import evaluate_rows
+    from classifiers.training import load_corpus, train_model
+
+    clf = load_classifier(lexicon_dir=ROOT / "config" / "lexicons")
+    test = load_corpus()["test"]
+    verdicts = clf.classify_many(test)
+    report = evaluate_rows([{"lang": t["lang"], "label": int(t["label"] == "trade"), "score": v.score,
+                             "category": t["category"]} for t, v in zip(test, verdicts)], clf.threshold)
+    print(f"test split (model {clf.version}, threshold {clf.threshold}):")
+    for lang, m in report["by_lang"].items():
+        print(f"  {lang}: precision {m['precision']:.4f} recall {m['recall']:.4f} F1 {m['f1']:.4f} "
+              f"MCC {m['mcc']:.4f} PR-AUC {m['pr_auc']:.4f} (n={m['n']})")
+    o = report["overall"]
+    print(f"  overall: precision {o['precision']:.4f} recall {o['recall']:.4f} F1 {o['f1']:.4f}")
+    fpr = report["false_positive_rate_by_category"]
+    print("  false-positive rate: " + ", ".join(f"{k} {v:.2%}" for k, v in fpr.items()))
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        train_model(Path(tmp) / "m", seed=13, lexicon_dir=ROOT / "config" / "lexicons", log=lambda m: None)
+        print(f"training time (full corpus, seed 13): {time.perf_counter() - t0:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
