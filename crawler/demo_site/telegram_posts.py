@@ -171,6 +171,11 @@ def make_jpeg(title: str, lines: list[str] | None = None, size: tuple[int, int] 
             continue
     if font_big is None:
         font_big = font_small = ImageFont.load_default()
+    if not title and not lines:  # an ordinary photo: shapes only, nothing for OCR to read
+        for n in range(3):
+            x = 60 + ((seed + n * 97) % max(size[0] - 200, 1))
+            y = 40 + ((seed * 3 + n * 53) % max(size[1] - 160, 1))
+            draw.ellipse((x, y, x + 90 + n * 20, y + 120), outline=(90, 70, 40), width=6)
     draw.text((24, 24), title, fill=(20, 20, 20), font=font_big)
     y = 90
     for line in lines or []:

@@ -87,7 +87,7 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
     if request.arg("demo_block"):
         return block_page(request, state)
     if sub.startswith("/img/"):
-        return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg(sub[5:29], ["tieba demo"], seed=len(sub)))
+        return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg("", [], seed=len(sub)))
     if sub in ("/mo/q/m", "/f") and request.arg("kw"):
         return _forum(request, state)
     if sub == "/f/search/res":

@@ -128,7 +128,7 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
     sub = request.subpath
     if sub.startswith("/img/"):
         name = sub[len("/img/"):]
-        return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg(name[:24], ["vk demo"], seed=len(name)))
+        return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg("", [], seed=len(name)))
     if not sub.startswith("/method/"):
         return DemoResponse.not_found()
     method = sub[len("/method/"):]

@@ -83,7 +83,7 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
     if sub.startswith("/passport/visitor"):
         return visitor_page()
     if sub.startswith("/img/"):
-        return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg(sub[5:29], ["weibo demo"], seed=len(sub)))
+        return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg("", [], seed=len(sub)))
     cookie = request.headers.get("cookie", "")
     if "SUB=" not in cookie or request.arg("demo_block"):
         target = quote(request.site_url + sub, safe="")
