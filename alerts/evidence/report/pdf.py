@@ -31,7 +31,7 @@ class ReportPdf(FPDF):
 
     def heading(self, text: str, size: int = 13) -> None:
         self.set_font("Sans", "B", size)
-        self.multi_cell(0, size * 0.55, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.55, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
         self.set_font("Sans", size=9.5)
 
@@ -59,15 +59,24 @@ def why_text(item: ReportListing, lang: str) -> str:
     """Why this is saiga horn, from the classifier's explanation and the analysts' decisions."""
     parts = []
     cls = item.classification or {}
-    terms = list(OrderedDict.fromkeys(cls.get("matched_terms") or [m.get("term") for m in cls.get("matches", [])]))
-    terms = [x for x in terms if x]
-    if terms:
-        part = t(lang, "why_terms", terms=", ".join(f"«{x}»" for x in terms))
-        fields = sorted({m.get("field") for m in cls.get("matches", []) if m.get("field")})
-        if fields:
-            names = [t(lang, f"field_{f}") if f in ("title", "text", "ocr") else f for f in fields]
-            part += t(lang, "why_fields", fields=", ".join(names))
-        parts.append(part)
+    matches = cls.get("matches") or []
+    groups = (("why_product", ("species", "disguise", "product", "protected_other")),
+              ("why_intent", ("intent_sell", "intent_buy")), ("why_qty", ("price", "quantity")))
+    if matches:
+        for key, roles in groups:
+            found = [m for m in matches if m.get("role") in roles]
+            words = list(OrderedDict.fromkeys((m.get("text") or m.get("term") or "").strip() for m in found))
+            words = [w for w in words if w]
+            if not words:
+                continue
+            part = t(lang, key, terms=", ".join(f"«{w}»" for w in words))
+            fields = sorted({m.get("field") for m in found if m.get("field")})
+            if fields and key == "why_product":
+                names = [t(lang, f"field_{f}") if f in ("title", "text", "ocr") else f for f in fields]
+                part += t(lang, "why_fields", fields=", ".join(names))
+            parts.append(part)
+    elif cls.get("matched_terms"):
+        parts.append(t(lang, "why_terms", terms=", ".join(f"«{x}»" for x in cls["matched_terms"])))
     if cls.get("score") is not None:
         intent = {"sell": "intent_sell", "buy": "intent_buy"}.get(cls.get("intent") or "", "intent_other")
         parts.append(t(lang, "why_score", model=cls.get("model_version"), intent=t(lang, intent),
@@ -166,7 +175,7 @@ def _appeals(pdf: ReportPdf, case: ReportCase, lang: str) -> None:
                        title=item.title, price=item.price or "—", seller=item.seller or "—",
                        contacts=", ".join(item.contacts) or "—", posted=item.posted or "—",
                        first_seen=item.first_seen, last_seen=item.last_seen, removed=removed,
-                       captured=", ".join(item.captures) or "—"), size=10)
+                       captured=", ".join(item.captures) or "—"), size=10, align="L")
             pdf.para(t(lang, "appeal_why", why=why_text(item, lang)), size=10)
         if law:
             pdf.para(t(lang, "appeal_law", article=article, title=title,
@@ -234,7 +243,7 @@ def build_report(case: ReportCase, lang: str, created: dt.datetime) -> bytes:
     pdf.set_lang(lang)
     pdf.add_page()
     pdf.set_font("Sans", "B", 16)
-    pdf.multi_cell(0, 8, t(lang, "doc_title"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 8, t(lang, "doc_title"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.facts_table([(t(lang, "case"), case.case_name), (t(lang, "organisation"), case.organisation),
                      (t(lang, "generated"), case.generated), (t(lang, "operator"), case.operator),
@@ -242,7 +251,7 @@ def build_report(case: ReportCase, lang: str, created: dt.datetime) -> bytes:
     pdf.para(t(lang, "intro"))
     for n, item in enumerate(case.listings, 1):
         pdf.set_font("Sans", size=9)
-        pdf.multi_cell(0, 4.5, f"{n}. [{item.platform}] {item.title[:120]} — {item.url}",
+        pdf.multi_cell(0, 4.5, f"{n}. [{item.platform}] {item.title[:120]} — {item.url}", align="L",
                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for n, item in enumerate(case.listings, 1):
         _listing_section(pdf, n, item, lang)

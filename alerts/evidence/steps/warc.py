@@ -22,10 +22,23 @@ class WarcStep(Step):
 
     def run(self, job: CaptureJob) -> dict[str, Any]:
         listing = job.listing
+        image_urls = select(Image.url).where(Image.listing_id == listing.id)
+        # the listing's own responses, plus photo responses (the image pipeline may not link them to the listing)
         captures = job.session.scalars(
-            select(Capture).where(Capture.listing_id == listing.id, Capture.kind.in_(KINDS))
+            select(Capture).where(
+                ((Capture.listing_id == listing.id) & Capture.kind.in_(KINDS))
+                | ((Capture.kind == "image") & Capture.url.in_(image_urls))
+                | ((Capture.url == listing.url) & Capture.kind.in_(("page", "api"))))
             .order_by(Capture.fetched_at.desc(), Capture.id.desc())
         ).all()
+        if not any(c.kind in ("page", "api") for c in captures) and listing.search_url:
+            # read from a search/API response (no ad page of its own): that response is the raw capture
+            source = job.session.scalars(
+                select(Capture).where(Capture.url == listing.search_url)
+                .order_by(Capture.fetched_at.desc(), Capture.id.desc()).limit(1)).first()
+            if source is not None:
+                captures = [source, *captures]
+                job.facts["page_from_search_response"] = True
         newest_per_url: dict[tuple[str, str], Capture] = {}
         for cap in captures:
             newest_per_url.setdefault((cap.kind, cap.url), cap)
@@ -41,7 +54,7 @@ class WarcStep(Step):
                     "description": f"responses stored by the crawl for {listing.platform} listing {listing.platform_listing_id}",
                     "operator": job.operator}
             files.append(job.write("http/responses.warc.gz", build_warc("responses.warc.gz", records, info)))
-            pages = [r for r in records if r.kind in ("page", "api")]
+            pages = [r for r in records if r.kind in ("page", "api", "search")]
             if pages:
                 main = pages[-1]
                 ext = ".json" if (main.content_type or "").startswith("application/json") else ".html"
@@ -55,7 +68,9 @@ class WarcStep(Step):
         result = {"records": len(records), "photos": len(photos), "files": files}
         if problems:
             result["warnings"] = problems
-        if not any(r.kind in ("page", "api") for r in records):
+        if job.facts.get("page_from_search_response"):
+            result["note"] = "the listing was read from the search/API response that surfaced it (no ad page)"
+        if not any(r.kind in ("page", "api", "search") for r in records):
             raise StepError("no stored HTTP response for the listing page" + (f" ({problems[0]})" if problems else ""),
                             result)
         return result
