@@ -107,3 +107,11 @@ def verify(key: Ed25519PublicKey, data: bytes, signature: bytes) -> bool:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def ensure_key(settings) -> GeneratedKey | None:
+    """Create the signing key at evidence.signing_key_path if there is none (for the demo); None when it exists."""
+    path = private_key_path(settings)
+    if path.exists():
+        return None
+    return generate_key(path)
