@@ -16,7 +16,7 @@ def render_csv(data: ReportData, t) -> bytes:
     w.writerow(["report", data.date_from.isoformat(), data.date_to.isoformat(), data.base_currency])
     for table in build_tables(data, t):
         w.writerow([])
-        w.writerow(["section", *(h or "key" for h in table.headers)])
+        w.writerow(["section", *(h or ("key" if i == 0 else "value") for i, h in enumerate(table.headers))])
         for row in table.rows:
             w.writerow([table.key, *row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")

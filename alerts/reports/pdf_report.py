@@ -70,6 +70,8 @@ def render_pdf(data: ReportData, t) -> bytes:
         if table.key == "appeals_by_status":
             continue
         pdf.ln(3)
+        if pdf.get_y() > 245:  # keep a heading with what follows it
+            pdf.add_page()
         pdf.set_font("DejaVu", "B", 12)
         pdf.cell(0, 8, table.title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 8)

@@ -5,6 +5,7 @@ Against the demo marketplace and a real SMTP server on loopback: the digest arri
 """
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import subprocess
@@ -95,6 +96,17 @@ def test_scheduled_run_as_cron_runs_it(tmp_path, mail):
         log = (workdir / "log" / "saigawatch.log").read_text(encoding="utf-8")
         assert "step notify: done" in log and "notify: email sent to 1 recipient(s)" in log
         assert "step crawl: starting" not in output  # unattended: INFO goes to the log file, not cron's output
+
+        # a report for the demo period renders from what the run stored
+        today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+        for fmt in ("pdf", "csv"):
+            out = subprocess.run([SAIGAWATCH, "--config", str(config), "report", "--from", today, "--to", today,
+                                  "--format", fmt, "-o", str(tmp_path / f"report.{fmt}")],
+                                 cwd=workdir, capture_output=True, text=True)
+            assert out.returncode == 0, out.stderr
+        assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
+        report_csv = (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
+        assert "by_platform,olx," in report_csv and "by_platform,avito," in report_csv
 
         # an overlapping run is refused with a clear message and does nothing
         with run_lock(workdir / "run" / "run-daily.lock"):
