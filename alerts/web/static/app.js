@@ -92,7 +92,26 @@
       table.querySelectorAll('tbody input[name="ids"]').forEach(function (c) { c.checked = all.checked; });
       updateTicked();
     });
-    if (rows.length) select(0);
+    table.querySelectorAll('a.title').forEach(function (a) {
+      a.addEventListener('click', function () { remember(a.closest('tr').getAttribute('data-id')); });
+    });
+    if (rows.length) select(resumeIndex());
+  }
+
+  /* After deciding on a listing page and coming back, continue with the row after it. */
+  function remember(id) {
+    try { window.sessionStorage.setItem('sw-last-opened', id); } catch (err) { /* storage disabled */ }
+  }
+  function resumeIndex() {
+    var last = null;
+    try {
+      last = window.sessionStorage.getItem('sw-last-opened');
+      window.sessionStorage.removeItem('sw-last-opened');
+    } catch (err) { return 0; }
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].getAttribute('data-id') === last) return Math.min(i + 1, rows.length - 1);
+    }
+    return 0;
   }
 
   /* ---- listing page ---- */
@@ -111,7 +130,11 @@
     if (table && rows.length) {
       if (e.key === 'j') { select(current + 1); e.preventDefault(); return; }
       if (e.key === 'k') { select(current - 1); e.preventDefault(); return; }
-      if (e.key === 'Enter' || e.key === 'o') { window.location.href = rows[current].getAttribute('data-href'); return; }
+      if (e.key === 'Enter' || e.key === 'o') {
+        remember(rows[current].getAttribute('data-id'));
+        window.location.href = rows[current].getAttribute('data-href');
+        return;
+      }
       if (e.key === 'x') {
         var box = rows[current].querySelector('input[name="ids"]');
         box.checked = !box.checked; updateTicked(); return;

@@ -106,6 +106,10 @@ def test_keyboard_review_flow(chromium, live):
     assert "Decision saved: Confirmed sale" in page.locator(".flash-ok").inner_text()
     row = page.locator(f'#queue tr[data-id="{target}"]')
     assert row.locator(".badge").inner_text() == "Confirmed sale"
+    # the selection continues after the listing just decided
+    rows = page.locator("#queue tbody tr.row")
+    ids = [rows.nth(i).get_attribute("data-id") for i in range(rows.count())]
+    assert page.locator("#queue tbody tr.selected").get_attribute("data-id") == ids[ids.index(str(target)) + 1]
     # decide straight from the queue: select that row's neighbour and press 3 (not trade)
     rows = page.locator("#queue tbody tr.row")
     other = int(rows.nth(2).get_attribute("data-id"))
