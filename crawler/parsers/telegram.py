@@ -51,7 +51,9 @@ def parse(body: bytes, url: str) -> ParseResult:
         if item is not None:
             item.search_url = url
             result.items.append(item)
-    if not result.items and not messages:
+    if not result.items and (messages or kind == "search"):
+        # Only service messages, or a search without hits. A channel page whose history has no message
+        # blocks at all stays "channel" with zero items: the spider counts it as a possible markup change.
         result.kind = "empty"
     result.next_page = _older_page(sel, url)
     return result

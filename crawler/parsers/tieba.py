@@ -60,8 +60,8 @@ def _forum(sel: Selector, threads: list, url: str, title: str, now: dt.datetime)
             result.items.append(_thread(li, link[0], url, forum, now))
         except (ValueError, KeyError) as exc:
             result.errors.append(f"li.tl_shadow[{index}]: {exc}")
-    if not result.items and not threads:
-        result.kind = "empty"
+    if not threads and sel.css(".tl_empty, .frs_no_thread, .no_thread"):
+        result.kind = "empty"  # a forum without threads says so; a bare list is left for markup checks
     result.next_page = _next(sel, url)
     return result
 
@@ -118,8 +118,8 @@ def _search(sel: Selector, posts: list, url: str, now: dt.datetime) -> ParseResu
         if item.platform_listing_id not in seen:
             seen.add(item.platform_listing_id)
             result.items.append(item)
-    if not posts:
-        result.kind = "empty"
+    if not posts and sel.css("div.search_noresult, .s_noresult"):
+        result.kind = "empty"  # «抱歉，没有找到…»; a result list without posts is left for markup checks
     result.next_page = _next(sel, url) if posts else None
     return result
 

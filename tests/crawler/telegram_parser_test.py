@@ -138,3 +138,10 @@ def test_bad_post_id_is_a_row_error_not_a_crash():
                                         ("", None), ("n/a", None)])
 def test_views(raw, views):
     assert parse_views(raw) == views
+
+
+def test_history_without_message_blocks_is_a_zero_item_channel_page_not_empty():
+    # What a markup change looks like: the history is there, the message blocks are not recognised.
+    html = (FILES / "telegram_channel.html").read_text(encoding="utf-8").replace("tgme_widget_message ", "tgme_post_v2 ")
+    result = parse(html.encode("utf-8"), URL)
+    assert result.kind == "channel" and result.items == []

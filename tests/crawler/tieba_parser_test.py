@@ -99,3 +99,9 @@ def test_thread_without_numeric_id_is_a_row_error():
 ])
 def test_times(raw, expected):
     assert parse_tieba_time(raw, NOW) == expected
+
+
+def test_search_list_without_posts_or_no_result_notice_is_not_empty():
+    html = (FILES / "tieba_search.html").read_text(encoding="utf-8").replace('class="s_post"', 'class="s_post_v2"')
+    result = parse(html.encode("utf-8"), SEARCH, now=NOW)
+    assert result.kind == "search" and result.items == []
