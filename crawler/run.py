@@ -240,8 +240,10 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
     groups: dict[str, list[SourceSettings]] = {}
     for source in sources:
         groups.setdefault(domain_of(source, spider_for(source, registry)), []).append(source)
+    verbose = logging.getLogger().isEnabledFor(logging.DEBUG)
+    _quiet_scrapy(verbose)
     process = AsyncCrawlerProcess(base_settings())
-    _quiet_scrapy(verbose=bool(logging.getLogger().isEnabledFor(logging.DEBUG)))
+    _quiet_scrapy(verbose)
 
     async def run_group(group: list[SourceSettings]) -> None:
         for source in group:
