@@ -117,18 +117,23 @@ def _listings_to_capture(settings, store, flagged_ids: list[int]) -> tuple[list[
         return todo, len(wanted) - len(todo)
 
 
+def outside_event_loop(func, *args, **kwargs):
+    """Call func here, or in a thread of its own when this thread runs an asyncio loop (Playwright's sync API
+    refuses to run inside one: a web handler, an async crawler)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func, *args, **kwargs).result()
+
+
 def capture_step(ctx) -> dict[str, Any]:
     """Pipeline step: capture every listing flagged in this run (same run, before it can vanish)."""
     settings = ctx.settings
     if not settings.evidence.enabled:
         return {"captured": 0, "skipped": "evidence.enabled is false"}
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _capture_all(ctx)
-    # Playwright's sync API refuses to run inside an event loop: do the work in a thread of its own
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_capture_all, ctx).result()
+    return outside_event_loop(_capture_all, ctx)
 
 
 def _capture_all(ctx) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from alerts.evidence import custody
-from alerts.evidence.capture import latest_classification, run_capture, safe_name
+from alerts.evidence.capture import latest_classification, outside_event_loop, run_capture, safe_name
 from alerts.evidence.hashing import pretty_json, sha256_file
 from alerts.evidence.law import LawNotFound, law_in_force, listing_country
 from alerts.evidence.manifest import SEAL_FILES, iso, list_files, seal, software_version
@@ -145,7 +145,7 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
     if capture_missing:
         for lid in uncaptured:
             log.info("listing %s has no capture yet: capturing it now", lid)
-            run_capture(settings, store, lid, operator=operator, reason="manual")
+            outside_event_loop(run_capture, settings, store, lid, operator=operator, reason="manual")
     now = now or utcnow()
     export_dir = Path(settings.evidence.export_dir).expanduser()
     export_dir.mkdir(parents=True, exist_ok=True)

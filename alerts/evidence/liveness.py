@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import func, select
 
 from alerts.evidence.browser import BrowserSession
-from alerts.evidence.capture import run_capture
+from alerts.evidence.capture import outside_event_loop, run_capture
 from store.listings import mark_removed, upsert_listing
 from store.models import Capture, Classification, EvidenceCapture, Listing, LivenessCheck, Review, utcnow
 from store.warc import WarcWriter
@@ -145,7 +145,7 @@ def liveness_step(ctx) -> dict[str, Any]:
     settings = ctx.settings
     if not settings.evidence.liveness_enabled:
         return {"checked": 0, "skipped": "evidence.liveness_enabled is false"}
-    return check_listings(settings, ctx.store, now=ctx.now, operator=ctx.operator)
+    return outside_event_loop(check_listings, settings, ctx.store, now=ctx.now, operator=ctx.operator)
 
 
 def check_listings(settings, store, *, now: dt.datetime | None = None, operator: str = "saigawatch",

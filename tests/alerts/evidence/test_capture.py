@@ -103,3 +103,20 @@ def test_pipeline_step_off_when_disabled(tmp_path, signing_key, sqlite_store):
     ctx = PipelineContext(settings=settings, store=sqlite_store, crawl_run_id=1, run_day="2026-11-24",
                           now=dt.datetime.now(dt.timezone.utc))
     assert capture_step(ctx)["captured"] == 0
+
+
+@pytest.mark.browser
+def test_capture_inside_an_event_loop(tmp_path, signing_key, site, sqlite_store):
+    """A web handler or async crawler calling the chain: the browser work moves to a thread of its own."""
+    import asyncio
+
+    settings = make_settings(tmp_path, signing_key, steps=["screenshot", "sign"])
+    lid = store_listing(sqlite_store, settings, site, "LOOP-1")
+    ctx = PipelineContext(settings=settings, store=sqlite_store, crawl_run_id=1, run_day="2026-11-24",
+                          now=dt.datetime.now(dt.timezone.utc), results={"classify": {"flagged_listing_ids": [lid]}})
+
+    async def run():
+        return capture_step(ctx)
+
+    stats = asyncio.run(run())
+    assert stats["captured"] == 1 and stats["failed_steps"] == {}, stats
