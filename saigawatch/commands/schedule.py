@@ -408,3 +408,113 @@ def remove(user: str | None, workdir: Path | None, systemd: bool, remove_all: bo
         return
     write_crontab(after, user)
     click.echo(f"removed {removed} SaigaWatch entr{'y' if removed == 1 else 'ies'} from the crontab")
+
+
+@schedule.command("check")
+@_user_option
+@_workdir_option
+@click.option("--notify", "send_test", is_flag=True,
+              help="Also send the latest run's digest (marked as a test) through every enabled channel.")
+def check(user: str | None, workdir: Path | None, send_test: bool) -> None:
+    """Check that unattended runs can work: database, directories, secrets, crontab, last run, notifications."""
+    from sqlalchemy import select
+
+    from store import StoreError
+    from store.models import CrawlRun
+
+    ctx = get_context()
+    settings = ctx.settings
+    job = _job(workdir)
+    problems = 0
+
+    def report(ok: bool | None, text: str) -> None:
+        nonlocal problems
+        mark = {True: "ok  ", False: "FAIL", None: "warn"}[ok]
+        problems += ok is False
+        click.echo(f"[{mark}] {text}")
+
+    if not job.workdir.is_dir():
+        raise UserError(f"working directory {job.workdir} does not exist")
+    os.chdir(job.workdir)  # relative paths in the config mean what they will mean for the scheduled job
+    report(True, f"config {job.config} is valid; working directory {job.workdir}")
+    report(bool(job.executable) and Path(job.executable[0]).exists(), f"command {' '.join(job.executable)}")
+    store = None
+    try:
+        store = ctx.store()
+        report(True, f"database {store.engine.url.render_as_string(hide_password=True)} is initialised")
+    except StoreError as exc:
+        report(False, str(exc))
+    for label, rel in (("data directory", settings.storage.data_dir), ("log directory", str(Path(settings.schedule.log_file).parent)),
+                       ("lock directory", str(Path(settings.schedule.lock_file).parent))):
+        path = _absolute(rel, job.workdir)
+        target = path if path.exists() else next((p for p in path.parents if p.exists()), Path("/"))
+        report(os.access(target, os.W_OK), f"{label} {path} is writable")
+    if job.env_file:
+        if not job.env_file.exists():
+            report(False, f"schedule.env_file {job.env_file} does not exist")
+        elif job.env_file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            report(None, f"{job.env_file} holds secrets but is readable by others: chmod 600 {job.env_file}")
+        else:
+            report(True, f"secrets file {job.env_file} (mode 600)")
+    env_names = _env_file_names(job.env_file)
+    n = settings.notify
+    needed = []
+    if n.smtp.enabled and (os.environ.get(n.smtp.username_env) or n.smtp.username_env in env_names):
+        needed.append(n.smtp.password_env)
+    if n.telegram.enabled:
+        needed.append(n.telegram.token_env)
+    for name in needed:
+        present = name in os.environ or name in env_names
+        report(present, f"{name} is {'set' if present else 'not set (in the environment or schedule.env_file)'}")
+    channels = [c for c, on in (("email", n.smtp.enabled), ("telegram", n.telegram.enabled), ("webhook", n.webhook.enabled)) if on]
+    report(True if channels else None, f"notification channels: {', '.join(channels) or 'none enabled (no digest will be sent)'}")
+    if shutil.which("crontab"):
+        installed = installed_line(read_crontab(user), job)
+        if installed is None:
+            report(None, "no crontab entry for this config (run 'saigawatch schedule install', or use a systemd timer)")
+        else:
+            report(installed == job.cron_line(), "crontab entry installed" + ("" if installed == job.cron_line()
+                                                                               else " but outdated: run 'schedule install'"))
+    last = None
+    if store is not None:
+        with store.session() as session:
+            last = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).first()
+        if last is None:
+            report(None, "no run yet")
+        else:
+            age = dt.datetime.now(dt.timezone.utc) - last.started_at
+            report(None if age > dt.timedelta(hours=26) or last.status != "finished" else True,
+                   f"last run {last.id}: {last.status}, started {last.started_at:%Y-%m-%d %H:%M} UTC "
+                   f"({age.total_seconds() / 3600:.0f} h ago)")
+    if send_test:
+        from alerts.notify import build_digest, send_digest
+        from alerts.notify.digest import Digest, review_base_url
+
+        if store is not None and last is not None:
+            with store.session() as session:
+                digest = build_digest(session, settings, last.id, (last.stats or {}).get("pipeline") or {})
+        else:
+            now = dt.datetime.now(dt.timezone.utc)
+            digest = Digest(run_id=0, run_day=now.date().isoformat(), generated_at=now.isoformat(timespec="seconds"),
+                            review_url=review_base_url(settings))
+        test_settings = settings.model_copy(update={"notify": n.model_copy(update={
+            "smtp": n.smtp.model_copy(update={"subject_prefix": f"{n.smtp.subject_prefix} test"}),
+            "send_when_empty": True})})
+        for channel, status in send_digest(test_settings, digest).items():
+            if status != "disabled":
+                report(status.startswith("sent"), f"test digest via {channel}: {status}")
+    click.echo("")
+    click.echo("ready for unattended runs" if not problems else f"{problems} problem(s) to fix")
+    if problems:
+        raise click.exceptions.Exit(1)
+
+
+def _env_file_names(env_file: Path | None) -> set[str]:
+    """Variable names a KEY=value secrets file defines (values are not read into this process)."""
+    names: set[str] = set()
+    if env_file and env_file.exists():
+        for line in env_file.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = line.strip().removeprefix("export ").strip()
+            if line and not line.startswith("#") and "=" in line:
+                names.add(line.split("=", 1)[0].strip())
+    return names
