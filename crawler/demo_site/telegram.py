@@ -1,6 +1,7 @@
 """Demo t.me: /telegram/s/<channel> previews with ?before= pagination, ?q= search, photos and a flood-wait page."""
 from __future__ import annotations
 
+import dataclasses
 import html
 from urllib.parse import quote
 
@@ -16,8 +17,14 @@ def _posts(state: DemoState) -> dict[str, list[Post]]:
 
 
 def visible(posts: list[Post], day: int) -> list[Post]:
-    """Posts online on a simulated day, oldest first."""
-    return [p for p in posts if p.day <= day and (p.until is None or day <= p.until)]
+    """Posts online on a simulated day (as edited by then), oldest first."""
+    out = []
+    for p in posts:
+        if p.day <= day and (p.until is None or day <= p.until):
+            if p.edit and day >= p.edit[0]:
+                p = dataclasses.replace(p, text=p.edit[1], edited=True)
+            out.append(p)
+    return out
 
 
 def handle(request: DemoRequest, state: DemoState) -> DemoResponse:

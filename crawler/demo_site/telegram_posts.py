@@ -24,6 +24,7 @@ class Post:
     edited: bool = False
     service: bool = False
     video: bool = False
+    edit: tuple[int, str] | None = None  # (from day, new text): the post is edited on that day
 
     @property
     def posted_at(self) -> dt.datetime:
@@ -121,6 +122,8 @@ def build() -> dict[str, list[Post]]:
             kw["edited"] = True
         if i == 20:
             kw["until"] = 1  # deleted after day 1
+        if i == 30:
+            kw["edit"] = (2, text + "<br/>UPD: осталось 2 пары, звонить +7 701 999 88 77")
         if i % 9 == 4:
             kw["document"] = ("прайс_рога_2026.pdf", "84.2 KB")
         add("saiga_rog_kz", text.replace("\n", "<br/>"), **kw)

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
 from crawler.demo_site import telegram as demo_tg
 from crawler.demo_site.server import serve_in_thread
 from crawler.demo_site.telegram_posts import build
 from crawler.ocr import tesseract_path
+from store.models import ListingVersion
 from tests.crawler.telegram_support import crawl, demo_settings, new_store, source_run, stored
 
 pytestmark = pytest.mark.slow
@@ -103,6 +105,11 @@ def test_days_new_unchanged_removed_and_ocr(demo, tmp_path):
     crawl(settings, store, "tg")
     day2 = stored(store, "telegram")
     assert day2[f"{CHANNEL}/22"].removed_at is not None
+    edited = day2[f"{CHANNEL}/32"]  # edited on day 2: a new version with the added phone
+    assert edited.extra["edited"] is True and "+77019998877" in edited.phones
+    with store.session() as session:
+        versions = session.scalar(select(func.count(ListingVersion.id)).where(ListingVersion.listing_id == edited.id))
+    assert versions == 2
     assert day2[f"{CHANNEL}/2"].removed_at is None
     assert len(day2) == len(day1) + len(expected_ids(2, 3) - expected_ids(1, 3) - {f"{CHANNEL}/22"})
 
