@@ -88,7 +88,7 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
         return block_page(request, state)
     if sub.startswith("/img/"):
         return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg("", [], seed=len(sub)))
-    if sub in ("/mo/q/m", "/f") and request.arg("kw"):
+    if sub == "/mo/q/m" and request.arg("kw"):
         return _forum(request, state)
     if sub == "/f/search/res":
         return _search(request, state)

@@ -57,6 +57,17 @@ class TelegramSpider(SocialSpiderMixin, SaigaSpider):
             return "; ".join(self.bad_channels)
         return None
 
+    @classmethod
+    def validate_source(cls, source: Any) -> None:
+        """Fail before crawling when a configured channel is not a Telegram username."""
+        from crawler.run import CrawlConfigError
+
+        for value in source.channels:
+            try:
+                channel_name(value)
+            except ValueError as exc:
+                raise CrawlConfigError(f"source {source.name!r}: channels: {exc}") from None
+
     def channel_url(self, channel: str, query: str | None = None) -> str:
         url = f"{self.base_url}/s/{channel}"
         return f"{url}?q={quote(query)}" if query else url

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from urllib.parse import quote
 
 from scrapy.http import Request
@@ -13,7 +12,7 @@ from crawler.spiders.base import SaigaSpider
 
 
 class TiebaSpider(SocialSpiderMixin, SaigaSpider):
-    """Source options: `forum_markup` ("mobile", the default, or "desktop") for the configured forums."""
+    """`queries` are searched with the desktop search, `channels` (forum names) read from the mobile forum list."""
 
     name = "tieba"
     platform = "tieba"
@@ -29,10 +28,8 @@ class TiebaSpider(SocialSpiderMixin, SaigaSpider):
         return f"{self.base_url}/f/search/res?isnew=1&kw=&qw={quote(query)}&rn=10&sm=1&only_thread=0&pn=1"
 
     def forum_url(self, forum: str) -> str:
-        forum = forum.strip().removesuffix("吧")
-        if (self.source.options or {}).get("forum_markup") == "desktop":
-            return f"{self.base_url}/f?kw={quote(forum)}&ie=utf-8&pn=0"
-        return f"{self.base_url}/mo/q/m?kw={quote(forum)}&pn=0"
+        """The mobile forum list of a 吧 (the desktop list is hidden in HTML comments and scripts)."""
+        return f"{self.base_url}/mo/q/m?kw={quote(forum.strip().removesuffix('吧'))}&pn=0"
 
     def search_requests(self) -> Iterable[Request]:
         for query in self.source.queries:
@@ -43,11 +40,3 @@ class TiebaSpider(SocialSpiderMixin, SaigaSpider):
     def recheck_request(self, known: KnownListing) -> Request | None:
         """Thread pages are not parsed, so a post that stops appearing is left as it is (not marked removed)."""
         return None
-
-    @classmethod
-    def validate_source(cls, source: Any) -> None:
-        from crawler.run import CrawlConfigError
-
-        markup = (source.options or {}).get("forum_markup", "mobile")
-        if markup not in ("mobile", "desktop"):
-            raise CrawlConfigError(f"source {source.name!r}: options.forum_markup must be 'mobile' or 'desktop', got {markup!r}")
