@@ -82,8 +82,25 @@ def create_app(settings, store) -> Starlette:
     return app
 
 
-def run_server(settings, host: str | None = None, port: int | None = None, store=None) -> None:
-    """Serve the review UI with uvicorn until interrupted (blocking)."""
+def app_from_environment() -> Starlette:
+    """App factory for uvicorn worker processes: config from SAIGAWATCH_CONFIG (or the shipped default)."""
+    import os
+
+    from config import load_config
+    from store import Store
+
+    settings = load_config(os.environ.get("SAIGAWATCH_CONFIG") or None)
+    return create_app(settings, Store.from_settings(settings))
+
+
+def run_server(settings, host: str | None = None, port: int | None = None, store=None, workers: int = 1) -> None:
+    """Serve the review UI with uvicorn until interrupted (blocking).
+
+    With workers > 1 each uvicorn worker process builds its own app from the same config file; nothing
+    is kept in process memory (sessions are signed cookies, login limits live in the database).
+    """
+    import os
+
     import uvicorn
 
     from store import Store
@@ -91,9 +108,16 @@ def run_server(settings, host: str | None = None, port: int | None = None, store
 
     store = store or Store.from_settings(settings)
     check_schema(store.engine)
-    app = create_app(settings, store)
+    load_secret_key(settings)  # fail early, and create the key file once before workers start
     host = host or settings.web.host
     port = port or settings.web.port
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("the review UI listens on %s: put it behind an https reverse proxy and set web.public_url", host)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
+    common = dict(host=host, port=port, log_level="warning", proxy_headers=False, server_header=False)
+    if workers > 1:
+        if settings.config_path is None:
+            raise ValueError("several workers need the settings to come from a config file")
+        os.environ["SAIGAWATCH_CONFIG"] = str(settings.config_path)
+        uvicorn.run("alerts.web.app:app_from_environment", factory=True, workers=workers, **common)
+        return
+    uvicorn.run(create_app(settings, store), **common)
