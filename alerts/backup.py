@@ -232,6 +232,34 @@ def read_manifest(archive: Path) -> dict[str, Any]:
     return data
 
 
+def verify_backup(archive: Path) -> tuple[int, int]:
+    """Check every file of a backup against its manifest without unpacking; (files, bytes) or BackupError."""
+    meta = read_manifest(archive)
+    expected = {f["path"]: f for f in meta["files"]}
+    seen: set[str] = set()
+    total = 0
+    with tarfile.open(archive, "r:") as tar:
+        for member in tar:
+            if member.name == "manifest.json":
+                continue
+            entry = expected.get(member.name)
+            if entry is None or not member.isfile():
+                raise BackupError(f"{archive}: unexpected entry {member.name!r} (not in the manifest)")
+            _safe_rel(member.name)
+            sha = hashlib.sha256()
+            src = tar.extractfile(member)
+            while chunk := src.read(1 << 20):
+                sha.update(chunk)
+            if "sha256:" + sha.hexdigest() != entry["sha256"] or member.size != entry["size"]:
+                raise BackupError(f"{archive}: {member.name} does not match its manifest hash: the backup is damaged")
+            seen.add(member.name)
+            total += member.size
+    missing = sorted(set(expected) - seen)
+    if missing:
+        raise BackupError(f"{archive}: {len(missing)} file(s) listed in the manifest are missing, e.g. {missing[0]}")
+    return len(seen), total
+
+
 def _safe_rel(name: str) -> PurePosixPath:
     p = PurePosixPath(name)
     if p.is_absolute() or ".." in p.parts or not p.parts:

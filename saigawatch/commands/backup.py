@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from alerts.backup import BackupError, create_backup, prune_backups, read_manifest, restore_backup
+from alerts.backup import BackupError, create_backup, prune_backups, read_manifest, restore_backup, verify_backup
 from saigawatch.context import UserError, get_context
 from saigawatch.logs import setup_file_logging
 from saigawatch.runlock import RunLocked, run_lock
@@ -52,13 +52,26 @@ def backup(output: Path | None, keep: int | None) -> None:
 
 @click.command("restore")
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--target", required=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--target", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="New or empty directory to restore into; it becomes the data directory.")
+@click.option("--check", "check_only", is_flag=True,
+              help="Only verify the backup against its manifest (every file's sha256); restore nothing.")
 @click.option("--database-url", default=None,
               help="For a PostgreSQL backup: URL of an empty database to restore into "
                    "(default: $SAIGAWATCH_DATABASE_URL).")
-def restore(archive: Path, target: Path, database_url: str | None) -> None:
+def restore(archive: Path, target: Path | None, check_only: bool, database_url: str | None) -> None:
     """Restore a backup into an empty directory, checking every file against the backup's manifest."""
+    if check_only:
+        try:
+            files, size = verify_backup(archive)
+            meta = read_manifest(archive)
+        except BackupError as exc:
+            raise UserError(str(exc)) from None
+        click.echo(f"backup OK: {files} file(s), {_mb(size)}, {meta['database']['kind']} database, "
+                   f"made {meta['created_at']}")
+        return
+    if target is None:
+        raise UserError("give --target DIR (a new or empty directory), or --check to only verify the backup")
     ctx = get_context()
     url = database_url
     if url is None and _is_pg_backup(archive):

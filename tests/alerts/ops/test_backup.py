@@ -87,6 +87,8 @@ def test_damaged_backup_is_detected(config_file, tmp_path):
     store.dispose()
     archive = tmp_path / "b.tar"
     assert _run("--config", str(config_file), "backup", "-o", str(archive)).exit_code == 0
+    r = _run("--config", str(config_file), "restore", str(archive), "--check")
+    assert r.exit_code == 0 and r.output.startswith("backup OK: ") and "sqlite database" in r.output
     with tarfile.open(archive) as tar:
         member = tar.getmember("data/evidence/1/screenshot.png")
         offset = member.offset_data
@@ -95,6 +97,8 @@ def test_damaged_backup_is_detected(config_file, tmp_path):
         byte = fh.read(1)
         fh.seek(offset + 100)
         fh.write(bytes([byte[0] ^ 0xFF]))
+    r = _run("--config", str(config_file), "restore", str(archive), "--check")
+    assert r.exit_code == 1 and "data/evidence/1/screenshot.png does not match its manifest hash" in r.output
     r = _run("--config", str(config_file), "restore", str(archive), "--target", str(tmp_path / "r"))
     assert r.exit_code == 1 and "data/evidence/1/screenshot.png does not match its manifest hash" in r.output
     r = _run("--config", str(config_file), "restore", str(config_file), "--target", str(tmp_path / "r2"))
