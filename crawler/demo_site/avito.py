@@ -8,6 +8,8 @@ Paths below the `/avito` prefix:
 - `/user/<seller>/profile`, `/img/<id>_<n>_<w>x<h>.jpg`: seller pages and photos.
 - `/blocked` (403) and `/too-many-requests` (429): the block and captcha pages; the "block" fault
   kind serves the same firewall page on any path.
+- `POST /__rate-limit-after/<n>` (or `rate_limit_after(state, n)`): after n more requests every page
+  answers 429 with the captcha page, as Avito does a few minutes into a crawl (`.../off` ends it).
 """
 from __future__ import annotations
 
@@ -139,8 +141,31 @@ def block_page(request: DemoRequest, state: DemoState) -> DemoResponse:
     return DemoResponse.html(pages.block_page(), status=403)
 
 
+def rate_limit_after(state: DemoState, requests: int | None) -> None:
+    """Answer 429 + captcha to every Avito request after `requests` more (None: never), like the real site."""
+    with state.lock:
+        state.cache("avito:budget", dict)["left"] = requests
+
+
+def _over_budget(state: DemoState) -> bool:
+    with state.lock:
+        budget = state.cache("avito:budget", dict)
+        if budget.get("left") is None:
+            return False
+        if budget["left"] <= 0:
+            return True
+        budget["left"] -= 1
+        return False
+
+
 def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
     sub = request.subpath.rstrip("/") or "/"
+    m = re.fullmatch(r"/__rate-limit-after/(\d+|off)", sub)
+    if m and request.method == "POST":
+        rate_limit_after(state, None if m.group(1) == "off" else int(m.group(1)))
+        return DemoResponse.json({"rate_limit_after": m.group(1)})
+    if _over_budget(state):
+        return DemoResponse.html(pages.captcha_429_page(), status=429, headers={"Retry-After": "60"})
     if sub == "/":
         return DemoResponse.html(
             '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>Авито (демо SaigaWatch)</title></head><body>'

@@ -26,6 +26,24 @@ OPTIONS = {
 SORT_BY_DATE = "104"  # Avito's `s=104`: newest first
 
 
+class AvitoBlockStopMiddleware:
+    """Stops the source at the first 429 or block page as it arrives, before requests queued behind it go out."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        mw = cls()
+        mw.crawler = crawler
+        return mw
+
+    def process_response(self, request: Request, response: Response, spider=None):
+        spider = spider or self.crawler.spider
+        if response.status in (403, 429) and request.meta.get("sw_kind") in ("search", "listing", "recheck"):
+            result = avito_parser.parse(response.body, response.url, status=response.status)
+            if result.kind == "blocked":
+                spider.report_block(f"{result.block_reason} at {response.url}")
+        return response
+
+
 class AvitoSpider(SaigaSpider):
     """Avito search → ad pages; cookies come from the env var named by `credentials_env` (a Cookie header)."""
 
@@ -36,6 +54,14 @@ class AvitoSpider(SaigaSpider):
     handle_httpstatus_list = [403, 404, 410, 429, 451]
     # Avito answers 429 when it has had enough: that is a block to report, never something to retry into.
     custom_settings = {"RETRY_HTTP_CODES": [code for code in RETRY_HTTP_CODES if code != 429]}
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        middlewares = dict(crawler.settings.getdict("DOWNLOADER_MIDDLEWARES"))
+        middlewares[f"{__name__}.AvitoBlockStopMiddleware"] = 20  # sees responses right after the WARC capture
+        crawler.settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
+        return spider
 
     @classmethod
     def validate_source(cls, source: SourceSettings) -> None:
