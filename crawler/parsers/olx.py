@@ -81,7 +81,8 @@ def parse(body: bytes, url: str) -> ParseResult:
         result = _parse_json(stripped, url)
     else:
         result = _parse_html(text, url)
-    result.errors = notes + result.errors
+    if result.kind != "blocked":  # a block page's charset is not a markup problem worth reporting
+        result.errors = notes + result.errors
     return result
 
 

@@ -385,7 +385,7 @@ class SaigaSpider(scrapy.Spider):
     def _close(self, reason: str) -> None:
         from scrapy.utils.defer import deferred_from_coro
 
-        engine = self.crawler.engine
+        engine = getattr(self.crawler, "_engine", None)  # not set when a test drives callbacks directly
         if engine is not None and engine.spider is not None:
             deferred_from_coro(engine.close_spider_async(reason=reason))
 
