@@ -109,6 +109,7 @@ def test_pipeline_step_off_when_disabled(tmp_path, signing_key, sqlite_store):
 def test_capture_inside_an_event_loop(tmp_path, signing_key, site, sqlite_store):
     """A web handler or async crawler calling the chain: the browser work moves to a thread of its own."""
     import asyncio
+    import threading
 
     settings = make_settings(tmp_path, signing_key, steps=["screenshot", "sign"])
     lid = store_listing(sqlite_store, settings, site, "LOOP-1")
@@ -118,5 +119,9 @@ def test_capture_inside_an_event_loop(tmp_path, signing_key, site, sqlite_store)
     async def run():
         return capture_step(ctx)
 
-    stats = asyncio.run(run())
+    results = []  # a thread of its own: the session's shared Playwright may own this thread's loop
+    worker = threading.Thread(target=lambda: results.append(asyncio.run(run())))
+    worker.start()
+    worker.join()
+    stats = results[0]
     assert stats["captured"] == 1 and stats["failed_steps"] == {}, stats
