@@ -125,7 +125,9 @@ def _flagged_ids(session: Session, run: CrawlRun, results: dict[str, Any]) -> li
 
 
 def _since_previous_run(session: Session, run: CrawlRun) -> dt.datetime:
-    previous = session.scalars(select(CrawlRun).where(CrawlRun.id < run.id, CrawlRun.status != "running")
+    """Start of the previous run of the same kind (a manual `crawl` in between does not count), else a day ago."""
+    previous = session.scalars(select(CrawlRun).where(CrawlRun.id < run.id, CrawlRun.status != "running",
+                                                      CrawlRun.trigger == run.trigger)
                                .order_by(CrawlRun.id.desc()).limit(1)).first()
     return previous.started_at if previous else run.started_at - dt.timedelta(days=1)
 

@@ -237,3 +237,19 @@ def test_invalid_channel_config_names_the_key(tmp_path):
 
     with pytest.raises(ConfigError, match="notify.smtp"):
         ops_settings(tmp_path, notify={"smtp": {"enabled": True}})
+
+
+def test_confirmed_cases_since_previous_daily_run_ignore_manual_crawls(sqlite_store, tmp_path):
+    from store.models import CrawlRun
+
+    settings = ops_settings(tmp_path)
+    with sqlite_store.session() as s:
+        add_run(s, NOW - dt.timedelta(days=1), {"olx-kz-ru": {"listings": 10}})  # yesterday's daily run (trigger test)
+        listing = add_listing(s, "c1", "Продам рога сайги", score=0.9, flagged=True, seen=NOW - dt.timedelta(days=1))
+        add_review(s, listing, "buy", NOW - dt.timedelta(hours=5))
+        manual = CrawlRun(started_at=NOW - dt.timedelta(hours=2), finished_at=NOW - dt.timedelta(hours=1),
+                          status="finished", trigger="manual", stats={}, errors=[])
+        s.add(manual)
+        run = add_run(s, NOW, {"olx-kz-ru": {"listings": 10}})
+        digest = build_digest(s, settings, run.id, {"classify": {"flagged_listing_ids": []}}, NOW)
+    assert digest.confirmed_count == 1 and digest.confirmed[0].listing_id == listing.id
