@@ -205,7 +205,23 @@ def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, s
     return out.result()
 
 
+_CJK_GAP = re.compile(f"(?<=[{CJK}])[ \\t.·•_*\\-]{{1,3}}(?=[{CJK}])")
+
+
+def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
+    """Chinese is written without spaces: «羚 羊 角» and «羚.羊.角» are «羚羊角»."""
+    out = _Builder()
+    pos = 0
+    for m in _CJK_GAP.finditer(text):
+        out.copy(text, starts, ends, pos, m.start())
+        pos = m.end()
+    out.copy(text, starts, ends, pos, len(text))
+    return out.result()
+
+
 def _collapse_spaced(text: str, starts: list[int], ends: list[int]):
+    if _HAS_CJK.search(text) and _CJK_GAP.search(text):
+        text, starts, ends = _drop_cjk_gaps(text, starts, ends)
     if not _SPACED.search(text):
         return text, starts, ends, []
     out = _Builder()

@@ -23,7 +23,8 @@ def _span_of(norm, needle):
     ("р.о.г.а", "рога", "р.о.г.а"),                                   # dotted letters
     ("Ｒｏｇａ ﬁne", "roga fine", "Ｒｏｇａ ﬁne"),                     # NFKC (full-width, ligature)
     ("киік мүйізі", "киик муиизи", "киік мүйізі"),                    # Kazakh letters folded
-    ("賽加羚羊 羚羊角絲", "赛加羚羊 羚羊角丝", "賽加羚羊 羚羊角絲"),   # Traditional → Simplified
+    ("賽加羚羊角絲", "赛加羚羊角丝", "賽加羚羊角絲"),                  # Traditional → Simplified
+    ("出售 羚羊.角", "出售羚羊角", "出售 羚羊.角"),                    # no gaps inside Chinese text
     ("羚 羊 角", "羚羊角", "羚 羊 角"),                                # spaced Chinese characters
 ])
 def test_obfuscations_fold_and_map_back(raw, expected, original_part):
