@@ -168,14 +168,13 @@ class EvidenceSettings(Section):
     tsa_url: str | None = None
     tsa_ca_file: str | None = None  # PEM of the TSA's CA, for checking tokens (copied into bundles)
     tsa_timeout_s: float = Field(20, gt=0)
-    operator: str = "SaigaWatch"
     organisation: str = "Example Wildlife NGO"
     organisation_address: str = ""
     organisation_contact: str = ""
     signatory: str = ""  # the person who signs appeals, e.g. "Директор И. И. Иванов"
     default_country: Literal["KZ", "RU", "MN", "UZ"] = "KZ"
     export_dir: str = "./var/exports"
-    report_languages: list[Literal["ru", "kk"]] = Field(default_factory=lambda: ["ru"])
+    report_language: Literal["ru", "kk"] = "ru"  # default for exports: ru, or kk for Kazakh as well as Russian
     max_member_bytes: int = Field(200_000_000, gt=0)
     max_bundle_bytes: int = Field(4_000_000_000, gt=0)
     liveness_enabled: bool = True

@@ -121,12 +121,13 @@ def _wacz_for(listing: Listing, folder: Path, captures: list[EvidenceCapture], c
                       software=f"SaigaWatch {software_version()}", created=created)
 
 
-def export_case(settings, store, listing_ids: list[int], case_name: str, operator: str, language: str = "ru",
+def export_case(settings, store, listing_ids: list[int], case_name: str, operator: str, language: str | None = None,
                 *, now: dt.datetime | None = None, capture_missing: bool = True) -> Path:
     """Write one ZIP for the case and return its path. `language` 'kk' adds a Kazakh report to the Russian one.
 
     Listings never captured are captured first (browser included) when `capture_missing` is true.
     """
+    language = language or settings.evidence.report_language
     if language not in ("ru", "kk"):
         raise ExportError(f"language must be 'ru' or 'kk', not {language!r}")
     case_name = (case_name or "").strip()

@@ -53,8 +53,9 @@ def capture(listing_ids: tuple[int, ...], operator: str | None) -> None:
 @click.argument("listing_ids", nargs=-1, type=int, required=True)
 @click.option("--case", "case_name", default=None, help="Case name shown in the report and the file name "
                                                         "(default: 'listing-<ids>').")
-@click.option("--lang", "language", type=click.Choice(["ru", "kk"]), default="ru", show_default=True,
-              help="Report language: ru, or kk for a Kazakh report in addition to the Russian one.")
+@click.option("--lang", "language", type=click.Choice(["ru", "kk"]), default=None,
+              help="Report language: ru, or kk for a Kazakh report in addition to the Russian one "
+                   "(default: evidence.report_language).")
 @click.option("--operator", default=None, help="Who exports (custody log; default: login name).")
 @click.option("--no-capture", is_flag=True, help="Do not capture listings that were never captured (fail instead).")
 def export(listing_ids: tuple[int, ...], case_name: str | None, language: str, operator: str | None,
