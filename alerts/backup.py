@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable
 
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
@@ -157,13 +157,23 @@ def _add(tar: tarfile.TarFile, arcname: str, path: Path, manifest: list[dict[str
     return info.size
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def default_backup_dir(settings: Settings) -> Path:
     return settings.storage.data_path / "backups"
 
 
-def create_backup(settings: Settings, store: Store, output: Path | None = None,
-                  now: dt.datetime | None = None) -> BackupResult:
-    """Write a backup tar; `output` is a directory (a timestamped name is chosen) or a file path ending in .tar."""
+def create_backup(settings: Settings, store: Store, output: Path | None = None, now: dt.datetime | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> BackupResult:
+    """Write a backup tar; `output` is a directory (a timestamped name is chosen) or a file path ending in .tar.
+
+    `progress(done_bytes, total_bytes)` is called after each file.
+    """
     now = now or dt.datetime.now(dt.timezone.utc)
     data_dir = settings.storage.data_path
     name = f"{PREFIX}{now.strftime('%Y%m%dT%H%M%SZ')}.tar"
@@ -185,14 +195,18 @@ def create_backup(settings: Settings, store: Store, output: Path | None = None,
     total = 0
     with tempfile.TemporaryDirectory(prefix="saigawatch-backup-") as tmp:
         kind, dump = dump_database(store.url, Path(tmp))  # the database first: every file it names already exists
+        files = _data_files(data_dir, exclude)
+        expected = dump.stat().st_size + sum(_size(p) for p in files)
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as tar:
             total += _add(tar, f"database/{dump.name}", dump, manifest)
-            for path in _data_files(data_dir, exclude):
+            for path in files:
                 rel = path.relative_to(data_dir).as_posix()
                 try:
                     total += _add(tar, f"data/{rel}", path, manifest)
                 except FileNotFoundError:
                     continue  # removed meanwhile (e.g. a temporary file)
+                if progress:
+                    progress(total, max(expected, total))
             meta = {"format": FORMAT, "version": VERSION, "created_at": now.isoformat(timespec="seconds"),
                     "database": {"kind": kind, "file": f"database/{dump.name}", "alembic_revision": revision},
                     "source_data_dir": str(data_dir.resolve()), "files": manifest}

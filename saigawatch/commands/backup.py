@@ -1,7 +1,10 @@
 """`saigawatch backup` and `saigawatch restore`: the database plus WARC, photo and evidence files in one tar."""
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -21,6 +24,28 @@ def _mb(n: int) -> str:
     return f"{n / 1_000_000:.1f} MB"
 
 
+@contextlib.contextmanager
+def _progress(label: str):
+    """A progress callback (done, total bytes): a rich bar on a terminal, a log line per 10 % otherwise."""
+    if sys.stdout.isatty():
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn(), transient=True) as bar:
+            task = bar.add_task(label, total=None)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+        return
+    log = logging.getLogger("saigawatch.backup")
+    last = [-1]
+
+    def report(done: int, total: int) -> None:
+        tenth = int(done * 10 / total) if total else 10
+        if tenth > last[0]:
+            last[0] = tenth
+            log.info("%s: %d%% (%s of %s)", label, tenth * 10, _mb(done), _mb(total))
+
+    yield report
+
+
 @click.command("backup")
 @click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
               help="Directory for a timestamped backup file, or the file itself (a path ending in .tar) "
@@ -38,7 +63,8 @@ def backup(output: Path | None, keep: int | None) -> None:
     store = ctx.store()
     try:
         with run_lock(settings.schedule.lock_file):
-            result = create_backup(settings, store, output)
+            with _progress("backup") as progress:
+                result = create_backup(settings, store, output, progress=progress)
     except RunLocked as exc:
         raise UserError(str(exc)) from None
     except BackupError as exc:
