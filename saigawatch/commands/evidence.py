@@ -124,22 +124,24 @@ def verify(bundle: Path, public_key: Path | None, tsa_ca: Path | None, as_json: 
 @click.option("--to", "recipient", required=True, help="Who received the evidence (authority, officer).")
 @click.option("--number", default=None, help="Police registration number (КУСП / ЕРДР), when known.")
 @click.option("--operator", default=None, help="Who handed it over (default: login name).")
-@click.option("--bundle", "bundle_file", default=None, help="File name of the bundle handed over.")
+@click.option("--bundle", "bundle", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+              help="The exported ZIP handed over: the entries are appended to its custody.jsonl too.")
 def handover(listing_ids: tuple[int, ...], recipient: str, number: str | None, operator: str | None,
-             bundle_file: str | None) -> None:
+             bundle: Path | None) -> None:
     """Record in the custody log that LISTING_IDS' evidence was handed over (and the registration number)."""
-    from alerts.evidence.custody import append_event
-    from store.models import Listing
+    from alerts.evidence.handover import HandoverError, record_handover
 
     ctx = get_context()
     with ctx.store().session() as session:
-        for lid in listing_ids:
-            listing = session.get(Listing, lid)
-            if listing is None:
-                raise UserError(f"no listing with id {lid}")
-            event = append_event(session, listing, "handed_over", operator or getpass.getuser(),
-                                 {"to": recipient, "registration_number": number, "bundle": bundle_file})
-            click.echo(f"listing {lid}: custody entry {event.entry_hash}")
+        try:
+            entries = record_handover(session, list(listing_ids), actor=operator or getpass.getuser(),
+                                      recipient=recipient, number=number, bundle=bundle)
+        except HandoverError as exc:
+            raise UserError(str(exc)) from None
+    for entry in entries:
+        click.echo(f"{entry['listing']}: custody entry {entry['entry_hash']}")
+    if bundle:
+        click.echo(f"appended to {bundle}")
 
 
 @evidence.command("custody")

@@ -172,3 +172,30 @@ def test_cli_verify_names_the_failing_file(case_bundle, tmp_path, capsys):
     shutil.copy(case_bundle, tmp_path / "copy.zip")
     assert main(["evidence", "verify", "--json", str(tmp_path / "copy.zip")]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
+
+
+def test_handover_appended_to_the_bundle_keeps_it_verifiable(tmp_path, signing_key, site, sqlite_store, capsys):
+    from alerts.appeals import create_appeal, update_appeal
+    from alerts.evidence.capture import run_capture
+    from alerts.evidence.export import export_case
+    from alerts.evidence.handover import HandoverError, record_handover
+    from tests.alerts.evidence.conftest import make_settings
+    from tests.alerts.evidence.helpers import store_listing
+
+    settings = make_settings(tmp_path, signing_key, steps=["warc", "sign"])
+    lid = store_listing(sqlite_store, settings, site, "HAND-1")
+    other = store_listing(sqlite_store, settings, site, "HAND-2")
+    run_capture(settings, sqlite_store, lid, operator="bot")
+    bundle = export_case(settings, sqlite_store, [lid], "Передача", "aigerim")
+    with sqlite_store.session() as session:  # the appeal is submitted after the export: a link the bundle lacks
+        appeal = create_appeal(session, case_name="Передача", listing_ids=[lid], actor="aigerim")
+        update_appeal(session, appeal.id, actor="aigerim", status="submitted")
+    with sqlite_store.session() as session:
+        record_handover(session, [lid], actor="aigerim", recipient="ОП Медеуского района", number="ЕРДР 1",
+                        bundle=bundle)
+    actions = [json.loads(x)["action"] for x in custody_lines(bundle)]
+    assert actions == ["captured", "exported", "handed_over", "handed_over"]
+    report = verify_bundle(bundle)
+    assert report.ok and any("2 added after export" in n for n in report.notes), (report.problems, report.notes)
+    with sqlite_store.session() as session, pytest.raises(HandoverError, match="does not hold olx:HAND-2"):
+        record_handover(session, [other], actor="a", recipient="x", bundle=bundle)
