@@ -203,11 +203,44 @@ class Classifier:
             "rules": {k: v for k, v in a.features.items() if v},
             "contributions": self.combiner.contributions(x),
         }
+        explanation["reasons"] = reasons(explanation["contributions"], matches, explanation["model"]["p_trade"])
         if note:
             explanation["note"] = note
         if a.truncated:
             explanation["truncated"] = True
         return Verdict(round(score, 4), flagged, a.lang, intent, category, terms, explanation, self.version, priority)
+
+
+FEATURE_LABELS = {
+    "model": "statistical model", "species": "names the saiga", "product": "horn or horn product",
+    "near": "saiga named next to a horn word", "sell": "sell wording", "buy": "buy wording",
+    "price": "price or quantity", "protected": "another protected species", "title_species": "saiga named in the title",
+    "firearm": "firearm wording", "souvenir": "souvenir / artwork wording", "news": "news or seizure wording",
+    "other-horn": "other animals' horns", "medicine": "patent medicine wording", "irrelevant": "unrelated goods",
+}
+FEATURE_ROLES = {"species": ("species", "disguise"), "title_species": ("species", "disguise"), "product": ("product",),
+                 "near": ("species", "disguise", "product"), "sell": ("intent_sell",), "buy": ("intent_buy",),
+                 "price": ("price", "quantity"), "protected": ("protected_other",)}
+
+
+def reasons(contributions: dict[str, float], matches: list[dict], p_trade: float) -> list[dict]:
+    """Human-readable reasons, strongest first: what pushed the score up or down, with the words found."""
+    out = []
+    for feature, weight in sorted(contributions.items(), key=lambda kv: -abs(kv[1])):
+        label = FEATURE_LABELS.get(feature, feature)
+        if feature == "model":
+            text = f"{label}: trade probability {p_trade:.2f}"
+        else:
+            roles = FEATURE_ROLES.get(feature, ("confounder",))
+            words = []
+            for m in matches:
+                if m["role"] in roles and (feature != "title_species" or m["field"] == "title") and (
+                        m["role"] != "confounder" or m.get("category") == feature):
+                    if m["text"] not in words:
+                        words.append(m["text"])
+            text = label + (": " + ", ".join(f"«{w}»" for w in words[:6]) if words else "")
+        out.append({"text": text, "weight": weight})
+    return out
 
 
 def load_classifier(model_dir: str | Path | None = None, lexicon_dir: str | Path | None = None,
