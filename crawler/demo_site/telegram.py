@@ -187,7 +187,7 @@ def render_post(site: str, channel: str, channel_title: str, post: Post) -> str:
                    f'<div class="link_preview_title" dir="auto">{html.escape(ptitle)}</div>'
                    f'<div class="link_preview_description" dir="auto">{html.escape(ptitle)} — подробнее на сайте</div></a>')
     stamp = post.posted_at
-    edited = '<span class="tgme_widget_message_meta">edited </span>' if post.edited else ""
+    edited = "edited &nbsp;" if post.edited else ""
     views = "" if post.service else f'<span class="tgme_widget_message_views">{post.views}</span><span class="copyonly"> views</span>'
     return f"""<div class="tgme_widget_message_wrap js-widget_message_wrap"><div class="tgme_widget_message text_not_supported_wrap js-widget_message{service}" data-post="{channel}/{post.id}">
   <div class="tgme_widget_message_user"><a href="https://t.me/{channel}"><i class="tgme_widget_message_user_photo bgcolor2" data-content="{channel[0].upper()}"></i></a></div>
@@ -200,7 +200,7 @@ def render_post(site: str, channel: str, channel_title: str, post: Post) -> str:
     {preview}
     <div class="tgme_widget_message_footer compact js-message_footer">
       <div class="tgme_widget_message_info short js-message_info">
-        {views}{edited}<span class="tgme_widget_message_meta"><a class="tgme_widget_message_date" href="https://t.me/{channel}/{post.id}"><time datetime="{stamp.isoformat()}" class="time">{stamp:%H:%M}</time></a></span>
+        {views}<span class="tgme_widget_message_meta">{edited}<a class="tgme_widget_message_date" href="https://t.me/{channel}/{post.id}"><time datetime="{stamp.isoformat()}" class="time">{stamp:%H:%M}</time></a></span>
       </div>
     </div>
   </div>
