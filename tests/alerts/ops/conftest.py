@@ -81,9 +81,12 @@ class MailSink:
 
     def __init__(self):
         self.messages: list = []
+        self.logins: list[str | None] = []  # the login each message was sent under (None: no AUTH)
         self.received = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+        auth = getattr(session, "auth_data", None)
+        self.logins.append(auth.login.decode() if getattr(auth, "login", None) else None)
         self.messages.append(envelope)
         self.received.set()
         return "250 Message accepted for delivery"
@@ -138,7 +141,7 @@ def authenticator(user: str, password: str):
 
     def check(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and auth_data.password.decode() == password
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     return check
 

@@ -16,7 +16,7 @@ import pytest
 
 from crawler.demo_site.server import serve_in_thread
 from saigawatch.runlock import run_lock
-from tests.alerts.ops.conftest import MailSink, free_port
+from tests.alerts.ops.conftest import MailSink, authenticator, free_port
 
 pytestmark = pytest.mark.slow
 SHIPPED = Path(__file__).resolve().parents[3] / "config" / "saigawatch.yaml"
@@ -28,7 +28,8 @@ def mail():
     from aiosmtpd.controller import Controller
 
     sink, port = MailSink(), free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller = Controller(sink, hostname="127.0.0.1", port=port, authenticator=authenticator("robot", "s3cret"),
+                            auth_require_tls=False)
     controller.start()
     yield port, sink
     controller.stop()
@@ -43,7 +44,7 @@ def _as_cron(line: str, home: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, start_new_session=True, timeout=240)
 
 
-def _config(path: Path, base: str, smtp_port: int) -> None:
+def _config(path: Path, base: str, smtp_port: int, env_file: Path) -> None:
     path.write_text(f"""extends: {SHIPPED}
 storage: {{database_path: ./data/saigawatch.db, data_dir: ./data}}
 crawl: {{politeness: {{download_delay: 0, obey_robots_txt: false}}}}
@@ -57,7 +58,8 @@ notify:
   smtp: {{enabled: true, host: 127.0.0.1, port: {smtp_port}, recipients: [analysts@ngo.example]}}
 web: {{public_url: "https://watch.ngo.example"}}
 evidence: {{steps: [warc, context, environment]}}
-schedule: {{time: "05:00", log_file: log/saigawatch.log, lock_file: run/run-daily.lock, backup_dir: backups}}
+schedule: {{time: "05:00", log_file: log/saigawatch.log, lock_file: run/run-daily.lock, backup_dir: backups,
+            env_file: {env_file}}}
 """, encoding="utf-8")
 
 
@@ -67,8 +69,11 @@ def test_scheduled_run_as_cron_runs_it(tmp_path, mail):
     for d in (workdir, home, etc):
         d.mkdir()
     config = etc / "saigawatch.yaml"
+    secrets = etc / "secrets.env"  # the only way secrets reach cron's bare environment
+    secrets.write_text("SAIGAWATCH_SMTP_USER=robot\nSAIGAWATCH_SMTP_PASSWORD='s3cret'\n", encoding="utf-8")
+    secrets.chmod(0o600)
     with serve_in_thread() as base:
-        _config(config, str(base), smtp_port)
+        _config(config, str(base), smtp_port, secrets)
         subprocess.run([SAIGAWATCH, "--config", str(config), "init"], cwd=workdir, check=True, capture_output=True)
         lines = subprocess.run([SAIGAWATCH, "--config", str(config), "schedule", "show", "--line", "--workdir", str(workdir)],
                                cwd=tmp_path, check=True, capture_output=True, text=True).stdout.strip().splitlines()
@@ -80,8 +85,8 @@ def test_scheduled_run_as_cron_runs_it(tmp_path, mail):
         assert result.returncode == 0, output[-3000:]
         assert "Traceback" not in output
 
-        # the digest reached the SMTP server
-        assert len(sink.messages) == 1
+        # the digest reached the SMTP server, logged in with the credentials from the secrets file
+        assert len(sink.messages) == 1 and sink.logins == ["robot"]
         message = email.message_from_bytes(sink.messages[0].original_content, policy=email.policy.default)
         assert message["Subject"].startswith("[SaigaWatch] ") and "new flagged" in message["Subject"]
         assert message["To"] == "analysts@ngo.example"
