@@ -15,6 +15,10 @@ from alerts.web.security import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SAFE_SCHEMES = ("http", "https")
+# msgids for the classifier's match roles (shown when hovering a highlighted word)
+ROLE_LABELS = {"species": "names the saiga", "disguise": "disguised name", "product": "horn or horn product",
+               "intent_sell": "sell wording", "intent_buy": "buy wording", "intent": "intent", "price": "price",
+               "quantity": "quantity", "confounder": "confounder", "protected_other": "another protected species"}
 
 
 def safe_url(value: str | None) -> str | None:
@@ -53,7 +57,7 @@ def make_environment(timezone: str) -> Environment:
 
     env.filters.update(localtime=localtime, money=money, safe_url=safe_url,
                        score=lambda v: "—" if v is None else f"{v:.2f}")
-    env.globals.update(LANGUAGES=LANGUAGES, timezone_name=timezone)
+    env.globals.update(LANGUAGES=LANGUAGES, timezone_name=timezone, ROLE_LABELS=ROLE_LABELS)
     return env
 
 

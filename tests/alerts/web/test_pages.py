@@ -37,7 +37,7 @@ def test_queue_filters_and_search(analyst, seeded):
 def test_listing_page_highlights_matches_at_their_offsets(analyst, seeded):
     r = analyst.get(f"/listings/{seeded.ids['top']}")
     assert r.status_code == 200
-    assert '<mark class="m-intent" title="Продам · intent">Продам</mark> <mark class="m-product" title="рога сайги · product">рога сайги</mark>, пара' in r.text
+    assert '<mark class="m-intent" title="Продам · intent">Продам</mark> <mark class="m-product" title="рога сайги · horn or horn product">рога сайги</mark>, пара' in r.text
     # text of the newest version, with the diff against the first one
     assert "Цена за <del>грамм.</del><ins>грамм, торг.</ins>" in r.text
     assert "<del>150 000 KZT</del> → <ins>140 000 KZT</ins>" in r.text
