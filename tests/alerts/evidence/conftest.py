@@ -19,9 +19,9 @@ def site():
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """One chromium for the whole test session."""
+    """One chromium for this package's tests; closed on leaving it, so other packages can start Playwright."""
     settings = load_config()
     session = BrowserSession(settings.browser)
     yield session
@@ -52,7 +52,7 @@ def ev_settings(tmp_path, signing_key):
     return make_settings(tmp_path, signing_key)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def case_bundle(tmp_path_factory, signing_key, tsa, site, browser):
     """One exported two-listing case (browser capture, a review, TSA token), shared by the session's tests."""
     from alerts.evidence.capture import run_capture
