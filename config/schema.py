@@ -46,7 +46,6 @@ class PolitenessSettings(Section):
     download_timeout: float = Field(30, gt=0)
     max_page_bytes: int = Field(10_000_000, gt=0)  # larger answers (or gzip inflating past it) are an error
     obey_robots_txt: bool = True
-    concurrent_requests: int = Field(8, ge=1, le=256)  # over all domains of one crawl process
     autothrottle_max_delay: float = Field(60.0, gt=0)
     retry_backoff_base: float = Field(2.0, ge=0)  # seconds; doubles per retry of a 429/5xx
     retry_backoff_max: float = Field(120.0, ge=0)  # cap, also for a server's Retry-After

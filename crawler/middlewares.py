@@ -31,6 +31,13 @@ class SourceGateMiddleware:
             raise IgnoreRequest(f"source stopped for this run ({status})")
         return None
 
+    def process_response(self, request: Request, response: Response, spider=None):
+        """Recognise a 403 block page as soon as it arrives, before queued callbacks send more requests."""
+        spider = spider or self.crawler.spider
+        if response.status == 403 and request.meta.get("sw_kind") != "image" and hasattr(spider, "check_block"):
+            spider.check_block(response)
+        return response
+
 
 class BackoffRetryMiddleware(RetryMiddleware):
     """Scrapy's retries, but waiting before each retry of a 429/5xx: Retry-After, else base·2ⁿ with jitter."""

@@ -223,6 +223,11 @@ def _die_with_parent() -> None:
         pass
 
 
+def _drop_library_chatter(record: logging.LogRecord) -> bool:
+    """Scrapy re-enables its INFO/DEBUG loggers per crawler; keep only its warnings in the crawl log."""
+    return record.levelno >= logging.WARNING or not record.name.startswith(("scrapy", "twisted", "py.warnings"))
+
+
 def _quiet_scrapy(verbose: bool) -> None:
     for noisy in ("scrapy", "twisted", "asyncio", "filelock", "PIL", "py.warnings"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
@@ -281,6 +286,9 @@ def child_main() -> int:
     logging.basicConfig(level=logging.DEBUG if job.get("verbose") else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     _quiet_scrapy(bool(job.get("verbose")))
+    if not job.get("verbose"):
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_drop_library_chatter)
     crawl = CrawlSettings(**job["crawl"])
     sources = [SourceSettings(**s) for s in job["sources"]]
     clock = runtime.RunClock(start=dt.datetime.fromisoformat(job["now"])) if job.get("now") else runtime.RunClock()

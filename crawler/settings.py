@@ -59,7 +59,9 @@ def source_settings(crawl: CrawlSettings, source: SourceSettings) -> dict[str, A
     settings.update({
         "USER_AGENT": source.user_agent or pol.user_agent,
         "ROBOTSTXT_OBEY": obey,
-        "CONCURRENT_REQUESTS": pol.concurrent_requests,
+        # One crawler per source, one site per source: the total is the per-domain limit, so a block stops
+        # the source with at most that many requests already out.
+        "CONCURRENT_REQUESTS": per_domain,
         "CONCURRENT_REQUESTS_PER_DOMAIN": per_domain,
         "DOWNLOAD_DELAY": delay,
         "DOWNLOAD_DELAY_JITTER": 0.5 if delay > 0 else 0,

@@ -362,6 +362,18 @@ class SaigaSpider(scrapy.Spider):
                                 "at": self.now().isoformat()})
         log.warning("%s [%s] %s: %s", self.source.name, err_type, url, message)
 
+    def check_block(self, response: Response) -> None:
+        """Called by SourceGateMiddleware for every 403: a block page (or anything unparseable) stops the source."""
+        if self.status != "ok":
+            return
+        try:
+            result = self.parser(response.body, response.url)
+        except Exception:  # noqa: BLE001 - an unrecognised 403 is treated as a block too
+            self.report_block(f"HTTP 403 at {response.url}")
+            return
+        if result.kind == "blocked":
+            self.report_block(result.block_reason or f"block page at {response.url}")
+
     def report_block(self, reason: str) -> None:
         """Stop this source for the run and raise an alert; the SourceRun is recorded as "blocked"."""
         if self.status == "blocked":
