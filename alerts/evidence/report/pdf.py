@@ -129,22 +129,37 @@ def _listing_section(pdf: ReportPdf, n: int, item: ReportListing, lang: str) -> 
         pdf.image(buf, w=width)
 
 
+def _fit(pdf: ReportPdf, text: str, width: float) -> str:
+    """Shorten text in the middle so it fits one line (paths are long; hashes never are cut)."""
+    if pdf.get_string_width(text) <= width:
+        return text
+    keep = len(text)
+    while keep > 10 and pdf.get_string_width(text[: keep // 2] + "…" + text[-keep // 2:]) > width:
+        keep -= 4
+    return text[: keep // 2] + "…" + text[-keep // 2:]
+
+
+def file_lines(pdf: ReportPdf, files: list[dict], numbered: bool = False) -> None:
+    """Each file as two unbroken lines: its path, then size and sha256 (cells, not wrapped text: fast and exact)."""
+    pdf.set_font("Mono", size=6.3)
+    for n, f in enumerate(files, 1):
+        if pdf.get_y() + 7 > pdf.page_break_trigger:
+            pdf.add_page()
+            pdf.set_font("Mono", size=6.3)
+        label = f"{n}. {f['path']}" if numbered else f["path"]
+        pdf.cell(0, 3.1, _fit(pdf, label, pdf.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(70)
+        pdf.cell(0, 3.1, f"    {f['size']:>10} B   {f['sha256']}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0)
+        pdf.ln(0.6)
+
+
 def _hash_table(pdf: ReportPdf, files: list[dict], lang: str) -> None:
     pdf.add_page()
     pdf.heading(t(lang, "hash_table"))
-    pdf.set_font("Mono", size=6)
-    from fpdf.fonts import FontFace
-
-    with pdf.table(col_widths=(70, 14, 90), line_height=3.2, text_align=("LEFT", "RIGHT", "LEFT"),
-                   headings_style=FontFace(family="Sans", emphasis="BOLD", size_pt=7)) as table:
-        head = table.row()
-        for label in (t(lang, "file"), t(lang, "size"), "SHA-256"):
-            head.cell(label)
-        for f in files:
-            row = table.row()
-            row.cell(f["path"])
-            row.cell(str(f["size"]))
-            row.cell(f["sha256"])
+    pdf.set_font("Sans", size=7.5)
+    pdf.cell(0, 4, f"{t(lang, 'file')} / {t(lang, 'size')} / SHA-256", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    file_lines(pdf, files)
 
 
 def _appeals(pdf: ReportPdf, case: ReportCase, lang: str) -> None:
@@ -196,13 +211,7 @@ def _appeals(pdf: ReportPdf, case: ReportCase, lang: str) -> None:
             pdf.para(f"{k}. {ask}", size=10)
         pdf.ln(2)
         pdf.para(t(lang, "attachments"), size=10)
-        pdf.set_font("Mono", size=6.5)
-        k = 0
-        for item in items:
-            for att in item.attachments:
-                k += 1
-                pdf.multi_cell(0, 3.4, f"{k}. {att['path']} ({att['size']} B)\n   {att['sha256']}",
-                               new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        file_lines(pdf, [att for item in items for att in item.attachments], numbered=True)
         pdf.ln(6)
         pdf.para(t(lang, "sign_line", signatory=case.signatory), size=10, align="L")
         _takedowns(pdf, case, items, article, authority, lang)
