@@ -39,9 +39,12 @@ def setup_file_logging(settings: Settings, level: int = logging.INFO) -> Path:
     """
     path = log_path(settings)
     root = logging.getLogger()
-    for handler in root.handlers:
-        if getattr(handler, "name", None) == _HANDLER_NAME:
+    for old in [h for h in root.handlers if getattr(h, "name", None) == _HANDLER_NAME]:
+        if getattr(old, "baseFilename", None) == str(path):
+            _quiet_stderr(root, old)
             return path
+        root.removeHandler(old)  # another config's log file (one process running several commands, tests)
+        old.close()
     path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=settings.schedule.log_max_bytes, backupCount=settings.schedule.log_backups, encoding="utf-8",
@@ -54,12 +57,18 @@ def setup_file_logging(settings: Settings, level: int = logging.INFO) -> Path:
     if root.level == logging.NOTSET or root.level > level:
         root.setLevel(level)
     _rotate_cron_output(path.parent / CRON_OUTPUT, settings.schedule.log_max_bytes)
-    if os.environ.get(UNATTENDED_ENV) == "1" and not _isatty(sys.stderr):
-        for other in root.handlers:
-            if other is not handler and isinstance(other, logging.StreamHandler) \
-                    and getattr(other, "stream", None) in (sys.stderr, sys.__stderr__):
-                other.setLevel(max(other.level, logging.WARNING))
+    _quiet_stderr(root, handler)
     return path
+
+
+def _quiet_stderr(root: logging.Logger, ours: logging.Handler) -> None:
+    """Unattended and not on a terminal: the stderr copy of the log keeps warnings and errors only."""
+    if os.environ.get(UNATTENDED_ENV) != "1" or _isatty(sys.stderr):
+        return
+    for other in root.handlers:
+        if other is not ours and type(other) is logging.StreamHandler \
+                and getattr(other, "stream", None) in (sys.stderr, sys.__stderr__):
+            other.setLevel(max(other.level, logging.WARNING))
 
 
 def _rotate_cron_output(path: Path, max_bytes: int) -> None:
