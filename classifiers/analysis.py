@@ -162,18 +162,20 @@ class Analyzer:
         words: list[str] = []
         for fa in a.fields:
             words.append("<title>" if fa.name == "title" else "<text>")
-            runs = [tok[0] for tok in fa.tokens if _CJK_RUN.match(tok[0])]
+            use_alt = a.lang != "en"
+            has_cjk = _CJK_RUN.search(fa.norm.text) is not None
+            runs = [tok[0] for tok in fa.tokens if _CJK_RUN.match(tok[0])] if has_cjk else []
             segmented = iter(self._segment(runs)) if runs else iter(())
-            for tok in fa.tokens:
-                form = tok[0]
-                if _CJK_RUN.match(form):
+            append = words.append
+            for form, _, _, alt in fa.tokens:
+                if alt is not None and use_alt:
+                    append(alt)
+                elif has_cjk and _CJK_RUN.match(form):
                     words.extend(next(segmented))
-                elif form.isdigit():
-                    words.append(form if len(form) <= 3 else f"<num{min(len(form), 7)}>")
-                elif tok[3] and a.lang != "en":
-                    words.append(tok[3])
+                elif len(form) > 3 and form.isdigit():
+                    append(f"<num{min(len(form), 7)}>")
                 else:
-                    words.append(form)
+                    append(form)
             for m in fa.matches:
                 marker = m.term.category if m.term.role == "confounder" else m.term.role
                 words.append(f"<{marker}>")

@@ -11,6 +11,11 @@ _CJK = re.compile(f"[{CJK}]")
 _KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
 _KK_UZ = set("қғ")  # Kazakh and Uzbek
 _MN_KK = set("өү")  # shared by Kazakh and Mongolian
+_CYR = re.compile("[\u0400-\u04ff]")
+_KK_ONLY_RE = re.compile("[әңұһі]")
+_KK_UZ_RE = re.compile("[қғ]")
+_MN_KK_RE = re.compile("[өү]")
+_UZ_RE = re.compile("[ўҳ]")
 _UZ_CYR = set("ўқғҳ")
 
 # Frequent function words and domain words; written in the folded form (ә→а, і→и, й→и ...).
@@ -35,6 +40,13 @@ _WORDS = {
 }
 _LEXICON = {lang: {w.translate(KAZAKH_FOLD) for w in words.split()} for lang, words in _WORDS.items()}
 _RAW = {lang: set(words.split()) for lang, words in _WORDS.items()}
+_RAW_INDEX: dict[str, tuple[str, ...]] = {}
+_FOLD_INDEX: dict[str, tuple[str, ...]] = {}
+for _lang in _WORDS:
+    for _w in _RAW[_lang]:
+        _RAW_INDEX[_w] = _RAW_INDEX.get(_w, ()) + (_lang,)
+    for _w in _LEXICON[_lang]:
+        _FOLD_INDEX[_w] = _FOLD_INDEX.get(_w, ()) + (_lang,)
 
 
 def detect_language(text: str) -> str:
@@ -49,18 +61,21 @@ def detect_language(text: str) -> str:
         return "zh"
     if not words:
         return "zh" if cjk else "other"
-    cyr = sum(1 for w in words for c in w if "\u0400" <= c <= "\u04ff")
-    kk_letters = sum(1 for w in words for c in w if c in _KAZAKH_ONLY)
-    kk_uz_letters = sum(1 for w in words for c in w if c in _KK_UZ)
-    shared = sum(1 for w in words for c in w if c in _MN_KK)
-    uz_letters = sum(1 for w in words for c in w if c in "ўҳ")
+    cyr = len(_CYR.findall(sample))
+    kk_letters = len(_KK_ONLY_RE.findall(sample))
+    kk_uz_letters = len(_KK_UZ_RE.findall(sample))
+    shared = len(_MN_KK_RE.findall(sample))
+    uz_letters = len(_UZ_RE.findall(sample))
     scores = dict.fromkeys(("ru", "kk", "mn", "uz", "en"), 0.0)
-    for w in words:
-        folded = w.translate(KAZAKH_FOLD)
-        for lang in scores:
-            if w in _RAW[lang]:
-                scores[lang] += 1.5
-            elif folded in _LEXICON[lang]:
+    folded_words = _WORD.findall(sample.translate(KAZAKH_FOLD))  # folding is letter-for-letter: same words
+    if len(folded_words) != len(words):
+        folded_words = [w.translate(KAZAKH_FOLD) for w in words]
+    for w, folded in zip(words, folded_words):
+        raw_hits = _RAW_INDEX.get(w, ())
+        for lang in raw_hits:
+            scores[lang] += 1.5
+        for lang in _FOLD_INDEX.get(folded, ()):
+            if lang not in raw_hits:
                 scores[lang] += 1.0
     if cyr >= letters * 0.5:
         scores["en"] = -1

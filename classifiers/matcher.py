@@ -35,7 +35,7 @@ class Token(NamedTuple):
     alt: str | None = None  # Cyrillic transliteration of a Latin word
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Match:
     term: Term
     start: int  # normalised text offsets
@@ -126,6 +126,7 @@ class LexiconMatcher:
                 self.substring_keys.append((first, term))
         self.cjk_terms = cjk_terms
         self.cjk_re = re.compile(trie_regex(list(cjk_terms))) if cjk_terms else None
+        self.pattern_terms = [(p, Term(p.name, p.role, p.weight, p.lang, p.category)) for p in lexicon.patterns]
         self._first_cache: dict[str, list[tuple[Term, int, str]]] = {}
         self._pair_cache: dict[tuple[str, str, bool], int | None] = {}
 
@@ -200,39 +201,44 @@ class LexiconMatcher:
         text = norm.text
         tokens = tokenize(text) if tokens is None else tokens
         matches: list[Match] = []
-        words = [t for t in tokens if not _CJK_CHAR.match(t[0])]
+        has_cjk = _CJK_CHAR.search(text) is not None
+        words = [t for t in tokens if not _CJK_CHAR.match(t[0])] if has_cjk else tokens
         n = len(words)
         get = self._first_cache.get
+        distance = self.token_distance
         for i, cands in enumerate([get(t[0]) for t in words]):
             tok = words[i]
             if cands is None:
                 cands = self.first_candidates(tok[0])
-            if not cands and not tok[3]:
+            alt = tok[3]
+            if not cands and not alt:
                 continue
-            forms = [(tok[0], False, cands)]
-            if tok[3]:
-                forms.append((tok[3], True, self.first_candidates(tok[3])))
-            for form, is_alt, candidates in forms:
+            forms = [(False, cands)]
+            if alt:
+                forms.append((True, self.first_candidates(alt)))
+            for is_alt, candidates in forms:
                 for term, dist, how in candidates:
+                    rest = term.tokens[1:]
+                    if not rest:
+                        matches.append(Match(term, tok[1], tok[2], dist, "translit" if is_alt else how))
+                        continue
+                    if i + len(rest) >= n:
+                        continue
                     total = dist
-                    end_tok = i
-                    ok = True
-                    for j, key in enumerate(term.tokens[1:], start=1):
-                        if i + j >= n:
-                            ok = False
-                            break
+                    last = len(rest)
+                    for j, key in enumerate(rest, start=1):
                         nxt = words[i + j]
-                        is_last = j == len(term.tokens) - 1
-                        d = self.token_distance(nxt[3] if is_alt and nxt[3] else nxt[0], key,
-                                                term.prefix and is_last)
+                        form = nxt[3] if is_alt and nxt[3] else nxt[0]
+                        stem = term.prefix and j == last
+                        if form == key or (stem and form.startswith(key)):
+                            continue
+                        d = distance(form, key, stem)
                         if d is None:
-                            ok = False
+                            total = -1
                             break
                         total += d
-                        end_tok = i + j
-                    if ok:
-                        matches.append(Match(term, tok[1], words[end_tok][2], total,
-                                             "translit" if is_alt else how))
+                    if total >= 0:
+                        matches.append(Match(term, tok[1], words[i + last][2], total, "translit" if is_alt else how))
         for a, b in norm.collapsed:  # spaced-out letters may have merged several words: look inside
             segment = text[a:b]
             for key, term in self.substring_keys:
@@ -240,13 +246,12 @@ class LexiconMatcher:
                 while pos >= 0:
                     matches.append(Match(term, a + pos, a + pos + len(key), 0, "substring"))
                     pos = segment.find(key, pos + 1)
-        if self.cjk_re is not None and any(_CJK_CHAR.match(t[0]) for t in tokens):
+        if self.cjk_re is not None and has_cjk:
             for m in self.cjk_re.finditer(text):
                 matches.append(Match(self.cjk_terms[m.group()], m.start(), m.end(), 0, "exact"))
-        for pat in self.lexicon.patterns:
+        for pat, term in self.pattern_terms:
             for m in pat.regex.finditer(text):
                 if m.end() > m.start():
-                    term = Term(pat.name, pat.role, pat.weight, pat.lang, pat.category)
                     matches.append(Match(term, m.start(), m.end(), 0, "pattern"))
         return _prune(matches)
 
