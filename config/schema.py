@@ -204,6 +204,7 @@ class LawEntry(Section):
     authority: str = ""
     article_kk: str | None = None  # the article's name in Kazakh for Kazakh reports
     title_kk: str | None = None
+    authority_kk: str | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "LawEntry":

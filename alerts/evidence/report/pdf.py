@@ -170,7 +170,8 @@ def _appeals(pdf: ReportPdf, case: ReportCase, lang: str) -> None:
         law = next((i.law for i in items if i.law), None)
         article = (law.article_kk if lang == "kk" and law.article_kk else law.article) if law else "—"
         title = (law.title_kk if lang == "kk" and law.title_kk else law.title) if law else ""
-        authority = (law.authority if law and law.authority else "") or "__________________________"
+        authority = ((law.authority_kk if lang == "kk" and law.authority_kk else law.authority) if law else "") \
+            or "__________________________"
         pdf.add_page()
         pdf.set_font("Sans", size=10)
         header = [t(lang, "appeal_to", authority=authority), t(lang, "appeal_from", organisation=case.organisation)]
