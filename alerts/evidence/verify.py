@@ -238,5 +238,7 @@ def _check_capture(bundle: Bundle, name: str, report: VerifyReport, tsa_ca: Path
             report.fail(f"{other}: file added to a capture after it was sealed (not in {name})")
     if manifest.get("signature"):
         _check_signature(bundle, manifest, data, prefix, report, None)
+    else:
+        report.note(f"{name}: hashed but not signed at capture time (no key then); the bundle seal covers it")
     if (manifest.get("timestamp") or {}).get("file"):
         _check_timestamp(bundle, manifest, data, prefix, report, tsa_ca)
