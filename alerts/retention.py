@@ -90,8 +90,13 @@ def plan_purge(store: Store, settings: Settings, now: dt.datetime | None = None,
         protected = protected_listing_ids(session)
         plan.protected_listings = len(protected)
         classified = set(session.scalars(select(Classification.listing_id).distinct()))
-        protected_urls = set(session.scalars(select(Listing.search_url).where(Listing.id.in_(protected),
-                                                                            Listing.search_url.is_not(None)))) if protected else set()
+        protected_urls: set[str] = set()
+        if protected:
+            # captures not linked to a listing that are still part of a protected listing's evidence:
+            # the search pages that surfaced it and the HTTP responses of its photos
+            protected_urls |= set(session.scalars(select(Listing.search_url).where(Listing.id.in_(protected),
+                                                                                   Listing.search_url.is_not(None))))
+            protected_urls |= set(session.scalars(select(Image.url).where(Image.listing_id.in_(protected))))
         old = session.scalars(select(Capture).where(Capture.fetched_at < cutoff).order_by(Capture.id)).all()
         unclassified: set[int] = set()
         for cap in old:
@@ -102,7 +107,7 @@ def plan_purge(store: Store, settings: Settings, now: dt.datetime | None = None,
                     unclassified.add(cap.listing_id)
                     continue
             elif cap.url in protected_urls:
-                continue  # the search page that surfaced a flagged listing is part of its context
+                continue  # a search page or photo of a protected listing
             full = data_dir / cap.warc_path
             try:
                 mtime = dt.datetime.fromtimestamp(full.stat().st_mtime, dt.timezone.utc)

@@ -59,6 +59,9 @@ def _world(store, settings):
         ids["search_kept"] = _capture(s, w, "https://olx.test/search?q=saiga", b"<html>results</html>", kind="search").id
         ids["search_old"] = _capture(s, w, "https://olx.test/search?q=bike", b"<html>bikes</html>", kind="search").id
         ids["young"] = _capture(s, w, "https://olx.test/ad/y1", b"<html>bike</html>", young, when=NOW).id
+        # photo responses are stored unlinked (listing_id NULL), like the crawler does
+        ids["photo_flagged"] = _capture(s, w, f"https://img.test/shared-{flagged.id}", b"\x89PNG f", kind="image").id
+        ids["photo_plain"] = _capture(s, w, f"https://img.test/only-plain-{plain.id}", b"\x89PNG p", kind="image").id
         ids["img_plain"] = _image(s, data_dir, plain, "only-plain").id
         ids["img_shared_plain"] = _image(s, data_dir, plain, "shared").id
         ids["img_shared_flagged"] = _image(s, data_dir, flagged, "shared").id
@@ -81,8 +84,8 @@ def test_dry_run_changes_nothing(sqlite_store, tmp_path):
     before = _bodies(sqlite_store, settings)
     size = (settings.storage.data_path / warc).stat().st_size
     result = purge(sqlite_store, settings, now=NOW, dry_run=True)
-    assert sorted(result.plan.capture_ids) == sorted([ids["plain"], ids["plain2"], ids["search_old"]])
-    assert result.plan.by_kind == {"page": 2, "search": 1}
+    assert sorted(result.plan.capture_ids) == sorted([ids["plain"], ids["plain2"], ids["search_old"], ids["photo_plain"]])
+    assert result.plan.by_kind == {"page": 2, "search": 1, "image": 1}
     assert result.plan.image_ids == [ids["img_plain"], ids["img_shared_plain"]]
     assert result.plan.image_files == ["images/ab/only-plain.png"]
     assert result.plan.unclassified_skipped == 1 and result.plan.protected_listings == 2
@@ -97,10 +100,11 @@ def test_purge_rewrites_the_shared_warc_and_keeps_evidence(store, tmp_path):
     before = _bodies(store, settings)
     result = purge(store, settings, now=NOW)
     assert result.errors == []
-    assert result.captures_deleted == 3 and result.warc_files_rewritten == 1 and result.bytes_freed > 0
+    assert result.captures_deleted == 4 and result.warc_files_rewritten == 1 and result.bytes_freed > 0
     assert not (data_dir / warc).exists()
     after = _bodies(store, settings)
-    assert set(after) == set(before) - {ids["plain"], ids["plain2"], ids["search_old"]}
+    assert set(after) == set(before) - {ids["plain"], ids["plain2"], ids["search_old"], ids["photo_plain"]}
+    assert ids["photo_flagged"] in after  # the flagged listing's photo response is evidence
     for cid, (path, body, sha) in after.items():
         assert path.endswith(".r1.warc.gz")
         assert body == before[cid][1]  # same bytes, new offsets
@@ -150,7 +154,7 @@ def test_retention_command(config_file, tmp_path):
     runner = CliRunner()
     r = runner.invoke(app, ["--config", str(config_file), "retention", "--dry-run", "--days", "30"])
     assert r.exit_code == 0, r.output
-    assert "would purge 3 capture(s) (page 2, search 1)" in r.output
+    assert "would purge 4 capture(s) (image 1, page 2, search 1)" in r.output
     r = runner.invoke(app, ["--config", str(config_file), "retention", "--days", "30", "--json"])
     data = json.loads(r.output)
-    assert data["captures_deleted"] == 3 and data["warc_files_rewritten"] == 1 and data["dry_run"] is False
+    assert data["captures_deleted"] == 4 and data["warc_files_rewritten"] == 1 and data["dry_run"] is False
