@@ -26,6 +26,28 @@ OPTIONS = {
 SORT_BY_DATE = "104"  # Avito's `s=104`: newest first
 
 
+def drop_queued_requests(crawler, reason: str) -> int:
+    """Fail the requests waiting in the downloader's slot queues, so a stopped source sends nothing more.
+
+    Closing a spider lets Scrapy download everything already queued (up to CONCURRENT_REQUESTS requests,
+    each after the politeness delay): after a block that would keep knocking for minutes.
+    """
+    from scrapy.exceptions import IgnoreRequest
+    from twisted.python.failure import Failure
+
+    engine = getattr(crawler, "engine", None)
+    downloader = getattr(engine, "downloader", None)
+    dropped = 0
+    for slot in list(getattr(downloader, "slots", {}).values()):
+        while slot.queue:
+            _request, deferred = slot.queue.popleft()
+            dropped += 1
+            deferred.errback(Failure(IgnoreRequest(f"source stopped for this run ({reason})")))
+    if dropped:
+        crawler.stats.inc_value("source/requests_dropped_after_stop", dropped)
+    return dropped
+
+
 class AvitoBlockStopMiddleware:
     """Stops the source at the first 429 or block page as it arrives, before requests queued behind it go out."""
 
@@ -129,6 +151,12 @@ class AvitoSpider(SaigaSpider):
             self.report_block(f"{result.block_reason} at {response.url}")
             return None
         return super().parse_response(response, expected)
+
+    def report_block(self, reason: str) -> None:
+        already = self.status == "blocked"
+        super().report_block(reason)
+        if not already:
+            drop_queued_requests(self.crawler, "blocked")
 
     def post_process_item(self, item, response):
         item.currency = item.currency or ("RUB" if item.price is not None else None)

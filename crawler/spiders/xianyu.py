@@ -23,6 +23,7 @@ from config.schema import SourceSettings
 from crawler.parsers import ParseResult
 from crawler.parsers.xianyu import SEARCH_API
 from crawler.settings import RETRY_HTTP_CODES
+from crawler.spiders.avito import drop_queued_requests
 from crawler.spiders.base import SaigaSpider
 
 APP_KEY = "34839810"
@@ -223,6 +224,12 @@ class XianyuSpider(SaigaSpider):
             return False
         self.token = m.group(1)
         return True
+
+    def report_block(self, reason: str) -> None:
+        already = self.status == "blocked"
+        super().report_block(reason)
+        if not already:
+            drop_queued_requests(self.crawler, "blocked")  # risk control escalates: send nothing more
 
     def parse_response(self, response: Response, expected: str) -> ParseResult | None:
         if response.status == 429:
