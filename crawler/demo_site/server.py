@@ -498,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m crawler.demo_site",
                                      description="Serve the SaigaWatch demo marketplace on the loopback interface.")
-    parser.add_argument("--port", type=int, default=8088, help="TCP port (0 = any free port; default 8088)")
+    parser.add_argument("--port", type=int, default=8089, help="TCP port (0 = any free port; default 8089, as in config/demo.yaml)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--day", type=int, default=0, help="simulated day to start on (default 0)")
     args = parser.parse_args(argv)
