@@ -94,9 +94,10 @@ def plan_purge(store: Store, settings: Settings, now: dt.datetime | None = None,
         if protected:
             # captures not linked to a listing that are still part of a protected listing's evidence:
             # the search pages that surfaced it and the HTTP responses of its photos
-            protected_urls |= set(session.scalars(select(Listing.search_url).where(Listing.id.in_(protected),
-                                                                                   Listing.search_url.is_not(None))))
-            protected_urls |= set(session.scalars(select(Image.url).where(Image.listing_id.in_(protected))))
+            protected_urls |= {url for lid, url in session.execute(
+                select(Listing.id, Listing.search_url).where(Listing.search_url.is_not(None))) if lid in protected}
+            protected_urls |= {url for lid, url in session.execute(select(Image.listing_id, Image.url))
+                               if lid in protected}
         old = session.scalars(select(Capture).where(Capture.fetched_at < cutoff).order_by(Capture.id)).all()
         unclassified: set[int] = set()
         for cap in old:
@@ -158,6 +159,12 @@ def _members(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _chunks(ids: list[int], size: int = 500):
+    """Slices of an id list small enough for any database's parameter limit."""
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
 _REV = re.compile(r"\.r(\d+)$")
 
 
@@ -187,7 +194,8 @@ def _rewrite_file(store: Store, data_dir: Path, rel: str, purge_ids: list[int], 
     kept_caps = [c for c in caps if c.id not in purge_set]
     if not src.exists():
         with store.session() as session:
-            session.execute(delete(Capture).where(Capture.id.in_(purge_ids)))
+            for chunk in _chunks(purge_ids):
+                session.execute(delete(Capture).where(Capture.id.in_(chunk)))
         result.captures_deleted += len(purge_ids)
         result.errors.append(f"{rel}: file already missing; removed {len(purge_ids)} capture row(s) that pointed to it")
         return
@@ -228,7 +236,8 @@ def _rewrite_file(store: Store, data_dir: Path, rel: str, purge_ids: list[int], 
                 for cap in kept_caps:
                     session.execute(update(Capture).where(Capture.id == cap.id)
                                     .values(warc_path=new_rel, warc_offset=mapping[cap.warc_offset]))
-            session.execute(delete(Capture).where(Capture.id.in_(list(purge_set))))
+            for chunk in _chunks(sorted(purge_set)):
+                session.execute(delete(Capture).where(Capture.id.in_(chunk)))
     except Exception:
         if new_rel is not None:
             (data_dir / new_rel).unlink(missing_ok=True)
@@ -264,7 +273,8 @@ def purge(store: Store, settings: Settings, now: dt.datetime | None = None, days
             result.errors.append(f"{rel}: {type(exc).__name__}: {exc}")
     if plan.image_ids:
         with store.session() as session:
-            session.execute(update(Image).where(Image.id.in_(plan.image_ids)).values(path=None))
+            for chunk in _chunks(plan.image_ids):
+                session.execute(update(Image).where(Image.id.in_(chunk)).values(path=None))
         result.images_cleared = len(plan.image_ids)
         for rel in plan.image_files:
             path = data_dir / rel

@@ -104,13 +104,25 @@ def _item(settings: Settings, listing: Listing, cls: Classification | None) -> D
     )
 
 
+def _chunks(ids: list[int], size: int = 500):
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
 def _latest_classifications(session: Session, listing_ids: list[int]) -> dict[int, Classification]:
-    if not listing_ids:
-        return {}
-    newest = (select(Classification.listing_id, func.max(Classification.id).label("cid"))
-              .where(Classification.listing_id.in_(listing_ids)).group_by(Classification.listing_id).subquery())
-    rows = session.scalars(select(Classification).join(newest, Classification.id == newest.c.cid)).all()
-    return {c.listing_id: c for c in rows}
+    out: dict[int, Classification] = {}
+    for chunk in _chunks(list(listing_ids)):
+        newest = (select(Classification.listing_id, func.max(Classification.id).label("cid"))
+                  .where(Classification.listing_id.in_(chunk)).group_by(Classification.listing_id).subquery())
+        out.update({c.listing_id: c for c in session.scalars(select(Classification).join(newest, Classification.id == newest.c.cid))})
+    return out
+
+
+def _listings(session: Session, ids: list[int]) -> dict[int, Listing]:
+    out: dict[int, Listing] = {}
+    for chunk in _chunks(list(ids)):
+        out.update({l.id: l for l in session.scalars(select(Listing).where(Listing.id.in_(chunk)))})
+    return out
 
 
 def _flagged_ids(session: Session, run: CrawlRun, results: dict[str, Any]) -> list[int]:
@@ -146,7 +158,7 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
 
     flagged_ids = _flagged_ids(session, run, results)
     verdicts = _latest_classifications(session, flagged_ids)
-    listings = session.scalars(select(Listing).where(Listing.id.in_(flagged_ids))).all() if flagged_ids else []
+    listings = list(_listings(session, flagged_ids).values())
     listings = sorted(listings, key=lambda l: (-(verdicts[l.id].score if l.id in verdicts else 0), l.id))
     digest.flagged_count = len(listings)
     digest.flagged = [_item(settings, l, verdicts.get(l.id)) for l in listings[:top]]
@@ -156,7 +168,7 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
                               .order_by(Review.created_at.desc())).all()
     confirmed_ids = list(dict.fromkeys(r.listing_id for r in reviews))
     confirmed_verdicts = _latest_classifications(session, confirmed_ids)
-    confirmed = {l.id: l for l in session.scalars(select(Listing).where(Listing.id.in_(confirmed_ids)))} if confirmed_ids else {}
+    confirmed = _listings(session, confirmed_ids)
     digest.confirmed_count = len(confirmed_ids)
     digest.confirmed = [_item(settings, confirmed[i], confirmed_verdicts.get(i)) for i in confirmed_ids[:top] if i in confirmed]
 

@@ -232,7 +232,10 @@ def build_report(session: Session, settings: Settings, date_from: dt.date, date_
             by_seller[l.seller_id].append(l)
         for contact in {*(l.phones or []), *(l.handles or [])}:
             by_contact[contact].append(l)
-    sellers = {s.id: s for s in session.scalars(select(Seller).where(Seller.id.in_(list(by_seller))))} if by_seller else {}
+    repeat_ids = [sid for sid, items in by_seller.items() if len(items) >= 2]
+    sellers: dict[int, Seller] = {}
+    for i in range(0, len(repeat_ids), 500):
+        sellers.update({s.id: s for s in session.scalars(select(Seller).where(Seller.id.in_(repeat_ids[i:i + 500])))})
     for sid, items in by_seller.items():
         if len(items) < 2 or sid not in sellers:
             continue
