@@ -88,8 +88,9 @@ def rule_features(a: Analysis) -> dict[str, float]:
             elif r == "confounder" and m.term.category in CATEGORIES:
                 f[m.term.category] = min(3.0, f[m.term.category] + abs(w))
         for s in species:
-            if s.term.cjk and s.term.weight >= 1.0 and s.term.role == "species":
-                f["near"] = 1.0  # Chinese product names (羚羊角, 羚羊角片) already name the horn
+            if s.term.cjk and ("角" in s.term.cjk or s.term.weight >= 1.0):
+                # Chinese product names (羚羊角, 羚羊角片, 玲羊角) already name the horn
+                f["near"] = max(f["near"], min(1.0, s.term.weight))
             elif len(s.term.tokens) > 1:  # «киік мүйізі», «рога антилопы» name the horn themselves
                 f["near"] = max(f["near"], 1.0 if s.term.role == "species" else 0.7)
             for p in products:

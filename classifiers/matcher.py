@@ -13,6 +13,8 @@ from classifiers.normalize import CJK, Normalized, latin_to_cyrillic
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
 _LATIN_WORD = re.compile(r"[a-z']+\Z")
 _CJK_CHAR = re.compile(f"[{CJK}]")
+_WORDING_ROLES = ("intent_sell", "intent_buy", "price", "quantity")
+_EVIDENCE_ROLES = ("species", "disguise", "product", "protected_other", "confounder")
 MIN_STEM = 3
 _CACHE_LIMIT = 200_000
 
@@ -147,6 +149,8 @@ class LexiconMatcher:
                         continue
                     if not is_stem and q != form:
                         continue
+                    if key[0] != q[0]:
+                        continue  # disguises keep the first letter; «осмотр» is not «досмотр»
                     dist = Levenshtein.distance(q, key, score_cutoff=tolerance(len(key)))
                     if dist <= tolerance(len(key)) and dist > 0:
                         found[(key, is_stem)] = dist
@@ -182,7 +186,7 @@ class LexiconMatcher:
             return self._pair_cache[ck]
         tol = tolerance(len(key))
         result = None
-        if tol and form not in self.no_fuzzy:
+        if tol and form not in self.no_fuzzy and form[:1] == key[:1]:
             if prefix:
                 best = min(Levenshtein.distance(form[:L], key) for L in (len(key) - 1, len(key), len(key) + 1)
                            if 0 < L <= len(form))
@@ -263,15 +267,18 @@ def _prune(matches: list[Match]) -> list[Match]:
     matches.sort(key=lambda m: (m.start, -(m.end - m.start), m.distance))
     kept: list[Match] = []
     seen: set[tuple[int, int, str]] = set()
-    best_start, best_end = -1, -1  # the kept match reaching furthest right
+    best: Match | None = None  # the kept match reaching furthest right
     for m in matches:
         key = (m.start, m.end, m.term.role + (m.term.category or ""))
         if key in seen:
             continue
-        if best_end > m.end or (best_end == m.end and best_start < m.start):
-            continue  # strictly inside a longer match (sorted by start, so it starts no later than m)
+        if best is not None and (best.end > m.end or (best.end == m.end and best.start < m.start)):
+            # strictly inside a longer match (sorted by start, so it starts no later than m): redundant, unless a
+            # wording match («ищу рога», «интересуют рога») holds a species or horn word, which still counts
+            if not (best.term.role in _WORDING_ROLES and m.term.role in _EVIDENCE_ROLES):
+                continue
         kept.append(m)
         seen.add(key)
-        if m.end > best_end:
-            best_start, best_end = m.start, m.end
+        if best is None or m.end > best.end:
+            best = m
     return kept

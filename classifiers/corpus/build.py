@@ -87,6 +87,8 @@ def obfuscate(phrase: str, kind: str, rng: random.Random, lang: str) -> str:
         return f"{rng.choice(SPARKLE)}{phrase}{rng.choice(SPARKLE)}"
     if kind == "traditional":
         return phrase.translate(ZH_TRAD)
+    if kind == "homophone":  # 玲羊角, 灵羊角: same sound, other character
+        return phrase.replace("羚", rng.choice(["玲", "灵", "零", "伶"]), 1)
     if kind == "caps":
         return phrase.upper()
     return phrase
@@ -94,7 +96,7 @@ def obfuscate(phrase: str, kind: str, rng: random.Random, lang: str) -> str:
 
 OBFUSCATIONS = {"ru": ["homoglyph", "digits", "spaced", "dotted", "translit", "emoji", "caps"],
                 "kk": ["homoglyph", "digits", "spaced", "translit", "emoji", "caps"],
-                "zh": ["traditional", "spaced", "translit", "emoji"]}
+                "zh": ["traditional", "spaced", "translit", "emoji", "homophone"]}
 
 
 def typo(text: str, rng: random.Random) -> str:
