@@ -153,3 +153,21 @@ def test_empty_period_renders(sqlite_store, tmp_path):
     assert data.totals["detected"] == 0 and [r.key for r in data.by_month] == ["2030-01"]
     for fmt in ("html", "pdf", "csv"):
         assert len(render_report(data, fmt, "ru")) > 100
+
+
+def test_pdf_has_glyphs_for_kazakh_and_chinese(sqlite_store, tmp_path):
+    import warnings
+
+    from alerts.reports.data import AppealRow, SellerRow
+
+    settings = _settings(tmp_path)
+    with sqlite_store.session() as s:
+        data = build_report(s, settings, dt.date(2030, 1, 1), dt.date(2030, 1, 31))
+    data.repeat_sellers = [SellerRow("Дәурен Қасымұлы: ә ғ қ ң ө ұ ү һ і", "olx", "+77011234567", 3, 1, "olx", "", ""),
+                           SellerRow("卖家一 羚羊角 賽加羚羊", "xianyu", "", 2, 0, "xianyu", "", "")]
+    data.appeals = [AppealRow("Іс №1", "KZ", "submitted", "2030-01-02", "", "Қылмыстық іс қозғалды", 1)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        blob = render_report(data, "pdf", "ru")
+    assert not [w for w in caught if "glyph" in str(w.message).lower()], [str(w.message) for w in caught]
+    assert blob.count(b"/FontFile2") >= 2  # DejaVu plus the CJK fallback, both embedded
