@@ -290,11 +290,3 @@ def purge(store: Store, settings: Settings, now: dt.datetime | None = None, days
             result.bytes_freed += size
     return result
 
-
-def retention_step(ctx) -> dict[str, Any]:
-    """Pipeline step (optional): apply the retention policy after the daily run."""
-    result = purge(ctx.store, ctx.settings, ctx.now)
-    summary = result.summary()
-    return {k: summary[k] for k in ("captures_deleted", "warc_files_rewritten", "warc_files_deleted", "bytes_freed",
-                                    "images_cleared", "deferred_warc_files", "errors")}
-
