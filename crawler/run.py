@@ -91,14 +91,32 @@ def select_sources(settings: Settings, names: list[str] | None) -> list[SourceSe
     return out
 
 
-def validate_sources(sources: list[SourceSettings]) -> None:
-    """Fail before crawling when a source has no spider or invalid platform options."""
+def validate_sources(sources: list[SourceSettings]) -> dict[str, str]:
+    """Source name → why it cannot be crawled (no spider for its platform, invalid options); empty when all can."""
     registry = spider_registry()
+    problems: dict[str, str] = {}
     for source in sources:
-        cls = spider_for(source, registry)
-        check = getattr(cls, "validate_source", None)
-        if check is not None:
-            check(source)  # raises CrawlConfigError naming the source and key
+        try:
+            cls = spider_for(source, registry)
+            check = getattr(cls, "validate_source", None)
+            if check is not None:
+                check(source)  # raises CrawlConfigError naming the source and key
+        except CrawlConfigError as exc:
+            problems[source.name] = str(exc)
+    return problems
+
+
+def _record_unusable(store: Store, crawl_run_id: int, sources: list[SourceSettings], problems: dict[str, str]) -> None:
+    """A source that cannot run gets an 'error' SourceRun saying why; the other sources still run."""
+    now = utcnow()
+    with store.session() as session:
+        for source in sources:
+            if source.name in problems:
+                log.error("source %s cannot be crawled: %s", source.name, problems[source.name])
+                session.add(SourceRun(crawl_run_id=crawl_run_id, source_name=source.name, platform=source.platform,
+                                      started_at=now, finished_at=now, status="error",
+                                      status_detail=problems[source.name], errors_count=1,
+                                      stats={"errors": [{"type": "config", "message": problems[source.name]}]}))
 
 
 def domain_of(source: SourceSettings, cls: type) -> str:
@@ -124,10 +142,15 @@ def run_crawl(settings: Settings, store: Store, crawl_run_id: int, sources: list
               verbose: bool = False) -> dict[str, Any]:
     """Crawl the sources in a child process and return the summary read back from the store."""
     selected = select_sources(settings, sources)
-    validate_sources(selected)
+    problems = validate_sources(selected)
+    if problems and sources and len(problems) == len(selected):
+        raise CrawlConfigError("; ".join(problems.values()))
     _mark_interrupted(store, crawl_run_id, utcnow())
+    _record_unusable(store, crawl_run_id, selected, problems)
+    names = [s.name for s in selected]
+    selected = [s for s in selected if s.name not in problems]
     if not selected:
-        return summarise(store, crawl_run_id, [])
+        return summarise(store, crawl_run_id, names)
     job = {
         "database_url": store.url,
         "data_dir": str(settings.storage.data_path.resolve()),
@@ -159,7 +182,7 @@ def run_crawl(settings: Settings, store: Store, crawl_run_id: int, sources: list
         proc.kill()
         proc.wait()
         raise
-    summary = summarise(store, crawl_run_id, [s.name for s in selected])
+    summary = summarise(store, crawl_run_id, names)
     if rc != 0:
         summary["process_error"] = f"crawl process exited with status {rc}"
         summary["errors"] += 1

@@ -96,3 +96,36 @@ def test_parse_command_unknown_platform_and_missing_file(capsys):
     assert "unknown platform 'myspace'" in capsys.readouterr().err
     assert main(["parse", "olx", "/nonexistent/page.html"]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_source_without_spider_is_recorded_and_the_others_run(tmp_path):
+    from sqlalchemy import select
+
+    from crawler.demo_site.server import serve_in_thread
+    from crawler.run import CrawlConfigError, run_crawl
+    from store import Store
+    from store.models import CrawlRun, SourceRun
+
+    with serve_in_thread() as url:
+        settings = load_config(overrides={
+            "storage": {"database_path": str(tmp_path / "sw.db"), "data_dir": str(tmp_path / "var")},
+            "crawl": {"politeness": {"download_delay": 0}, "download_images": False},
+            "sources": [{"name": "bad", "platform": "olx", "site": "pl", "queries": ["x"]},
+                        {"name": "good", "platform": "olx", "site": "kz", "queries": ["киік мүйізі"],
+                         "base_url": url + "/olx-kz", "fetch_listing_pages": False}]})
+        store = Store(settings.storage.database_url())
+        store.init()
+        with store.session() as session:
+            run = CrawlRun(trigger="test")
+            session.add(run)
+            session.flush()
+            run_id = run.id
+        summary = run_crawl(settings, store, run_id)
+        with pytest.raises(CrawlConfigError, match="no spider for platform 'olx' site 'pl'"):
+            run_crawl(settings, store, run_id, ["bad"])
+    assert summary["sources"]["good"]["status"] == "ok" and summary["listings_new"] == 5
+    assert summary["sources"]["bad"]["status"] == "error" and "bad" in summary["failed_sources"]
+    with store.session() as session:
+        row = session.scalars(select(SourceRun).where(SourceRun.source_name == "bad")).one()
+    assert "no spider" in row.status_detail
+    store.dispose()
