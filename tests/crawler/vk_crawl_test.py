@@ -91,3 +91,16 @@ def test_rate_error_is_retried_after_a_back_off(demo, tmp_path):
     summary = crawl(settings, store, "vk")
     assert summary["sources"]["vk"]["status"] == "ok"
     assert len(stored(store, "vk")) == 10
+
+
+def test_deleted_post_is_rechecked_by_id_and_marked_removed(demo, tmp_path):
+    settings = demo_settings(tmp_path, [source(demo)], download_images=False)
+    store = new_store(settings)
+    crawl(settings, store, "vk")
+    assert stored(store, "vk")["-1001_136"].removed_at is None
+    demo.set_day(2)  # post 136 is deleted after day 1
+    summary = crawl(settings, store, "vk")
+    posts = stored(store, "vk")
+    assert posts["-1001_136"].removed_at is not None
+    assert posts["-1001_100"].removed_at is None
+    assert summary["sources"]["vk"]["listings_removed"] == 1

@@ -82,3 +82,17 @@ def test_tieba_security_check_is_a_block(demo, tmp_path):
     summary = crawl(settings, store, "tieba")
     assert summary["blocked_sources"] == ["tieba"] and "百度安全验证" in summary["sources"]["tieba"]["status_detail"]
     assert stored(store, "tieba") == {}
+
+
+def test_weibo_deleted_post_is_marked_removed(demo, tmp_path, monkeypatch):
+    monkeypatch.setenv(COOKIE_ENV, "SUB=_2A25demo")
+    settings = demo_settings(tmp_path, [weibo_source(demo)], download_images=False)
+    store = new_store(settings)
+    crawl(settings, store, "weibo")
+    gone = "4900000000004007"  # 高价回收赛加羚羊角, deleted after day 1
+    assert stored(store, "weibo")[gone].removed_at is None
+    demo.set_day(2)
+    crawl(settings, store, "weibo")
+    posts = stored(store, "weibo")
+    assert posts[gone].removed_at is not None
+    assert all(l.removed_at is None for pid, l in posts.items() if pid != gone)
