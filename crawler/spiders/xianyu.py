@@ -188,7 +188,7 @@ class XianyuSpider(SaigaSpider):
             meta={"playwright": True, "playwright_context": f"xianyu-{self.source.name}",
                   "playwright_context_kwargs": {"storage_state": self.session},
                   "dont_merge_cookies": True,  # the browser context holds the session cookies
-                  "sw_capture_kind": "api"},
+                  "sw_capture_kind": "api", "sw_token": self.token},
         )
 
     def search_requests(self) -> Iterator[Request]:
@@ -205,24 +205,30 @@ class XianyuSpider(SaigaSpider):
         return None  # no item pages are fetched: a listing that stops appearing is kept until it reappears
 
     def parse_search(self, response: Response) -> Iterator[Any]:
-        """An expired signing token is renewed once from the answer's Set-Cookie, as the web client does."""
-        if not response.meta.get("sw_token_renewed") and self.renew_token(response):
-            self.crawler.stats.inc_value("xianyu/token_renewed")
+        """A call signed with an expired (or since renewed) token is re-signed and sent once more."""
+        if not response.meta.get("sw_resigned") and self.needs_resign(response):
+            self.crawler.stats.inc_value("xianyu/resigned")
             request = self.api_request(response.meta.get("sw_query") or "", int(response.meta.get("sw_page") or 1))
-            request.meta["sw_token_renewed"] = True
+            request.meta["sw_resigned"] = True
             yield request
             return
         yield from super().parse_search(response)
 
-    def renew_token(self, response: Response) -> bool:
-        """True (and the new token kept) when the gateway answered a token error with a fresh `_m_h5_tk`."""
-        if b"FAIL_SYS_TOKEN_EXOIRED" not in response.body[:4096] and b"FAIL_SYS_TOKEN_EMPTY" not in response.body[:4096]:
+    def needs_resign(self, response: Response) -> bool:
+        head = response.body[:4096]
+        if not any(code in head for code in (b"FAIL_SYS_TOKEN_EXOIRED", b"FAIL_SYS_TOKEN_EMPTY", b"FAIL_SYS_ILLEGAL_ACCESS")):
             return False
+        renewed = self.renew_token(response)
+        return renewed or response.meta.get("sw_token") != self.token
+
+    def renew_token(self, response: Response) -> bool:
+        """True (and the new token kept) when the gateway's answer set a fresh `_m_h5_tk` cookie."""
         cookies = b"\n".join(response.headers.getlist(b"Set-Cookie")).decode("latin-1")
         m = re.search(r"_m_h5_tk=([0-9a-zA-Z]+)_\d+", cookies)
         if not m or m.group(1) == self.token:
             return False
         self.token = m.group(1)
+        self.crawler.stats.inc_value("xianyu/token_renewed")
         return True
 
     def report_block(self, reason: str) -> None:
