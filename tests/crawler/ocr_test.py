@@ -17,12 +17,15 @@ needs_tesseract = pytest.mark.skipif(ocr.tesseract_path() is None or not FONT.ex
                                      reason="tesseract-ocr or fonts-dejavu-core is not installed (.ci/install-system-packages)")
 
 
-def render(lines: list[str], size: tuple[int, int] = (900, 360), font_size: int = 40) -> bytes:
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def render(lines: list[str], size: tuple[int, int] = (900, 360), font_size: int = 40, font_path: Path = FONT) -> bytes:
     from PIL import Image, ImageDraw, ImageFont
 
     img = Image.new("RGB", size, (245, 240, 228))
     draw = ImageDraw.Draw(img)
-    font = ImageFont.truetype(str(FONT), font_size)
+    font = ImageFont.truetype(str(font_path), font_size)
     for n, line in enumerate(lines):
         draw.text((30, 30 + n * (font_size + 24)), line, fill=(15, 15, 15), font=font)
     out = io.BytesIO()
@@ -37,6 +40,26 @@ def test_russian_words_and_phone_are_read():
     from crawler.contacts import extract_phones
 
     assert extract_phones(text) == ["+77012345678"]
+
+
+@needs_tesseract
+def test_kazakh_words_and_phone_are_read():
+    text = ocr.ocr_image(render(["Киік мүйізі сатылады", "8 777 123 45 67"]), "kaz")
+    assert "мүйізі" in text
+    from crawler.contacts import extract_phones
+
+    assert extract_phones(text) == ["+77771234567"]
+
+
+@needs_tesseract
+@pytest.mark.skipif(not CJK_FONT.exists(), reason="fonts-wqy-microhei is not installed")
+def test_chinese_offer_and_phone_are_read():
+    text = ocr.ocr_image(render(["出售羚羊角", "电话 138 1234 5678"], size=(1000, 320), font_size=80,
+                                font_path=CJK_FONT), "chi_sim")
+    assert "出售" in text
+    from crawler.contacts import extract_phones
+
+    assert extract_phones(text, ["CN"]) == ["+8613812345678"]
 
 
 @needs_tesseract
