@@ -146,8 +146,12 @@ def evaluate(source: str, rows: list[SourceRun], settings: Settings) -> tuple[fl
         seen = last.listings_seen or 0
         if seen == 0:
             avg_s = f" (trailing average {average:.1f})" if average else ""
-            alerts.append(HealthAlert(source, "zero_yield", f"yielded no listings{avg_s}: the site's markup may have changed",
-                                      0, average))
+            counters = _counters(last.stats)
+            if counters.get("search/no_results") and not markup_problems(last.stats):
+                why = "the site answered 'no results' to every query"
+            else:
+                why = "the site's markup may have changed"
+            alerts.append(HealthAlert(source, "zero_yield", f"yielded no listings{avg_s}: {why}", 0, average))
         elif average and len(ok_earlier) >= cfg.min_runs_for_average and seen < cfg.min_share_of_average * average:
             alerts.append(HealthAlert(
                 source, "yield_drop",

@@ -93,7 +93,7 @@ def test_scheduled_run_as_cron_runs_it(tmp_path, mail):
         mail_text = message.get_body(("plain",)).get_content()
         assert "https://watch.ngo.example/listings/" in mail_text
         # the broken source is a health alert (zero yield, "the site's markup may have changed")
-        assert "avito-broken: yielded no listings" in mail_text
+        assert "avito-broken: yielded no listings: the site's markup may have changed" in mail_text
         assert "olx-kz-ru: yielded" not in mail_text and "avito-ru: yielded" not in mail_text
 
         # everything ran relative to the configured working directory, logs in the rotating file

@@ -48,6 +48,10 @@ def test_zero_yield_alerts_even_without_history(sqlite_store, tmp_path):
         alerts = run_alerts(s, settings, run.id, None)
     assert [a.kind for a in alerts] == ["zero_yield"]
     assert "markup may have changed" in alerts[0].message
+    with sqlite_store.session() as s:
+        run = add_run(s, NOW + dt.timedelta(days=1), {"olx-kz-ru": {"listings": 0, "stats": {"scrapy": {"search/no_results": 2}}}})
+        alerts = run_alerts(s, settings, run.id, None)
+    assert [a.kind for a in alerts] == ["zero_yield"] and "answered 'no results'" in alerts[0].message
 
 
 def test_blocked_not_configured_and_markup(sqlite_store, tmp_path):
