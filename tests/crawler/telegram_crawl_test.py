@@ -1,12 +1,14 @@
 """End-to-end Telegram crawls of the demo t.me: history pages, search, discovery, days, removal, OCR, blocks."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
 from crawler.demo_site import telegram as demo_tg
 from crawler.demo_site.server import serve_in_thread
-from crawler.demo_site.telegram_posts import build
+from crawler.demo_site.telegram_posts import EPOCH, build
 from crawler.ocr import tesseract_path
 from store.models import ListingVersion
 from tests.crawler.telegram_support import crawl, demo_settings, new_store, source_run, stored
@@ -63,6 +65,19 @@ def test_max_pages_limits_the_depth_and_search_uses_q(demo, tmp_path):
     crawl(settings, store, "tg-q")
     found = {pid: l for pid, l in stored(store, "telegram").items() if l.source_name == "tg-q"}
     assert found and all("рога сайги" in l.text.lower() for l in found.values())
+
+
+def test_history_stops_at_max_age_days(demo, tmp_path):
+    now = EPOCH + dt.timedelta(days=1)
+    settings = demo_settings(tmp_path, [source(demo, max_pages=10, max_age_days=7)], download_images=False)
+    store = new_store(settings)
+    summary = crawl(settings, store, "tg", now=now)
+    posts = stored(store, "telegram")
+    cutoff = now - dt.timedelta(days=7)
+    assert posts and all(p.posted_at >= cutoff for p in posts.values())
+    recent = {f"{CHANNEL}/{p.id}" for p in demo_tg.visible(build()[CHANNEL], 0) if not p.service and p.posted_at >= cutoff}
+    assert set(posts) == recent
+    assert summary["sources"]["tg"]["pages_fetched"] < 3  # the channel has three pages; older ones were not opened
 
 
 def test_discovery_follows_forwards_and_links_one_level(demo, tmp_path):

@@ -1,6 +1,7 @@
 """Shared set-up of the social-platform end-to-end crawl tests (Telegram, VK, Weibo, Tieba) on the demo marketplace."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,14 @@ def new_store(settings: Settings) -> Store:
     return store
 
 
-def crawl(settings: Settings, store: Store, *names: str) -> dict[str, Any]:
-    """One crawl run of the named sources (in the crawl child process, as in production)."""
+def crawl(settings: Settings, store: Store, *names: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """One crawl run of the named sources (in the crawl child process, as in production); `now` fixes its clock."""
     with store.session() as session:
         run = CrawlRun(trigger="test")
         session.add(run)
         session.flush()
         run_id = run.id
-    summary = run_crawl(settings, store, run_id, list(names) or None)
+    summary = run_crawl(settings, store, run_id, list(names) or None, now=now)
     summary["crawl_run_id"] = run_id
     return summary
 
