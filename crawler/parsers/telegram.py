@@ -133,6 +133,10 @@ def _post(message: Selector, channel_title: str | None) -> ListingItem | None:
             "description": element_text(prev.css(".link_preview_description").get() or "") or None,
             "image": image,
         })
+    poll_question = _clean(message.css(".tgme_widget_message_poll_question ::text").getall())
+    poll_options = [_clean(o.css(" ::text").getall()) for o in message.css(".tgme_widget_message_poll_option_text")]
+    if poll_question and not text:
+        text = "\n".join([poll_question, *poll_options])
     if not text and not photos and not documents and not previews and not video_thumbs:
         return None  # stickers, polls, voice notes without a caption: nothing to classify
 
@@ -169,6 +173,8 @@ def _post(message: Selector, channel_title: str | None) -> ListingItem | None:
         extra["album_size"] = len(grouped.css(".tgme_widget_message_photo_wrap, .tgme_widget_message_video_player"))
     if video_thumbs:
         extra["videos"] = len(video_thumbs)
+    if poll_question:
+        extra["poll"] = {"question": poll_question, "options": poll_options}
     mentioned = telegram_links(" ".join([text, *links, *(p["url"] or "" for p in previews)]))
     mentioned = [m for m in mentioned if m != channel.lower()]
     if mentioned:

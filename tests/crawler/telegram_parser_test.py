@@ -145,3 +145,21 @@ def test_history_without_message_blocks_is_a_zero_item_channel_page_not_empty():
     html = (FILES / "telegram_channel.html").read_text(encoding="utf-8").replace("tgme_widget_message ", "tgme_post_v2 ")
     result = parse(html.encode("utf-8"), URL)
     assert result.kind == "channel" and result.items == []
+
+
+def test_poll_question_and_options_become_the_text():
+    html = """<html><body><section class="tgme_channel_history">
+    <div class="tgme_widget_message js-widget_message" data-post="opros_kz/5">
+      <div class="tgme_widget_message_poll"><div class="tgme_widget_message_poll_question">Кто купит рога сайги?</div>
+        <div class="tgme_widget_message_poll_option"><div class="tgme_widget_message_poll_option_text">Я</div></div>
+        <div class="tgme_widget_message_poll_option"><div class="tgme_widget_message_poll_option_text">Никто</div></div></div>
+      <a class="tgme_widget_message_date" href="https://t.me/opros_kz/5"><time datetime="2026-11-20T10:00:00+00:00"></time></a>
+    </div>
+    <div class="tgme_widget_message js-widget_message" data-post="opros_kz/6">
+      <div class="tgme_widget_message_sticker_wrap"><i class="tgme_widget_message_sticker"></i></div>
+    </div></section></body></html>"""
+    result = parse(html.encode("utf-8"), "https://t.me/s/opros_kz")
+    assert [i.platform_listing_id for i in result.items] == ["opros_kz/5"]  # the sticker carries nothing to read
+    poll = result.items[0]
+    assert poll.text == "Кто купит рога сайги?\nЯ\nНикто"
+    assert poll.extra["poll"] == {"question": "Кто купит рога сайги?", "options": ["Я", "Никто"]}
