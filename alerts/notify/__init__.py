@@ -54,7 +54,9 @@ def notify_step(ctx) -> dict[str, Any]:
     with ctx.store.session() as session:
         digest = build_digest(session, ctx.settings, ctx.crawl_run_id, ctx.results, ctx.now)
     channels = send_digest(ctx.settings, digest)
+    status = ", ".join(f"{k} {v.split(':', 1)[0]}" for k, v in channels.items() if v != "disabled") or "no channel enabled"
     return {
+        "channels_status": status,  # e.g. "email sent, telegram error" (one line for the run summary)
         "flagged": digest.flagged_count,
         "confirmed": digest.confirmed_count,
         "alerts": digest.alert_count,

@@ -212,6 +212,7 @@ def test_failing_channel_does_not_stop_the_others(sqlite_store, tmp_path, smtp_s
         ctx.results = {"classify": {"flagged_listing_ids": ids}}
         out = notify_step(ctx)
     assert out["sent"] == ["email"] and out["failed"] == ["telegram", "webhook"]
+    assert out["channels_status"] == "email sent, telegram error, webhook error"
     assert "cannot reach the Telegram Bot API" in out["channels"]["telegram"]
     assert "answered HTTP 500" in out["channels"]["webhook"]
     assert len(sink.messages) == 1 and out["flagged"] == 12
