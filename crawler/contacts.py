@@ -67,6 +67,8 @@ def extract_phones(text: str, regions: Iterable[str] = DEFAULT_REGIONS) -> list[
     form ("8 701 123 45 67", "138 1234 5678") are read for the first region in which they are valid.
     """
     text = _normalise(text)
+    if sum(c.isdigit() for c in text) < 7:
+        return []  # no room for a phone number: skip the (costly) matchers
     regions = tuple(regions) or DEFAULT_REGIONS
     found: dict[int, tuple[int, str]] = {}  # start offset -> (end offset, E.164)
     for region in regions:
