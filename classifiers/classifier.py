@@ -1,9 +1,11 @@
 """The trade classifier: model + rules → one calibrated score, a decision, and its explanation."""
 from __future__ import annotations
 
+import gc
 import json
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -21,6 +23,17 @@ SHIPPED_MODEL = Path(__file__).resolve().parent / "model"
 CURRENT_FILE = "CURRENT"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _SAIGA_HINT = re.compile("羚羊|сайг|саиг|киік|киик|saiga|линъян|антилоп", re.I)
+
+
+@contextmanager
+def _no_gc():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class ModelNotFound(FileNotFoundError):
@@ -125,6 +138,7 @@ class Classifier:
         if max_chars:
             analyzer.max_chars = int(max_chars)
         self.analyzer = analyzer
+        gc.freeze()  # the loaded model lives as long as the process: keep it out of every GC pass
 
     # -- public API ------------------------------------------------------------------------
     def classify(self, text: str, title: str | None = None, lang: str | None = None) -> Verdict:
@@ -134,9 +148,10 @@ class Classifier:
         """Classify dicts with "text" and optional "title", "lang"; order is kept. Works in chunks to bound memory."""
         out: list[Verdict] = []
         for start in range(0, len(items), batch_size):
-            analyses = [self._analyse(it) for it in items[start:start + batch_size]]
-            docs = self.textcat.pipe((Doc(self.nlp.vocab, words=a.words) for a in analyses), batch_size=batch_size)
-            out.extend(self._verdict(a, d.cats) for a, d in zip(analyses, docs))
+            with _no_gc():  # a batch allocates many short-lived, acyclic objects: the cyclic GC only costs time
+                analyses = [self._analyse(it) for it in items[start:start + batch_size]]
+                docs = self.textcat.pipe((Doc(self.nlp.vocab, words=a.words) for a in analyses), batch_size=batch_size)
+                out.extend(self._verdict(a, d.cats) for a, d in zip(analyses, docs))
         return out
 
     # -- internals -------------------------------------------------------------------------
