@@ -436,6 +436,7 @@ def check(user: str | None, workdir: Path | None, send_test: bool) -> None:
     if not job.workdir.is_dir():
         raise UserError(f"working directory {job.workdir} does not exist")
     os.chdir(job.workdir)  # relative paths in the config mean what they will mean for the scheduled job
+    loaded = _load_env_file(job.env_file)  # and the secrets the job will have (e.g. SAIGAWATCH_DATABASE_URL)
     report(True, f"config {job.config} is valid; working directory {job.workdir}")
     report(bool(job.executable) and Path(job.executable[0]).exists(), f"command {' '.join(job.executable)}")
     store = None
@@ -455,16 +456,15 @@ def check(user: str | None, workdir: Path | None, send_test: bool) -> None:
         elif job.env_file.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
             report(None, f"{job.env_file} holds secrets but is readable by others: chmod 600 {job.env_file}")
         else:
-            report(True, f"secrets file {job.env_file} (mode 600)")
-    env_names = _env_file_names(job.env_file)
+            report(True, f"secrets file {job.env_file} (mode 600): {', '.join(loaded) or 'empty'}")
     n = settings.notify
     needed = []
-    if n.smtp.enabled and (os.environ.get(n.smtp.username_env) or n.smtp.username_env in env_names):
+    if n.smtp.enabled and os.environ.get(n.smtp.username_env):
         needed.append(n.smtp.password_env)
     if n.telegram.enabled:
         needed.append(n.telegram.token_env)
     for name in needed:
-        present = name in os.environ or name in env_names
+        present = bool(os.environ.get(name))
         report(present, f"{name} is {'set' if present else 'not set (in the environment or schedule.env_file)'}")
     channels = [c for c, on in (("email", n.smtp.enabled), ("telegram", n.telegram.enabled), ("webhook", n.webhook.enabled)) if on]
     report(True if channels else None, f"notification channels: {', '.join(channels) or 'none enabled (no digest will be sent)'}")
@@ -509,12 +509,23 @@ def check(user: str | None, workdir: Path | None, send_test: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _env_file_names(env_file: Path | None) -> set[str]:
-    """Variable names a KEY=value secrets file defines (values are not read into this process)."""
-    names: set[str] = set()
-    if env_file and env_file.exists():
-        for line in env_file.read_text(encoding="utf-8", errors="replace").splitlines():
-            line = line.strip().removeprefix("export ").strip()
-            if line and not line.startswith("#") and "=" in line:
-                names.add(line.split("=", 1)[0].strip())
+def _load_env_file(env_file: Path | None) -> list[str]:
+    """Put a KEY=value secrets file into this process's environment, as the cron line's `. file` does.
+
+    Simple lines only (optional `export`, optional quotes); variables already set are kept. Returns the names.
+    """
+    names: list[str] = []
+    if not env_file or not env_file.exists():
+        return names
+    for line in env_file.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if line.startswith("export "):
+            line = line[len("export "):].strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = (x.strip() for x in line.split("=", 1))
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        names.append(key)
+        os.environ.setdefault(key, value)
     return names

@@ -142,29 +142,41 @@ def test_real_crontab_cycle(cron_user, config_file, tmp_path):
     assert cron_user not in subprocess.run(["crontab", "-l"], capture_output=True, text=True).stdout
 
 
-def test_check_reports_problems_and_sends_a_test_digest(config_file, tmp_path, monkeypatch, smtp_server):
-    port, sink = smtp_server
+def test_check_reports_problems_and_sends_a_test_digest(config_file, tmp_path, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from tests.alerts.ops.conftest import MailSink, authenticator, free_port
+
     monkeypatch.chdir(tmp_path)  # `check` moves into the job's working directory
-    monkeypatch.delenv("SAIGAWATCH_SMTP_PASSWORD", raising=False)
-    env_file = tmp_path / "secrets.env"
-    env_file.write_text("export SAIGAWATCH_SMTP_USER=robot\n", encoding="utf-8")
-    env_file.chmod(0o644)
-    with open(config_file, "a", encoding="utf-8") as fh:
-        fh.write(f"schedule: {{env_file: {env_file}}}\n"
-                 f"notify: {{smtp: {{enabled: true, port: {port}, recipients: [a@ngo.test]}}}}\n")
-    runner = CliRunner()
-    base = ["--config", str(config_file), "schedule", "check", "--workdir", str(tmp_path)]
-    r = runner.invoke(app, base)
-    assert r.exit_code == 1
-    assert "[FAIL] database" in r.output and "saigawatch init" in r.output
-    assert "[warn] " in r.output and "chmod 600" in r.output
-    assert "[FAIL] SAIGAWATCH_SMTP_PASSWORD is not set" in r.output
-    runner.invoke(app, ["--config", str(config_file), "init"])
-    env_file.write_text("SAIGAWATCH_SMTP_USER=robot\nSAIGAWATCH_SMTP_PASSWORD=x\n", encoding="utf-8")
-    env_file.chmod(0o600)
-    monkeypatch.delenv("SAIGAWATCH_SMTP_USER", raising=False)
-    r = runner.invoke(app, [*base, "--notify"])
-    assert "[ok  ] database" in r.output and "[warn] no run yet" in r.output
-    assert "[ok  ] test digest via email: sent" in r.output, r.output
-    assert r.exit_code == 0 and "ready for unattended runs" in r.output
-    assert b"Subject: [SaigaWatch] test " in sink.messages[0].original_content
+    for name in ("SAIGAWATCH_SMTP_USER", "SAIGAWATCH_SMTP_PASSWORD"):  # `check` loads the secrets file into
+        monkeypatch.setenv(name, "-")                                   # the environment: restore it afterwards
+        monkeypatch.delenv(name)
+    sink, port = MailSink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port, authenticator=authenticator("robot", "pw"),
+                            auth_require_tls=False)
+    controller.start()
+    try:
+        env_file = tmp_path / "secrets.env"
+        env_file.write_text("export SAIGAWATCH_SMTP_USER=robot\n", encoding="utf-8")
+        env_file.chmod(0o644)
+        with open(config_file, "a", encoding="utf-8") as fh:
+            fh.write(f"schedule: {{env_file: {env_file}}}\n"
+                     f"notify: {{smtp: {{enabled: true, port: {port}, recipients: [a@ngo.test]}}}}\n")
+        runner = CliRunner()
+        base = ["--config", str(config_file), "schedule", "check", "--workdir", str(tmp_path)]
+        r = runner.invoke(app, base)
+        assert r.exit_code == 1
+        assert "[FAIL] database" in r.output and "saigawatch init" in r.output
+        assert "[warn] " in r.output and "chmod 600" in r.output
+        assert "[FAIL] SAIGAWATCH_SMTP_PASSWORD is not set" in r.output
+        runner.invoke(app, ["--config", str(config_file), "init"])
+        env_file.write_text("SAIGAWATCH_SMTP_USER=robot\nSAIGAWATCH_SMTP_PASSWORD='pw'\n", encoding="utf-8")
+        env_file.chmod(0o600)
+        r = runner.invoke(app, [*base, "--notify"])
+        assert "[ok  ] secrets file" in r.output and "SAIGAWATCH_SMTP_PASSWORD" in r.output
+        assert "[ok  ] database" in r.output and "[warn] no run yet" in r.output
+        assert "[ok  ] test digest via email: sent" in r.output, r.output
+        assert r.exit_code == 0 and "ready for unattended runs" in r.output
+        assert b"Subject: [SaigaWatch] test " in sink.messages[0].original_content and sink.logins == ["robot"]
+    finally:
+        controller.stop()
