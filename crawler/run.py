@@ -91,7 +91,14 @@ def select_sources(settings: Settings, names: list[str] | None) -> list[SourceSe
     return out
 
 
-def validate_sources(sources: list[SourceSettings]) -> dict[str, str]:
+def validate_sources(sources: list[SourceSettings]) -> None:
+    """Raise CrawlConfigError (naming source and key) for the first source that cannot be crawled."""
+    problems = source_problems(sources)
+    if problems:
+        raise CrawlConfigError(next(iter(problems.values())))
+
+
+def source_problems(sources: list[SourceSettings]) -> dict[str, str]:
     """Source name → why it cannot be crawled (no spider for its platform, invalid options); empty when all can."""
     registry = spider_registry()
     problems: dict[str, str] = {}
@@ -142,7 +149,7 @@ def run_crawl(settings: Settings, store: Store, crawl_run_id: int, sources: list
               verbose: bool = False) -> dict[str, Any]:
     """Crawl the sources in a child process and return the summary read back from the store."""
     selected = select_sources(settings, sources)
-    problems = validate_sources(selected)
+    problems = source_problems(selected)
     if problems and sources and len(problems) == len(selected):
         raise CrawlConfigError("; ".join(problems.values()))
     _mark_interrupted(store, crawl_run_id, utcnow())
