@@ -135,9 +135,20 @@ def classify(input_path: str, output_path: str, threshold: float | None, no_expl
             flagged += v.flagged
         done += len(batch)
         batch.clear()
-        if done % (batch_size * 40) == 0:
+        if progress is not None:
+            progress.update(task, completed=done)
+        elif done % (batch_size * 40) == 0:
             _progress_echo(done, started)
 
+    progress = task = None
+    if sys.stderr.isatty():  # a live counter on a terminal, plain log lines otherwise
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        progress = Progress(SpinnerColumn(), TextColumn("classified {task.completed} line(s)"), transient=True,
+                            console=Console(stderr=True))
+        task = progress.add_task("classify", total=None)
+        progress.start()
     try:
         for lineno, rec, error in read_jsonl(input_path):
             if error:
@@ -149,6 +160,8 @@ def classify(input_path: str, output_path: str, threshold: float | None, no_expl
                 flush()
         flush()
     finally:
+        if progress is not None:
+            progress.stop()
         if out is not sys.stdout:
             out.close()
     click.echo(f"classified {done} line(s), {flagged} flagged, {invalid} invalid; model {clf.version}", err=True)

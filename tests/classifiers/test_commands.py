@@ -119,3 +119,28 @@ def test_train_is_reproducible_versioned_and_keeps_rollback(tmp_path, cfg, capsy
     assert code == 0 and first in out and "shipped" in out
     code, out, _ = run(capsys, "--config", str(cfg), "models", "--use", "sw-nope")
     assert code == 1
+
+
+def test_train_with_reviews_uses_analyst_decisions(tmp_path, cfg, capsys):
+    from config import load_config
+    from store import Store
+    from store.listings import upsert_listing
+    from store.models import Review
+
+    settings = load_config(cfg)
+    store = Store.from_settings(settings)
+    store.init()
+    with store.session() as s:
+        for pid, text, decision in (("r1", "Отдам сайгачьи рожки, 4 штуки", "sale"),
+                                    ("r2", "Сайга 12 в сейфе, продаю", "not_trade"),
+                                    ("r3", "непонятно что", "unsure")):
+            lst = upsert_listing(s, {"platform": "olx", "platform_listing_id": pid, "url": f"https://x/{pid}",
+                                     "title": "", "text": text}).listing
+            s.add(Review(listing_id=lst.id, analyst="ana", decision=decision))
+    store.dispose()
+    out_dir = tmp_path / "with-reviews"
+    code, out, err = run(capsys, "--config", str(cfg), "train", "--with-reviews", "--epochs", "2", "--output", str(out_dir))
+    assert code == 0, err
+    assert "2 reviewed listing(s) added" in out
+    meta = json.loads((out_dir / "meta.json").read_text())
+    assert meta["extra_examples"] == 2
