@@ -40,7 +40,9 @@ def render_html(data: ReportData, t) -> bytes:
         if not table.rows:
             out.append(f"<p class='note'>{e(t('none'))}</p>")
             continue
-        out.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in table.headers) + "</tr>")
+        out.append("<table>")
+        if any(table.headers):
+            out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in table.headers) + "</tr>")
         for row in table.rows:
             cells = "".join(f"<td class='n'>{e(c)}</td>" if c.replace(" ", "").replace(".", "").isdigit() else f"<td>{e(c)}</td>"
                             for c in row)
