@@ -90,11 +90,7 @@ def test_discovery_follows_forwards_and_links_one_level(demo, tmp_path):
     assert private == expected_ids(0, 1, "rog_opt_private")
     assert posts[sorted(private)[0]].extra["discovered_from"].startswith(f"{CHANNEL}/")
     assert summary["sources"]["tg"]["status"] == "ok"
-    # without discovery only the configured channel is crawled
-    settings = demo_settings(tmp_path / "b", [source(demo, max_pages=1)], download_images=False)
-    store_b = new_store(settings)
-    crawl(settings, store_b, "tg")
-    assert not any(pid.startswith("rog_opt_private/") for pid in stored(store_b, "telegram"))
+    # (without discovery only the configured channel is crawled: see test_max_pages_limits_the_depth...)
 
 
 def test_days_new_unchanged_removed_and_ocr(demo, tmp_path):
@@ -129,23 +125,18 @@ def test_days_new_unchanged_removed_and_ocr(demo, tmp_path):
     assert len(day2) == len(day1) + len(expected_ids(2, 3) - expected_ids(1, 3) - {f"{CHANNEL}/22"})
 
 
-def test_flood_wait_is_a_block_and_unknown_channel_is_not_an_error(demo, tmp_path):
+def test_flood_wait_is_a_block_unknown_channel_no_error_keywords_alone_not_configured(demo, tmp_path):
     demo.state.add_fault("/telegram/s/", "block")
-    settings = demo_settings(tmp_path, [source(demo), source(demo, name="tg-none", channels=["no_such_channel"])],
+    settings = demo_settings(tmp_path, [source(demo), source(demo, name="tg-none", channels=["no_such_channel"]),
+                                        {"name": "tg-kw", "platform": "telegram", "queries": ["рога"],
+                                         "base_url": f"{demo}/telegram"}],
                              download_images=False)
     store = new_store(settings)
-    summary = crawl(settings, store, "tg")
+    summary = crawl(settings, store, "tg", "tg-kw")
+    assert summary["not_configured_sources"] == ["tg-kw"]  # keywords need channels to search in
     assert summary["sources"]["tg"]["status"] == "blocked"
     assert "429" in summary["sources"]["tg"]["status_detail"] or "Too Many" in summary["sources"]["tg"]["status_detail"]
     assert stored(store, "telegram") == {}
     demo.state.clear_faults()
     summary = crawl(settings, store, "tg-none")
     assert summary["sources"]["tg-none"]["status"] == "ok" and summary["sources"]["tg-none"]["listings_new"] == 0
-
-
-def test_keywords_without_channels_is_not_configured(demo, tmp_path):
-    settings = demo_settings(tmp_path, [{"name": "tg-kw", "platform": "telegram", "queries": ["рога"],
-                                         "base_url": f"{demo}/telegram"}])
-    store = new_store(settings)
-    summary = crawl(settings, store, "tg-kw")
-    assert summary["not_configured_sources"] == ["tg-kw"]
