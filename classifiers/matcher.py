@@ -11,7 +11,7 @@ from classifiers.lexicon import Lexicon, Term
 from classifiers.normalize import CJK, Normalized, latin_to_cyrillic
 
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
-_LATIN_WORD = re.compile(r"[a-z']+\Z")
+_LATIN_WORD = re.compile(r"[a-z'äığöüūşçñéèóáíú]+\Z")
 _CJK_CHAR = re.compile(f"[{CJK}]")
 _WORDING_ROLES = ("intent_sell", "intent_buy", "price", "quantity")
 _EVIDENCE_ROLES = ("species", "disguise", "product", "protected_other", "confounder")
@@ -56,7 +56,7 @@ def tokenize(text: str) -> list[Token]:
     latin = _LATIN_WORD.match
     for m in TOKEN_RE.finditer(text):
         form = m.group()
-        alt = latin_to_cyrillic(form) if len(form) >= 3 and form.isascii() and latin(form) else None
+        alt = latin_to_cyrillic(form) if len(form) >= 3 and form[0] < "ɏ" and latin(form) else None
         out.append((form, m.start(), m.end(), alt))  # a plain tuple: Token's layout, at tuple speed
     return out
 

@@ -26,6 +26,7 @@ _EMOJI = re.compile(
 LATIN_LOOKALIKES = {
     "a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у", "k": "к", "m": "м",
     "t": "т", "h": "н", "b": "в", "u": "и", "n": "п", "r": "г", "i": "і",
+    "α": "а", "ο": "о", "ρ": "р", "ε": "е", "κ": "к", "τ": "т", "υ": "у", "χ": "х", "ι": "і", "ν": "v", "μ": "м",
 }
 # Digits and symbols used as letters inside Cyrillic words.
 CYR_SYMBOLS = {"@": "а", "0": "о", "3": "з", "6": "б", "4": "ч", "$": "s"}
@@ -205,7 +206,7 @@ def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, s
     return out.result()
 
 
-_CJK_GAP = re.compile(f"(?<=[{CJK}])[ \\t.·•_*\\-]{{1,3}}(?=[{CJK}])")
+_CJK_GAP = re.compile(f"(?<=[{CJK}])[ \\t.·•_*\\-/|~+]{{1,3}}(?=[{CJK}])")
 
 
 def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
@@ -309,13 +310,32 @@ def _fix_word(word: str) -> str:
 # Only words that mix letters with digits/symbols, or Latin with Cyrillic letters, need a closer look.
 _SUSPECT = re.compile(
     r"(?<![\w@$])(?=[\w@$]*[@$\d])(?=[\w@$]*[^\W\d_])[\w@$]+"
-    r"|(?<![\w@$])(?=[\w@$]*[a-z])(?=[\w@$]*[\u0400-\u04ff])[\w@$]+"
+    r"|(?<![\w@$])(?=[\w@$]*[a-zα-ω])(?=[\w@$]*[\u0400-\u04ff])[\w@$]+"
 )
 
 
 def _words(text: str) -> str:
     """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols."""
     return _SUSPECT.sub(lambda m: _fix_word(m.group()), text)
+
+
+# Zero-width and soft-hyphen characters hide inside words («са\u200bйга»); they are deleted, not spaced.
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff\u180e]")
+# Letters stretched for emphasis or to dodge filters («рооога сааайги»): three or more become one.
+_STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def _delete(pattern: re.Pattern, text: str, starts: list[int], ends: list[int], keep: int = 0):
+    """Delete every match of `pattern` (keeping its first `keep` characters), carrying offsets along."""
+    if not pattern.search(text):
+        return text, starts, ends
+    out = _Builder()
+    pos = 0
+    for m in pattern.finditer(text):
+        out.copy(text, starts, ends, pos, m.start() + keep)
+        pos = m.end()
+    out.copy(text, starts, ends, pos, len(text))
+    return out.result()
 
 
 class Normalizer:
@@ -331,7 +351,9 @@ class Normalizer:
         ends = list(range(1, n + 1))
         text, starts, ends = _nfkc(text, starts, ends)
         text, starts, ends = _lower(text, starts, ends)
+        text, starts, ends = _delete(_INVISIBLE, text, starts, ends)
         text, starts, ends = _emoji(text, starts, ends, self.emoji_map)
+        text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
         if _HAS_CJK.search(text):
             text = text.translate(_trad_to_simp())
         text, starts, ends, collapsed = _collapse_spaced(text, starts, ends)
@@ -354,9 +376,15 @@ _LAT2CYR_RE = re.compile("|".join(src for src, _ in _LAT2CYR_MULTI))
 _LAT2CYR_MAP = dict(_LAT2CYR_MULTI)
 
 
+# Kazakh (2021 Latin alphabet), Uzbek and Turkish letters: kıik müiızı → kiik muiizi.
+_TURKIC_LATIN = str.maketrans({"ä": "a", "ı": "i", "ğ": "g", "ö": "o", "ü": "u", "ū": "u", "ş": "sh", "ç": "ch",
+                               "ñ": "n", "é": "e", "è": "e", "ó": "o", "á": "a", "í": "i", "ú": "u"})
+
+
 @lru_cache(maxsize=65536)
 def latin_to_cyrillic(word: str) -> str:
     """Transliterate a Latin-script word to Cyrillic, then fold: saigak → саигак, sayga → саига, kiik → киик."""
+    word = word.translate(_TURKIC_LATIN)
     cyr = _LAT2CYR_RE.sub(lambda m: _LAT2CYR_MAP[m.group()], word).translate(_LAT2CYR_ONE)
     return cyr.translate(KAZAKH_FOLD)
 
