@@ -12,7 +12,6 @@ from crawler.items import ListingGone, ListingItem, ListingSeen
 from crawler.known import KnownListing
 from crawler.parsers import ParseError
 from crawler.parsers.weibo import parse as parse_weibo
-from crawler.parsers.weibo import parse_created_at  # noqa: F401 - re-exported for tests
 from crawler.social import SocialSpiderMixin, loopback_credentials
 from crawler.spiders.base import SaigaSpider
 
