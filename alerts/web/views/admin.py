@@ -1,6 +1,7 @@
 """Admin pages: crawl health, sources, user accounts and the audit log."""
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 
@@ -28,6 +29,9 @@ def crawl_health(db, settings) -> tuple[list[dict] | None, list[SourceRun]]:
     if health is not None and hasattr(health, "health_table"):
         try:
             table = [row.to_dict() if hasattr(row, "to_dict") else dict(row) for row in health.health_table(db, settings)]
+            for row in table:
+                last = row.get("last_run_at")
+                row["last_run_dt"] = dt.datetime.fromisoformat(last) if isinstance(last, str) else last
         except Exception as exc:  # noqa: BLE001 - the admin page still shows the raw runs
             log.warning("crawl health table failed: %s", exc)
     runs = list(db.scalars(select(SourceRun).order_by(SourceRun.started_at.desc(), SourceRun.id.desc()).limit(50)))
