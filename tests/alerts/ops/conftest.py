@@ -187,3 +187,13 @@ class FakeHTTP:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture
+def config_file(config_file, tmp_path):
+    """The shared config_file fixture, plus the run lock and log file inside the test's temp dir
+    (their defaults are relative to the working directory, which is the repository during tests)."""
+    with open(config_file, "a", encoding="utf-8") as fh:
+        fh.write(f"schedule:\n  lock_file: {tmp_path / 'var' / 'run-daily.lock'}\n"
+                 f"  log_file: {tmp_path / 'var' / 'log' / 'saigawatch.log'}\n")
+    return config_file

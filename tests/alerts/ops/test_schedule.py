@@ -160,7 +160,7 @@ def test_check_reports_problems_and_sends_a_test_digest(config_file, tmp_path, m
         env_file.write_text("export SAIGAWATCH_SMTP_USER=robot\n", encoding="utf-8")
         env_file.chmod(0o644)
         with open(config_file, "a", encoding="utf-8") as fh:
-            fh.write(f"schedule: {{env_file: {env_file}}}\n"
+            fh.write(f"schedule: {{env_file: {env_file}, lock_file: {tmp_path}/run.lock, log_file: {tmp_path}/log/sw.log}}\n"
                      f"notify: {{smtp: {{enabled: true, port: {port}, recipients: [a@ngo.test]}}}}\n")
         runner = CliRunner()
         base = ["--config", str(config_file), "schedule", "check", "--workdir", str(tmp_path)]
