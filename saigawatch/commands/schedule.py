@@ -469,6 +469,9 @@ def check(user: str | None, workdir: Path | None, send_test: bool) -> None:
     channels = [c for c, on in (("email", n.smtp.enabled), ("telegram", n.telegram.enabled), ("webhook", n.webhook.enabled)) if on]
     report(True if channels else None, f"notification channels: {', '.join(channels) or 'none enabled (no digest will be sent)'}")
     if shutil.which("crontab"):
+        daemon = _cron_daemon_running()
+        report(True if daemon else None, "cron daemon is running" if daemon else
+               "no cron daemon is running: start it (systemctl enable --now cron) or use a systemd timer")
         installed = installed_line(read_crontab(user), job)
         if installed is None:
             report(None, "no crontab entry for this config (run 'saigawatch schedule install', or use a systemd timer)")
@@ -507,6 +510,17 @@ def check(user: str | None, workdir: Path | None, send_test: bool) -> None:
     click.echo("ready for unattended runs" if not problems else f"{problems} problem(s) to fix")
     if problems:
         raise click.exceptions.Exit(1)
+
+
+def _cron_daemon_running() -> bool:
+    """Whether a cron daemon (cron, crond, cronie, busybox crond) runs on this machine, from /proc."""
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().strip() in ("cron", "crond", "cronie"):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _load_env_file(env_file: Path | None) -> list[str]:
