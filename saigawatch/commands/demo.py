@@ -111,7 +111,7 @@ def demo_command(days: int, port: int | None, keep: bool, no_serve: bool) -> Non
                     flagged = _flagged(report.results)
                     totals["pages"] += int(crawl.get("pages_fetched") or 0)
                     totals["stored"] += int(crawl.get("listings_new") or 0)
-                    totals["flagged"] = flagged
+                    totals["flagged"] += flagged
                     click.echo(
                         f"day {day} ({now.date().isoformat()}): {crawl.get('pages_fetched', 0)} pages fetched, "
                         f"{crawl.get('listings_new', 0)} new and {crawl.get('listings_changed', 0)} changed "
@@ -122,8 +122,8 @@ def demo_command(days: int, port: int | None, keep: bool, no_serve: bool) -> Non
                         click.echo(f"  ALERT {alert}")
         except RunLocked as exc:
             raise UserError(str(exc)) from None
-        click.echo(f"total: {totals['pages']} pages fetched, {totals['stored']} listings stored, "
-                   f"{totals['flagged']} listings flagged on the last day")
+        click.echo(f"total over {days} day(s): {totals['pages']} pages fetched, {totals['stored']} listings stored, "
+                   f"{totals['flagged']} flags raised")
         _print_queue(store)
         if no_serve:
             return
