@@ -42,7 +42,8 @@ How a platform spider plugs in
      lead to the ad page; the resulting item carries ``card_hash``.
    - Removal: when the searches are done, live listings of this source that did not appear are re-opened
      (at most ``source.max_rechecks``, each at most once per ``crawl.recheck_missing_after_days``);
-     404/410 or a parser ``empty`` answer on an ad page yields ``ListingGone``.
+     404/410 or a parser ``empty`` answer on an ad page yields ``ListingGone``. When a search page of this run
+     failed (download error, unreadable or zero-item page), nothing is re-checked: "missing" is unreliable then.
    - Blocks: a ``blocked`` parse result, an unrecognised 403, or a 429 that outlives its retries calls
      ``report_block(reason)``: the source stops for this run, SourceRun.status becomes "blocked" and an
      ``ALERT`` line is logged. Block pages never become items or empty results.
@@ -132,6 +133,7 @@ class SaigaSpider(scrapy.Spider):
         self.errors: list[dict[str, Any]] = []
         self.error_count = 0
         self.seen_ids: set[str] = set()
+        self.search_problems = 0  # failed or unreadable search pages: "stopped appearing" is then unreliable
         self._rechecks_done = False
 
     # ------------------------------------------------------------------ set-up
@@ -202,6 +204,8 @@ class SaigaSpider(scrapy.Spider):
         try:
             result = self.parser(response.body, response.url)
         except ParseError as exc:
+            if expected == "search":
+                self.search_problems += 1
             if response.status == 403:
                 self.report_block(f"HTTP 403 on {response.url} ({exc})")
                 return None
@@ -236,6 +240,7 @@ class SaigaSpider(scrapy.Spider):
             self.record_error("markup_search", response.url, f"expected a search page, the parser found {result.kind!r}")
             return
         if not result.items:
+            self.search_problems += 1
             self.crawler.stats.inc_value("markup/search/zero_items")
             self.record_error("markup_search", response.url,
                               "search page yielded zero listings and is not a recognised no-results page "
@@ -344,6 +349,8 @@ class SaigaSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         err_type, message = classify_failure(failure)
+        if request is not None and request.meta.get("sw_kind") == "search":
+            self.search_problems += 1
         if err_type == "http_429":
             self.report_block(f"rate limited: HTTP 429 persisted after retries at {url}")
             return
@@ -407,6 +414,11 @@ class SaigaSpider(scrapy.Spider):
         if spider is not self or self._rechecks_done or self.status != "ok":
             return
         self._rechecks_done = True
+        if self.search_problems:
+            log.warning("%s: %d search page(s) failed, so listings missing from the results are not re-checked "
+                        "this run", self.source.name, self.search_problems)
+            self.crawler.stats.set_value("listings/rechecks_skipped", 1)
+            return
         requests = list(self.recheck_requests())
         if not requests:
             return

@@ -235,3 +235,11 @@ def test_missing_listings_are_rechecked_once():
     spider = make_spider(known=known)
     spider.seen_ids = {"4"}
     assert [r.meta["sw_pid"] for r in spider.recheck_requests()] == ["1"]
+
+
+def test_no_rechecks_when_a_search_page_failed():
+    known = KnownListings({"1": KnownListing("1", "https://www.olx.kz/d/a-ID1.html", "h", "olx-test", False, NOW, None)})
+    spider = make_spider(known=known)
+    spider.search_problems = 1
+    spider._on_idle(spider)  # would raise DontCloseSpider if it scheduled re-checks
+    assert stats(spider)["listings/rechecks_skipped"] == 1
