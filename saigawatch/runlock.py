@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -92,9 +93,10 @@ def _orphaned(holder: dict[str, Any]) -> bool:
 
 
 @contextlib.contextmanager
-def run_lock(lock_file: Any) -> Iterator[Path]:
+def run_lock(lock_file: Any, wait_s: float = 0, poll_s: float = 2.0) -> Iterator[Path]:
     """Hold an exclusive flock on `lock_file` (a path or Settings) for the duration; raise RunLocked if busy.
 
+    With `wait_s`, a busy lock is retried every `poll_s` seconds until it is free or the time is up.
     flock(2) locks belong to the open file, so a run killed with SIGKILL releases its lock at once:
     a stale lock file left on disk never blocks the next run. One case remains where a dead run could
     still block: a process it forked inherited the open file and lives on (a hung crawler child). The
@@ -103,18 +105,28 @@ def run_lock(lock_file: Any) -> Iterator[Path]:
     """
     path = _lock_path(lock_file)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = _try_lock(path)
-    if fd is None:
-        holder = read_holder(path)
-        if _orphaned(holder):
-            log.warning("breaking the run lock %s: its holder (%s) is gone but a leftover child process still has "
-                        "the file open", path, _describe(holder))
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-            fd = _try_lock(path)
+    deadline = time.monotonic() + wait_s
+    waited = False
+    while True:
+        fd = _try_lock(path)
         if fd is None:
+            holder = read_holder(path)
+            if _orphaned(holder):
+                log.warning("breaking the run lock %s: its holder (%s) is gone but a leftover child process still "
+                            "has the file open", path, _describe(holder))
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                fd = _try_lock(path)
+        if fd is not None:
+            break
+        if time.monotonic() >= deadline:
+            how_long = f" after waiting {wait_s:g} s" if wait_s else ""
             raise RunLocked(f"another run is already running ({_describe(read_holder(path))}); "
-                            f"lock file {path}. This run exits without doing anything.")
+                            f"lock file {path}. This run exits without doing anything{how_long}.")
+        if not waited:
+            log.info("waiting up to %.0f s for the run lock %s (held by %s)", wait_s, path, _describe(read_holder(path)))
+            waited = True
+        time.sleep(min(poll_s, max(0.05, deadline - time.monotonic())))
     try:
         info = {"pid": os.getpid(), "host": socket.gethostname(),
                 "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}

@@ -52,7 +52,9 @@ def _progress(label: str):
                    "(default: <storage.data_dir>/backups; better: a different disk).")
 @click.option("--keep", type=click.IntRange(1, None), default=None,
               help="Afterwards delete all but the newest N backups in the output directory.")
-def backup(output: Path | None, keep: int | None) -> None:
+@click.option("--wait-lock", type=click.IntRange(0, None), default=0, show_default=True,
+              help="Seconds to wait for a running run-daily to finish before giving up.")
+def backup(output: Path | None, keep: int | None, wait_lock: int) -> None:
     """Back up the database (SQLite online backup or pg_dump) and every file under storage.data_dir.
 
     Runs under the run-daily lock, so the database and the files it names are taken together.
@@ -62,7 +64,7 @@ def backup(output: Path | None, keep: int | None) -> None:
     setup_file_logging(settings)
     store = ctx.store()
     try:
-        with run_lock(settings.schedule.lock_file):
+        with run_lock(settings.schedule.lock_file, wait_s=wait_lock):
             with _progress("backup") as progress:
                 result = create_backup(settings, store, output, progress=progress)
     except RunLocked as exc:

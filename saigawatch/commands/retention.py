@@ -24,7 +24,9 @@ def _mb(n: int) -> str:
 @click.option("--days", type=click.IntRange(1, None), default=None,
               help="Purge captures older than this many days (default: retention.raw_capture_days).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def retention(dry_run: bool, days: int | None, as_json: bool) -> None:
+@click.option("--wait-lock", type=click.IntRange(0, None), default=0, show_default=True,
+              help="Seconds to wait for a running run-daily to finish before giving up.")
+def retention(dry_run: bool, days: int | None, as_json: bool, wait_lock: int) -> None:
     """Purge raw captures (WARC records) and photos of listings that were never flagged.
 
     Evidence of flagged, reviewed, captured or appealed listings is never purged. Shared WARC files are
@@ -35,7 +37,7 @@ def retention(dry_run: bool, days: int | None, as_json: bool) -> None:
     setup_file_logging(settings)
     store = ctx.store()
     try:
-        with run_lock(settings.schedule.lock_file):
+        with run_lock(settings.schedule.lock_file, wait_s=wait_lock):
             result = purge(store, settings, days=days, dry_run=dry_run)
     except RunLocked as exc:
         raise UserError(str(exc)) from None

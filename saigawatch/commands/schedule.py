@@ -20,6 +20,7 @@ from saigawatch.logs import CRON_OUTPUT, UNATTENDED_ENV
 MARKER = "# saigawatch-schedule"  # followed by " config=<absolute config path>"; the next line is the job
 UNIT_NAME = "saigawatch-daily"
 MAINTENANCE_UNIT = "saigawatch-maintenance"
+MAINTENANCE_WAIT_S = 4 * 3600  # the weekly job waits this long for a run-daily that is still going
 
 
 def register(app: click.Group) -> None:
@@ -74,9 +75,10 @@ class Job:
         q = shlex.quote
         steps = []
         if self.backup_dir:
-            steps.append(self._run("backup", "--output", q(str(self.backup_dir)), "--keep", str(self.backup_keep)))
+            steps.append(self._run("backup", "--output", q(str(self.backup_dir)), "--keep", str(self.backup_keep),
+                                   "--wait-lock", str(MAINTENANCE_WAIT_S)))
         if self.retention:
-            steps.append(self._run("retention"))
+            steps.append(self._run("retention", "--wait-lock", str(MAINTENANCE_WAIT_S)))
         if not steps:
             return None
         return " && ".join(self._prefix()) + " && { " + "; ".join(steps) + "; }"
@@ -247,9 +249,9 @@ def systemd_units(job: Job) -> dict[str, str]:
     }
     commands = []
     if job.backup_dir:
-        commands.append(f"backup --output {job.backup_dir} --keep {job.backup_keep}")
+        commands.append(f"backup --output {job.backup_dir} --keep {job.backup_keep} --wait-lock {MAINTENANCE_WAIT_S}")
     if job.retention:
-        commands.append("retention")
+        commands.append(f"retention --wait-lock {MAINTENANCE_WAIT_S}")
     if commands:
         units[f"{MAINTENANCE_UNIT}.service"] = service("SaigaWatch weekly maintenance (backup, retention)", commands)
         units[f"{MAINTENANCE_UNIT}.timer"] = timer(

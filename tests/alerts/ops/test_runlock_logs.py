@@ -100,3 +100,27 @@ def test_rotating_log_file_and_unattended_stderr(tmp_path, monkeypatch):
                 root.removeHandler(h)
                 h.close()
         root.setLevel(saved_level)
+
+
+def test_waiting_for_the_lock(tmp_path):
+    import threading
+
+    lock = tmp_path / "run.lock"
+    release = threading.Event()
+
+    def hold():
+        with run_lock(lock):
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    with pytest.raises(RunLocked, match=r"after waiting 0.5 s\.$"):
+        with run_lock(lock, wait_s=0.5, poll_s=0.1):
+            pass
+    assert time.monotonic() - t0 >= 0.5
+    threading.Timer(0.3, release.set).start()
+    with run_lock(lock, wait_s=5, poll_s=0.1):  # acquired once the holder finishes
+        assert read_holder(lock)["pid"] == os.getpid()
+    holder.join()
