@@ -127,7 +127,10 @@ class LexiconMatcher:
                                                                            "intent_sell", "intent_buy"):
                 self.substring_keys.append((first, term))
         self.cjk_terms = cjk_terms
-        self.cjk_re = re.compile(trie_regex(list(cjk_terms))) if cjk_terms else None
+        # two scans, so a wording term (收羚羊) cannot swallow the product name inside it (羚羊角)
+        wording = [k for k, t in cjk_terms.items() if t.role in _WORDING_ROLES]
+        evidence = [k for k, t in cjk_terms.items() if t.role not in _WORDING_ROLES]
+        self.cjk_res = [re.compile(trie_regex(group)) for group in (evidence, wording) if group]
         self.pattern_terms = [(p, Term(p.name, p.role, p.weight, p.lang, p.category)) for p in lexicon.patterns]
         self._first_cache: dict[str, list[tuple[Term, int, str]]] = {}
         self._pair_cache: dict[tuple[str, str, bool], int | None] = {}
@@ -250,9 +253,10 @@ class LexiconMatcher:
                 while pos >= 0:
                     matches.append(Match(term, a + pos, a + pos + len(key), 0, "substring"))
                     pos = segment.find(key, pos + 1)
-        if self.cjk_re is not None and has_cjk:
-            for m in self.cjk_re.finditer(text):
-                matches.append(Match(self.cjk_terms[m.group()], m.start(), m.end(), 0, "exact"))
+        if has_cjk:
+            for cjk_re in self.cjk_res:
+                for m in cjk_re.finditer(text):
+                    matches.append(Match(self.cjk_terms[m.group()], m.start(), m.end(), 0, "exact"))
         for pat, term in self.pattern_terms:
             for m in pat.regex.finditer(text):
                 if m.end() > m.start():
