@@ -17,6 +17,9 @@ from classifiers.langdetect import detect_language
     ("Saygak shoxi sotiladi, narxi kelishilgan", "uz"),
     ("Сайғоқ шохи сотилади", "uz"),
     ("selling saiga horn per gram", "en"),
+    ("Продам рога сайги, Ақтөбе қаласы, доставка", "ru"),  # Russian ad naming a Kazakh place
+    ("Киік мүйізі продам, бағасы 100 мың", "kk"),          # Kazakh ad with a Russian verb
+    ("kıik müiızı satamyn", "kk"),                          # Kazakh 2021 Latin alphabet
     ("", "other"),
     ("12345 !!! ???", "other"),
 ])
