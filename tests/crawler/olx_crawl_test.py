@@ -347,3 +347,16 @@ def test_sigkill_half_way_keeps_everything_and_the_rerun_finishes(tmp_path):
     assert runs[0].status == "interrupted" and runs[-1].status == "finished"
     assert first_source_run.status == "interrupted"
     store.dispose()
+
+
+def test_crawl_on_both_database_backends(store, tmp_path):
+    """The crawl process writes through the same store URL on SQLite and PostgreSQL."""
+    with serve_in_thread() as url:
+        settings = make_settings(tmp_path, [source("olx-db", url, ["киік мүйізі"])])
+        first = crawl(settings, store)
+        second = crawl(settings, store)
+    assert stored_ids(store) == expected_ids(0, ["киік мүйізі"])
+    assert first["listings_new"] == 5 and second["listings_new"] == 0 and second["pages_fetched"] == 1
+    with store.session() as session:
+        assert session.scalar(select(func.count(Image.id)).where(Image.sha256.is_not(None))) > 0
+        assert session.scalar(select(func.count(Capture.id)).where(Capture.listing_id.is_not(None))) == 5
