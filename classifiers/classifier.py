@@ -266,9 +266,9 @@ def load_classifier(model_dir: str | Path | None = None, lexicon_dir: str | Path
 
 
 def _from_settings(cs, config_dir: str | Path | None = None) -> Classifier:
-    """Build from a ClassifierSettings section; relative lexicon_dir is relative to the config directory."""
-    lexicon_dir = Path(cs.lexicon_dir).expanduser()
-    if not lexicon_dir.is_absolute() and config_dir is not None:
+    """Build from a ClassifierSettings section; no lexicon_dir means the lexicon saved with the model."""
+    lexicon_dir = Path(cs.lexicon_dir).expanduser() if cs.lexicon_dir else None
+    if lexicon_dir is not None and not lexicon_dir.is_absolute() and config_dir is not None:
         lexicon_dir = Path(config_dir) / lexicon_dir
     return load_classifier(cs.model_dir, lexicon_dir, cs.threshold, cs.low_priority_categories,
                            getattr(cs, "max_text_chars", None))

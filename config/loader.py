@@ -57,12 +57,25 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# Paths that belong with the config files themselves (not with the working directory):
+# a relative value is taken relative to the YAML file that sets it.
+FILE_RELATIVE_KEYS = (("classifier", "lexicon_dir"),)
+
+
+def _anchor_paths(data: dict[str, Any], directory: Path) -> None:
+    for section, key in FILE_RELATIVE_KEYS:
+        block = data.get(section)
+        if isinstance(block, dict) and isinstance(block.get(key), str) and not Path(block[key]).expanduser().is_absolute():
+            block[key] = str(directory / block[key])
+
+
 def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Read a file and, first, the file it `extends:` (relative to itself)."""
     path = path.resolve()
     if path in seen:
         raise ConfigError(f"{path}: 'extends' loops back to itself")
     data = _read_yaml(path)
+    _anchor_paths(data, path.parent)
     parent = data.pop("extends", None)
     if parent is None:
         return data
@@ -92,4 +105,6 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     except ValidationError as exc:
         raise ConfigError(_format_error(path, exc)) from None
     settings.config_path = path.resolve()
+    if settings.classifier.lexicon_dir is None:
+        settings.classifier.lexicon_dir = str(CONFIG_DIR / "lexicons")
     return settings

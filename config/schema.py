@@ -96,7 +96,7 @@ class CrawlSettings(Section):
 class ClassifierSettings(Section):
     """The trade classifier: lexicons, where trained models live, and the decision threshold."""
 
-    lexicon_dir: str = "lexicons"  # relative to the config directory
+    lexicon_dir: str | None = None  # None: the shipped config/lexicons; relative: to the YAML file that sets it
     model_dir: str = "./var/models"  # versions written by `saigawatch train`; the shipped model is used until then
     threshold: float | None = Field(None, ge=0, le=1)  # None: the threshold chosen on the dev split, stored with the model
     low_priority_categories: list[Literal["firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant"]] = Field(
