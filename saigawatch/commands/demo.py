@@ -96,6 +96,10 @@ def demo_command(days: int, port: int | None, keep: bool, no_serve: bool) -> Non
         _fresh_start(settings)
     store = Store.from_settings(settings)
     store.init()
+    from alerts.evidence.keys import ensure_key
+
+    if ensure_key(settings):
+        click.echo(f"demo signing key created: {settings.evidence.signing_key_path}")
     started = utcnow()
     with serve_in_thread(port=wanted, host=host) as base_url:
         point_sources_at(settings, f"http://{host}:{configured_port}", base_url)
@@ -128,11 +132,8 @@ def demo_command(days: int, port: int | None, keep: bool, no_serve: bool) -> Non
         if no_serve:
             return
         password = _demo_analyst(store)
-        try:
-            from alerts.web.app import run_server
-        except ImportError:
-            click.echo("the review UI (alerts.web) is not installed; the queue above is the result")
-            return
+        from alerts.web.app import run_server
+
         web_host, web_port = settings.web.host, settings.web.port
         if not _port_free(web_host, web_port):
             with socket.socket() as sock:
