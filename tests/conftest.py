@@ -58,7 +58,10 @@ def sqlite_store(tmp_path) -> Store:
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     """The shipped config with storage redirected into the test's temp dir."""
-    return load_config(overrides={"storage": {"database_path": str(tmp_path / "sw.db"), "data_dir": str(tmp_path / "var")}})
+    return load_config(overrides={
+        "storage": {"database_path": str(tmp_path / "sw.db"), "data_dir": str(tmp_path / "var")},
+        "schedule": {"lock_file": str(tmp_path / "run-daily.lock"), "log_file": str(tmp_path / "log" / "saigawatch.log")},
+    })
 
 
 @pytest.fixture
@@ -67,7 +70,8 @@ def config_file(tmp_path) -> Path:
     shipped = Path(__file__).resolve().parent.parent / "config" / "saigawatch.yaml"
     path = tmp_path / "saigawatch.yaml"
     path.write_text(
-        f"extends: {shipped}\nstorage:\n  database_path: {tmp_path / 'sw.db'}\n  data_dir: {tmp_path / 'var'}\n",
+        f"extends: {shipped}\nstorage:\n  database_path: {tmp_path / 'sw.db'}\n  data_dir: {tmp_path / 'var'}\n"
+        f"schedule:\n  lock_file: {tmp_path / 'run-daily.lock'}\n  log_file: {tmp_path / 'log' / 'saigawatch.log'}\n",
         encoding="utf-8",
     )
     return path
