@@ -7,6 +7,7 @@ import json
 import click
 
 from saigawatch.context import UserError, get_context
+from saigawatch.logs import setup_file_logging
 from saigawatch.pipeline import STEPS, run_daily
 from saigawatch.runlock import RunLocked, run_lock
 
@@ -36,12 +37,7 @@ def run_daily_command(sources: tuple[str, ...], steps: tuple[str, ...], operator
             settings.source(name)
         except KeyError:
             raise UserError(f"unknown source {name!r}; configured: {', '.join(s.name for s in settings.sources)}") from None
-    try:
-        from saigawatch.logs import setup_file_logging
-    except ImportError:  # file logging is optional
-        setup_file_logging = None
-    if setup_file_logging:
-        setup_file_logging(settings)
+    setup_file_logging(settings)
     store = ctx.store()
     try:
         with run_lock(settings.schedule.lock_file):
