@@ -41,6 +41,7 @@ ROUTES = [
     Route("/account/language", account.change_language, methods=["POST"]),
     Route("/queue", queue.queue_page, methods=["GET"]),
     Route("/queue/bulk", queue.bulk_decide, methods=["POST"]),
+    Route("/queue/uncertain", queue.label_page, methods=["GET"]),
     Route("/listings/{listing_id:int}", listing.listing_page, methods=["GET"]),
     Route("/listings/{listing_id:int}/decide", queue.decide, methods=["POST"]),
     Route("/sellers/{seller_id:int}", dossier.seller_page, methods=["GET"]),

@@ -22,10 +22,15 @@ def register(app: click.Group) -> None:
 @click.option("--min-score", type=float, default=None, help="Only listings scoring at least this (0..1).")
 @click.option("--search", "q", default=None, help="Only listings whose title or text contains this text.")
 @click.option("--limit", type=click.IntRange(1, 10000), default=50, show_default=True, help="How many to print.")
+@click.option("--uncertain", is_flag=True,
+              help="Instead, list unreviewed listings scored closest to the threshold (the best ones to label next).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object with counts and items).")
-def queue(day, status, platform, language, min_score, q, limit, as_json) -> None:
+def queue(day, status, platform, language, min_score, q, limit, uncertain, as_json) -> None:
     """Print the flagged queue, highest score first, with counts per review status."""
     ctx = get_context()
+    if uncertain:
+        _print_uncertain(ctx, limit, as_json)
+        return
     try:
         filters = QueueFilters(status=status, platform=platform, language=language, min_score=min_score, q=q)
         with ctx.store().session() as session:
@@ -58,3 +63,20 @@ def queue(day, status, platform, language, min_score, q, limit, as_json) -> None
         click.echo(f"      {it['url']}")
     if result.total > len(items):
         click.echo(f"... {result.total - len(items)} more (use --limit)")
+
+
+def _print_uncertain(ctx, limit: int, as_json: bool) -> None:
+    from alerts.flagging import uncertain_listings
+
+    with ctx.store().session() as session:
+        items = [{"id": listing.id, "score": round(c.score, 3),
+                  "threshold": (c.explanation or {}).get("threshold"), "platform": listing.platform,
+                  "title": listing.title, "url": listing.url}
+                 for listing, c in uncertain_listings(session, limit=limit)]
+    if as_json:
+        click.echo(json.dumps({"uncertain": items}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(items)} unreviewed listings closest to the threshold (label these first):")
+    for it in items:
+        click.echo(f"{it['score']:.2f}  {it['platform']:<8} #{it['id']:<6} {(it['title'] or '')[:70]}")
+        click.echo(f"      {it['url']}")

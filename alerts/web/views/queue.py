@@ -107,3 +107,13 @@ def api_decide(request: Request, db, data) -> Response:
 # msgids for decisions and statuses (translated in the catalogues)
 DECISION_LABELS = {"sale": "Confirmed sale", "buy": "Confirmed buy", "not_trade": "Not trade", "unsure": "Unsure",
                    "unreviewed": "Unreviewed", "open": "To review", "all": "All"}
+
+
+@page(roles=ANALYSTS)
+def label_page(request: Request, db) -> Response:
+    """Unreviewed listings the classifier is least sure about: deciding these teaches it the most."""
+    from alerts.flagging import uncertain_listings
+
+    _ = gettext_for(request.state.lang)
+    items = uncertain_listings(db, limit=request.app.state.settings.web.page_size)
+    return request.app.state.render(request, "label.html", {"items": items, "title": _("To label")})
