@@ -17,7 +17,8 @@ MAX_ERROR_MESSAGES = 20
 def listing_input(listing: Listing) -> tuple[dict[str, Any], int | None]:
     """The classifier input for a listing (title, text and any OCR text appended) and where the OCR part starts."""
     text = listing.text or ""
-    ocr_parts = [listing.ocr_text or ""] + [img.ocr_text or "" for img in (listing.images or [])]
+    # Listing.ocr_text already joins its photos' text; the photos are read only when it is empty.
+    ocr_parts = [listing.ocr_text] if (listing.ocr_text or "").strip() else [img.ocr_text for img in (listing.images or [])]
     ocr = "\n".join(p.strip() for p in ocr_parts if p and p.strip())
     ocr_start = None
     if ocr:
