@@ -253,25 +253,44 @@ def verify_backup(archive: Path) -> tuple[int, int]:
     seen: set[str] = set()
     total = 0
     with tarfile.open(archive, "r:") as tar:
-        for member in tar:
-            if member.name == "manifest.json":
-                continue
-            entry = expected.get(member.name)
-            if entry is None or not member.isfile():
-                raise BackupError(f"{archive}: unexpected entry {member.name!r} (not in the manifest)")
-            _safe_rel(member.name)
-            sha = hashlib.sha256()
-            src = tar.extractfile(member)
-            while chunk := src.read(1 << 20):
-                sha.update(chunk)
-            if "sha256:" + sha.hexdigest() != entry["sha256"] or member.size != entry["size"]:
-                raise BackupError(f"{archive}: {member.name} does not match its manifest hash: the backup is damaged")
+        for member, entry, _rel in _listed_members(archive, tar, expected):
+            total += _copy_checked(archive, tar, member, entry)
             seen.add(member.name)
-            total += member.size
+    _check_none_missing(archive, expected, seen)
+    return len(seen), total
+
+
+def _listed_members(archive: Path, tar: tarfile.TarFile, expected: dict[str, dict]):
+    """Each file of an open backup (manifest.json aside) with its manifest entry and safe relative path.
+
+    BackupError on an entry the manifest does not list, one that is not a regular file, or an unsafe path.
+    """
+    for member in tar:
+        if member.name == "manifest.json":
+            continue
+        entry = expected.get(member.name)
+        if entry is None or not member.isfile():
+            raise BackupError(f"{archive}: unexpected entry {member.name!r} (not in the manifest)")
+        yield member, entry, _safe_rel(member.name)
+
+
+def _copy_checked(archive: Path, tar: tarfile.TarFile, member: tarfile.TarInfo, entry: dict, out=None) -> int:
+    """Stream one file of the backup (into `out` if given), checking its sha256 and size; its size or BackupError."""
+    sha = hashlib.sha256()
+    src = tar.extractfile(member)
+    while chunk := src.read(1 << 20):
+        sha.update(chunk)
+        if out is not None:
+            out.write(chunk)
+    if "sha256:" + sha.hexdigest() != entry["sha256"] or member.size != entry["size"]:
+        raise BackupError(f"{archive}: {member.name} does not match its manifest hash: the backup is damaged")
+    return member.size
+
+
+def _check_none_missing(archive: Path, expected: dict[str, dict], seen: set[str]) -> None:
     missing = sorted(set(expected) - seen)
     if missing:
         raise BackupError(f"{archive}: {len(missing)} file(s) listed in the manifest are missing, e.g. {missing[0]}")
-    return len(seen), total
 
 
 def _safe_rel(name: str) -> PurePosixPath:
@@ -314,13 +333,7 @@ def restore_backup(archive: Path, target: Path, database_url: str | None = None)
     total = 0
     with tempfile.TemporaryDirectory(prefix="saigawatch-restore-") as tmp, tarfile.open(archive, "r:") as tar:
         dump_path: Path | None = None
-        for member in tar:
-            if member.name == "manifest.json":
-                continue
-            entry = expected.get(member.name)
-            if entry is None or not member.isfile():
-                raise BackupError(f"{archive}: unexpected entry {member.name!r} (not in the manifest)")
-            rel = _safe_rel(member.name)
+        for member, entry, rel in _listed_members(archive, tar, expected):
             if rel.parts[0] == "database":
                 dest = Path(tmp) / rel.name
                 dump_path = dest
@@ -329,19 +342,10 @@ def restore_backup(archive: Path, target: Path, database_url: str | None = None)
             else:
                 raise BackupError(f"{archive}: unexpected entry {member.name!r}")
             dest.parent.mkdir(parents=True, exist_ok=True)
-            sha = hashlib.sha256()
-            src = tar.extractfile(member)
             with open(dest, "xb") as out:
-                while chunk := src.read(1 << 20):
-                    sha.update(chunk)
-                    out.write(chunk)
-            if "sha256:" + sha.hexdigest() != entry["sha256"] or member.size != entry["size"]:
-                raise BackupError(f"{archive}: {member.name} does not match its manifest hash: the backup is damaged")
+                total += _copy_checked(archive, tar, member, entry, out)
             done.add(member.name)
-            total += member.size
-        missing = sorted(set(expected) - done)
-        if missing:
-            raise BackupError(f"{archive}: {len(missing)} file(s) listed in the manifest are missing, e.g. {missing[0]}")
+        _check_none_missing(archive, expected, done)
         if dump_path is None:
             raise BackupError(f"{archive}: no database dump inside")
         if kind == "sqlite":
