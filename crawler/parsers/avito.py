@@ -19,6 +19,7 @@ from parsel import Selector
 
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
+from crawler.parsers._json import dig
 
 PLATFORM = "avito"
 CURRENCY = "RUB"
@@ -223,11 +224,11 @@ def card_from_json(raw: dict, url: str) -> ListingItem:
     ts = raw.get("sortTimeStamp")
     refreshed = dt.datetime.fromtimestamp(int(ts) / 1000, dt.timezone.utc) if isinstance(ts, (int, float)) or str(ts or "").isdigit() else None
     location = (
-        _squash(_dig(raw, "geo", "formattedAddress"))
-        or _squash(_dig(raw, "addressDetailed", "locationName"))
-        or _squash(_dig(raw, "location", "name"))
+        _squash(dig(raw, "geo", "formattedAddress"))
+        or _squash(dig(raw, "addressDetailed", "locationName"))
+        or _squash(dig(raw, "location", "name"))
     )
-    city = _squash(_dig(raw, "location", "name"))
+    city = _squash(dig(raw, "location", "name"))
     if city and location and city not in location:
         location = f"{city}, {location}"
     photos = [u for u in (_largest_image(i) for i in raw.get("images") or raw.get("gallery") or []) if u]
@@ -311,7 +312,7 @@ def next_page(sel: Selector, url: str, catalog: dict, count: int) -> str | None:
     if href:
         return urljoin(url, html_lib.unescape(href))
     pager = catalog.get("pager") or catalog.get("pagination") or {}
-    nxt = _dig(pager, "pages", "next") or pager.get("next") if isinstance(pager, dict) else None
+    nxt = dig(pager, "pages", "next") or pager.get("next") if isinstance(pager, dict) else None
     if isinstance(nxt, str) and nxt:
         return urljoin(url, nxt)
     total = _first_int(catalog, "totalCount", "count", "mainCount")
@@ -357,7 +358,7 @@ def parse_ad(sel: Selector, url: str, state: dict | None, now: dt.datetime) -> P
     )
 
     price = item.get("price") if isinstance(item.get("price"), (int, float)) else None
-    price_text = _squash(html_lib.unescape(_dig(item, "formattedPrice", "formatedString") or "")) or None
+    price_text = _squash(html_lib.unescape(dig(item, "formattedPrice", "formatedString") or "")) or None
     dom_price = sel.css('[data-marker="item-view/item-price"]')
     if price is None and dom_price:
         content = dom_price.attrib.get("content") or dom_price.css('[itemprop="price"]::attr(content)').get()
@@ -368,9 +369,9 @@ def parse_ad(sel: Selector, url: str, state: dict | None, now: dt.datetime) -> P
     if price is not None:
         price = float(price)
 
-    location = _squash(item.get("address") or _dig(item, "geo", "address")) or _squash(
+    location = _squash(item.get("address") or dig(item, "geo", "address")) or _squash(
         " ".join(sel.css('[itemprop="address"] span::text').getall()[:1])
-    ) or _squash(_dig(item, "location", "name")) or None
+    ) or _squash(dig(item, "location", "name")) or None
 
     seller_id, seller_name, seller_url = _ad_seller(state or {}, sel, url)
 
@@ -389,10 +390,10 @@ def parse_ad(sel: Selector, url: str, state: dict | None, now: dt.datetime) -> P
 
     page_url = item.get("url") or (state or {}).get("itemSocials", {}).get("url")
     extra: dict[str, Any] = {}
-    views = _dig(state or {}, "viewStat", "totalViews") or _digits(_dom_text(sel, "item-view/total-views"))
+    views = dig(state or {}, "viewStat", "totalViews") or _digits(_dom_text(sel, "item-view/total-views"))
     if views:
         extra["views"] = int(views)
-    category = _dig(item, "category", "slug")
+    category = dig(item, "category", "slug")
     if category:
         extra["category"] = category
     return ParseResult(
@@ -432,11 +433,11 @@ def is_closed(sel: Selector, state: dict) -> bool:
 
 def _ad_seller(state: dict, sel: Selector, url: str) -> tuple[str | None, str | None, str | None]:
     fav = state.get("favoriteSeller") or {}
-    link = fav.get("publicProfileLink") or _dig(state, "contactBarInfo", "publicProfileInfo", "publicProfileLink") or None
+    link = fav.get("publicProfileLink") or dig(state, "contactBarInfo", "publicProfileInfo", "publicProfileLink") or None
     link = link or sel.css('a[data-marker="seller-link/link"]::attr(href), [data-marker="seller-info/name"] a::attr(href)').get()
     name = (
-        _squash(_dig(state, "seller", "name"))
-        or _squash(_dig(state, "contactBarInfo", "seller", "name"))
+        _squash(dig(state, "seller", "name"))
+        or _squash(dig(state, "contactBarInfo", "seller", "name"))
         or _squash(" ".join(sel.css('[data-marker="seller-info/name"] *::text').getall()))
         or None
     )
@@ -448,11 +449,11 @@ def _ad_seller(state: dict, sel: Selector, url: str) -> tuple[str | None, str | 
 def _card_seller(raw: dict, url: str) -> tuple[str | None, str | None, str | None]:
     seller_id = raw.get("sellerId") or raw.get("userId") or raw.get("userKey")
     name = link = None
-    for step in _dig(raw, "iva", "UserInfoStep") or []:
-        payload = _dig(step, "componentData", "payload") or step.get("payload") or {}
+    for step in dig(raw, "iva", "UserInfoStep") or []:
+        payload = dig(step, "componentData", "payload") or step.get("payload") or {}
         if isinstance(payload, dict):
-            name = name or _squash(payload.get("name") or _dig(payload, "profile", "title"))
-            link = link or payload.get("link") or _dig(payload, "profile", "link")
+            name = name or _squash(payload.get("name") or dig(payload, "profile", "title"))
+            link = link or payload.get("link") or dig(payload, "profile", "link")
     seller_id = str(seller_id) if seller_id else _seller_id_from_link(link)
     return seller_id, name, (_canonical(urljoin(url, link)) if link else None)
 
@@ -506,14 +507,6 @@ def _squash(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     return re.sub(r"\s+", " ", value.replace("\xa0", " ")).strip()
-
-
-def _dig(node: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
 
 
 def _first_int(node: dict, *keys: str) -> int | None:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
+from crawler.parsers._json import dig
 
 PLATFORM = "xianyu"
 CURRENCY = "CNY"
@@ -62,10 +63,10 @@ def parse_search(data: dict, url: str) -> ParseResult:
     errors: list[str] = []
     page = None
     for n, entry in enumerate(data.get("resultList") or []):
-        main = _dig(entry, "data", "item", "main")
+        main = dig(entry, "data", "item", "main")
         if not isinstance(main, dict) or not isinstance(main.get("exContent"), dict):
             continue  # banners, "猜你喜欢" separators and other non-item cards
-        args = _dig(main, "clickParam", "args") or {}
+        args = dig(main, "clickParam", "args") or {}
         page = page or _int(args.get("page"))
         try:
             items.append(item_from_result(main, url))
@@ -79,7 +80,7 @@ def parse_search(data: dict, url: str) -> ParseResult:
         if not has_next or total == 0:
             return ParseResult(kind="empty", total=total or 0)
         errors.append("search answer has no items but says there are more pages (format change?)")
-    page = page or _int(_dig(info, "sqiControlFields", "trackParams", "page")) or _page_from_url(url)
+    page = page or _int(dig(info, "sqiControlFields", "trackParams", "page")) or _page_from_url(url)
     next_page = f"{_strip_fragment(url)}#pageNumber={page + 1}" if has_next and items else None
     return ParseResult(kind="search", items=items, next_page=next_page, total=total, errors=errors)
 
@@ -87,11 +88,11 @@ def parse_search(data: dict, url: str) -> ParseResult:
 def item_from_result(main: dict, url: str) -> ListingItem:
     """One listing from a search result's `main` block."""
     ex = main["exContent"]
-    args = _dig(main, "clickParam", "args") or {}
+    args = dig(main, "clickParam", "args") or {}
     item_id = str(ex.get("itemId") or args.get("item_id") or args.get("id") or "")
     if not item_id:
         raise ValueError("no exContent.itemId")
-    full = _clean(_dig(ex, "detailParams", "title") or ex.get("title") or _dig(ex, "titleSpan", "content"))
+    full = _clean(dig(ex, "detailParams", "title") or ex.get("title") or dig(ex, "titleSpan", "content"))
     if not full:
         raise ValueError(f"item {item_id} has no title")
     title = full.split("\n", 1)[0].strip()
@@ -99,7 +100,7 @@ def item_from_result(main: dict, url: str) -> ListingItem:
         title = title[:120].rstrip() + "…"
     price, price_text = _price(ex.get("price"), args.get("price"))
     published = _int(args.get("publishTime"))
-    seller_id = args.get("seller_id") or _dig(ex, "jump2XianYuHao", "clickParam", "args", "seller_id")
+    seller_id = args.get("seller_id") or dig(ex, "jump2XianYuHao", "clickParam", "args", "seller_id")
     pic = ex.get("picUrl")
     photos = [("https:" + pic) if isinstance(pic, str) and pic.startswith("//") else pic] if pic else []
     extra: dict[str, Any] = {}
@@ -121,7 +122,7 @@ def item_from_result(main: dict, url: str) -> ListingItem:
         price_text=price_text,
         location=_clean(ex.get("area")) or None,
         seller_platform_id=str(seller_id) if seller_id else None,
-        seller_name=_clean(ex.get("userNickName") or _dig(ex, "detailParams", "userNick")) or None,
+        seller_name=_clean(ex.get("userNickName") or dig(ex, "detailParams", "userNick")) or None,
         posted_at=dt.datetime.fromtimestamp(published / 1000, dt.timezone.utc) if published else None,
         photo_urls=[p for p in photos if p],
         language="zh",
@@ -179,14 +180,6 @@ def _load(text: str) -> dict | None:
     except ValueError:
         return None
     return payload if isinstance(payload, dict) else None
-
-
-def _dig(node: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
 
 
 def _int(value: Any) -> int | None:
