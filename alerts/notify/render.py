@@ -129,33 +129,27 @@ def render_telegram(d: Digest) -> list[str]:
 
 def _pack(blocks: list[str]) -> list[str]:
     """Join blocks into messages under the limit; an oversized block is split on line breaks."""
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        pieces = [block] if len(block) <= TELEGRAM_LIMIT else _split_lines(block)
-        for piece in pieces:
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) <= TELEGRAM_LIMIT:
-                current = candidate
-            else:
-                messages.append(current)
-                current = piece
-    if current:
-        messages.append(current)
-    return messages
+    pieces = [piece for block in blocks
+              for piece in ([block] if len(block) <= TELEGRAM_LIMIT else _split_lines(block))]
+    return _fill(pieces, "\n\n")
 
 
 def _split_lines(block: str) -> list[str]:
-    out: list[str] = []
+    """An oversized block as parts under the limit, cut between lines (an overlong line is truncated)."""
+    return _fill([line[: TELEGRAM_LIMIT - 1] for line in block.split("\n")], "\n")
+
+
+def _fill(pieces: list[str], sep: str) -> list[str]:
+    """Join pieces (each under the limit) in order with `sep` into as few parts under the limit as fit."""
+    parts: list[str] = []
     current = ""
-    for line in block.split("\n"):
-        line = line[: TELEGRAM_LIMIT - 1]
-        candidate = f"{current}\n{line}" if current else line
+    for piece in pieces:
+        candidate = f"{current}{sep}{piece}" if current else piece
         if len(candidate) <= TELEGRAM_LIMIT:
             current = candidate
         else:
-            out.append(current)
-            current = line
+            parts.append(current)
+            current = piece
     if current:
-        out.append(current)
-    return out
+        parts.append(current)
+    return parts
