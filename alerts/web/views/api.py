@@ -6,6 +6,7 @@ from starlette.responses import JSONResponse, Response
 
 from alerts.queue import QueueFilterError, QueueFilters, flagged_queue
 from alerts.web.auth import ANALYSTS, ApiError, page
+from alerts.web.views.listing import requested_listing
 from store.models import Listing
 
 
@@ -44,10 +45,7 @@ def api_queue(request: Request, db) -> Response:
 
 @page(roles=ANALYSTS)
 def api_listing(request: Request, db) -> Response:
-    listing = db.get(Listing, request.path_params["listing_id"])
-    if listing is None:
-        raise ApiError(404, "not_found", f"no listing with id {request.path_params['listing_id']}")
-    classification = listing.classifications[-1] if listing.classifications else None
+    listing, classification = requested_listing(request, db)
     data = _item(listing, classification, listing.reviews[-1].decision if listing.reviews else "unreviewed")
     data["text"] = listing.text
     data["reviews"] = [{"decision": r.decision, "analyst": r.analyst, "note": r.note,

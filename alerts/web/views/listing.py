@@ -10,7 +10,16 @@ from alerts.web.auth import ANALYSTS, ApiError, page
 from alerts.web.diffs import changed, word_diff
 from alerts.web.highlight import match_segments
 from alerts.web.views.account import safe_next
-from store.models import Appeal, Capture, EvidenceBundle, EvidenceCapture, Listing, LivenessCheck, appeal_listings
+from store.models import (Appeal, Capture, Classification, EvidenceBundle, EvidenceCapture, Listing,
+                          LivenessCheck, appeal_listings)
+
+
+def requested_listing(request: Request, db) -> tuple[Listing, Classification | None]:
+    """The listing named by the URL's listing_id and its newest classification; a 404 if there is no such listing."""
+    listing = db.get(Listing, request.path_params["listing_id"])
+    if listing is None:
+        raise ApiError(404, "not_found", f"no listing with id {request.path_params['listing_id']}")
+    return listing, (listing.classifications[-1] if listing.classifications else None)
 
 
 def reasons_of(explanation: dict) -> list[str]:
@@ -47,10 +56,7 @@ def version_history(listing: Listing) -> list[dict]:
 
 @page(roles=ANALYSTS)
 def listing_page(request: Request, db) -> Response:
-    listing = db.get(Listing, request.path_params["listing_id"])
-    if listing is None:
-        raise ApiError(404, "not_found", f"no listing with id {request.path_params['listing_id']}")
-    classification = listing.classifications[-1] if listing.classifications else None
+    listing, classification = requested_listing(request, db)
     matches = (classification.explanation or {}).get("matches", []) if classification else []
     title_segments, title_skipped = match_segments(listing.title, matches, "title")
     text_segments, text_skipped = match_segments(listing.text, matches, "text")
