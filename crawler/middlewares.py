@@ -15,14 +15,18 @@ from store.models import Capture
 log = logging.getLogger("saigawatch.crawler")
 
 
-class SourceGateMiddleware:
-    """Once a spider reports a block (or "not configured"), no further request of that source goes out."""
+class CrawlerBoundMiddleware:
+    """A downloader middleware that keeps its crawler, to reach the running spider and the stats."""
 
     @classmethod
     def from_crawler(cls, crawler):
         mw = cls()
         mw.crawler = crawler
         return mw
+
+
+class SourceGateMiddleware(CrawlerBoundMiddleware):
+    """Once a spider reports a block (or "not configured"), no further request of that source goes out."""
 
     def process_request(self, request: Request, spider=None):
         spider = spider or self.crawler.spider

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from scrapy.http import Request, Response
 
 from config.schema import SourceSettings
+from crawler.middlewares import CrawlerBoundMiddleware
 from crawler.parsers import ParseResult
 from crawler.parsers import avito as avito_parser
 from crawler.settings import RETRY_HTTP_CODES
@@ -48,14 +49,8 @@ def drop_queued_requests(crawler, reason: str) -> int:
     return dropped
 
 
-class AvitoBlockStopMiddleware:
+class AvitoBlockStopMiddleware(CrawlerBoundMiddleware):
     """Stops the source at the first 429 or block page as it arrives, before requests queued behind it go out."""
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        mw = cls()
-        mw.crawler = crawler
-        return mw
 
     def process_response(self, request: Request, response: Response, spider=None):
         spider = spider or self.crawler.spider
