@@ -20,6 +20,7 @@ from sqlalchemy import select
 from crawler import runtime
 from crawler.contacts import extract_contacts
 from crawler.items import ListingItem
+from crawler.pipelines.store import store_runtime
 from store.models import Image, Listing
 
 log = logging.getLogger("saigawatch.crawler.ocr")
@@ -114,9 +115,7 @@ class OcrPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        rt = runtime.current()
-        if rt is None or rt.store is None:
-            raise NotConfigured("no store configured for this crawl")
+        rt = store_runtime()
         wanted = crawler.settings.get("SAIGAWATCH_OCR_LANGUAGES", DEFAULT_LANGUAGES)
         try:
             languages = usable_languages(wanted)

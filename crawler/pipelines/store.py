@@ -15,6 +15,14 @@ from store.models import Capture, Listing
 log = logging.getLogger("saigawatch.crawler")
 
 
+def store_runtime() -> runtime.CrawlRuntime:
+    """This process's crawl runtime if it has a store; NotConfigured (the pipeline stays off) otherwise."""
+    rt = runtime.current()
+    if rt is None or rt.store is None:
+        raise NotConfigured("no store configured for this crawl")
+    return rt
+
+
 class StorePipeline:
     """ListingItem → upsert (new/changed/unchanged); ListingSeen → last_seen; ListingGone → removed_at."""
 
@@ -24,10 +32,7 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        rt = runtime.current()
-        if rt is None or rt.store is None:
-            raise NotConfigured("no store configured for this crawl")
-        return cls(crawler, rt)
+        return cls(crawler, store_runtime())
 
     def process_item(self, item, spider=None):
         for attempt in range(3):
