@@ -1,14 +1,15 @@
-"""What the social-platform spiders (telegram, vk, weibo, tieba) share: a post fingerprint covering the whole text."""
+"""What the social-platform spiders and parsers (telegram, vk, weibo, tieba) share: post fingerprints and post URLs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-from scrapy.http import Response
 
 from crawler.items import ListingItem
 from store.listings import sha256_of
+
+if TYPE_CHECKING:
+    from scrapy.http import Response
 
 
 def post_fingerprint(item: ListingItem) -> str:
@@ -20,6 +21,21 @@ def post_fingerprint(item: ListingItem) -> str:
 
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def web_base(fetched_url: str, real_base: str, real_domains: tuple[str, ...], markers: tuple[str, ...]) -> str:
+    """Where a platform's posts are viewed. `real_base` (e.g. https://vk.com) when the page or API response came
+    from the platform itself (a host in or under `real_domains`); otherwise (the demo marketplace, a mirror) the
+    fetched URL's origin plus its path up to the first of `markers` (e.g. "/method/"), so that
+    http://127.0.0.1:8000/vk/method/wall.get gives http://127.0.0.1:8000/vk. Without a marker: `real_base`."""
+    parts = urlsplit(fetched_url or "")
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or any(host == d or host.endswith("." + d) for d in real_domains):
+        return real_base
+    cuts = [i for i in (parts.path.find(m) for m in markers) if i >= 0]
+    if not cuts:
+        return real_base
+    return f"{parts.scheme}://{parts.netloc}{parts.path[:min(cuts)]}"
 
 
 def loopback_credentials(source: Any, url: str | None) -> str:

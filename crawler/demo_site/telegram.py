@@ -1,4 +1,5 @@
-"""Demo t.me: /telegram/s/<channel> previews with ?before= pagination, ?q= search, photos and a flood-wait page."""
+"""Demo t.me: /telegram/s/<channel> previews with ?before= pagination, ?q= search, single posts at /telegram/<channel>/<id>
+(404 once deleted), photos and a flood-wait page. Post and channel links point at this server, as t.me's point at t.me."""
 from __future__ import annotations
 
 import dataclasses
@@ -122,7 +123,7 @@ def render_channel(site: str, name: str, posts: list[Post], older: bool, query: 
   <body class="widget_frame_base tgme_webpreview_body">
 <header class="tgme_header search_collapsed">
   <div class="tgme_header_info">
-    <a class="tgme_header_link" href="https://t.me/{name}">
+    <a class="tgme_header_link" href="{site}/{name}">
       <div class="tgme_header_title_wrap"><div class="tgme_header_title"><span dir="auto">{title}</span></div></div>
       <div class="tgme_header_counter">{1000 + total * 37} subscribers</div>
     </a>
@@ -132,7 +133,7 @@ def render_channel(site: str, name: str, posts: list[Post], older: bool, query: 
   <section class="tgme_channel_info">
     <div class="tgme_channel_info_header">
       <div class="tgme_channel_info_header_title"><span dir="auto">{title}</span></div>
-      <div class="tgme_channel_info_header_username"><a href="https://t.me/{name}">@{name}</a></div>
+      <div class="tgme_channel_info_header_username"><a href="{site}/{name}">@{name}</a></div>
     </div>
     <div class="tgme_channel_info_description">{html.escape(info['about'])}</div>
   </section>
@@ -154,7 +155,7 @@ def render_post(site: str, channel: str, channel_title: str, post: Post) -> str:
     """One div.tgme_widget_message in the real structure."""
     service = " service_message" if post.service else ""
     owner = (f'<div class="tgme_widget_message_author accent_color"><a class="tgme_widget_message_owner_name" '
-             f'href="https://t.me/{channel}"><span dir="auto">{html.escape(channel_title)}</span></a></div>')
+             f'href="{site}/{channel}"><span dir="auto">{html.escape(channel_title)}</span></a></div>')
     fwd = ""
     if post.forwarded_from:
         src, src_title = post.forwarded_from
@@ -164,17 +165,17 @@ def render_post(site: str, channel: str, channel_title: str, post: Post) -> str:
     if post.photos:
         wraps = "".join(
             f'<a class="tgme_widget_message_photo_wrap{" grouped_media_wrap blured js-message_photo" if post.album else ""}" '
-            f'href="https://t.me/{channel}/{post.id}" style="width:480px;background-image:url(\'{site}/img/{p}\')">'
+            f'href="{site}/{channel}/{post.id}" style="width:480px;background-image:url(\'{site}/img/{p}\')">'
             f'<div class="tgme_widget_message_photo" style="padding-top:66.6%"></div></a>'
             for p in post.photos
         )
         media = f'<div class="tgme_widget_message_grouped_wrap js-message_grouped_wrap" data-margin-w="2"><div class="tgme_widget_message_grouped js-message_grouped">{wraps}</div></div>' if post.album else wraps
     if post.video:
-        media += (f'<a class="tgme_widget_message_video_player" href="https://t.me/{channel}/{post.id}">'
+        media += (f'<a class="tgme_widget_message_video_player" href="{site}/{channel}/{post.id}">'
                   f'<i class="tgme_widget_message_video_thumb" style="background-image:url(\'{site}/img/{channel}-{post.id}-video.jpg\')"></i></a>')
     doc = ""
     if post.document:
-        doc = (f'<a class="tgme_widget_message_document_wrap" href="https://t.me/{channel}/{post.id}">'
+        doc = (f'<a class="tgme_widget_message_document_wrap" href="{site}/{channel}/{post.id}">'
                f'<div class="tgme_widget_message_document_icon accent_bg"></div><div class="tgme_widget_message_document">'
                f'<div class="tgme_widget_message_document_title accent_color" dir="auto">{html.escape(post.document[0])}</div>'
                f'<div class="tgme_widget_message_document_extra" dir="auto">{html.escape(post.document[1])}</div></div></a>')
@@ -190,7 +191,7 @@ def render_post(site: str, channel: str, channel_title: str, post: Post) -> str:
     edited = "edited &nbsp;" if post.edited else ""
     views = "" if post.service else f'<span class="tgme_widget_message_views">{post.views}</span><span class="copyonly"> views</span>'
     return f"""<div class="tgme_widget_message_wrap js-widget_message_wrap"><div class="tgme_widget_message text_not_supported_wrap js-widget_message{service}" data-post="{channel}/{post.id}">
-  <div class="tgme_widget_message_user"><a href="https://t.me/{channel}"><i class="tgme_widget_message_user_photo bgcolor2" data-content="{channel[0].upper()}"></i></a></div>
+  <div class="tgme_widget_message_user"><a href="{site}/{channel}"><i class="tgme_widget_message_user_photo bgcolor2" data-content="{channel[0].upper()}"></i></a></div>
   <div class="tgme_widget_message_bubble">
     {owner}
     {fwd}
@@ -200,7 +201,7 @@ def render_post(site: str, channel: str, channel_title: str, post: Post) -> str:
     {preview}
     <div class="tgme_widget_message_footer compact js-message_footer">
       <div class="tgme_widget_message_info short js-message_info">
-        {views}<span class="tgme_widget_message_meta">{edited}<a class="tgme_widget_message_date" href="https://t.me/{channel}/{post.id}"><time datetime="{stamp.isoformat()}" class="time">{stamp:%H:%M}</time></a></span>
+        {views}<span class="tgme_widget_message_meta">{edited}<a class="tgme_widget_message_date" href="{site}/{channel}/{post.id}"><time datetime="{stamp.isoformat()}" class="time">{stamp:%H:%M}</time></a></span>
       </div>
     </div>
   </div>

@@ -1,4 +1,5 @@
-"""Demo Baidu Tieba: mobile forum lists (/tieba/mo/q/m?kw=), desktop search (/tieba/f/search/res?qw=) and 百度安全验证."""
+"""Demo Baidu Tieba: mobile forum lists (/tieba/mo/q/m?kw=), desktop search (/tieba/f/search/res?qw=), 百度安全验证,
+and the pages parsed threads link to: /tieba/p/<tid> (404 once deleted) and /tieba/home/main?un=<author>."""
 from __future__ import annotations
 
 import datetime as dt
@@ -92,7 +93,42 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
         return _forum(request, state)
     if sub == "/f/search/res":
         return _search(request, state)
+    if sub.startswith("/p/") and sub[3:].strip("/").isdigit():
+        return _thread_page(request, state, int(sub[3:].strip("/")))
+    if sub == "/home/main" and request.arg("un"):
+        return _home_page(request, state, request.arg("un") or "")
     return DemoResponse.not_found()
+
+
+def _thread_page(request: DemoRequest, state: DemoState, tid: int) -> DemoResponse:
+    """tieba.baidu.com/p/<tid>: the thread's first floor; Baidu's «该贴已被删除» with 404 once it is gone."""
+    thread = next((t for t in _visible(state) if t.tid == tid), None)
+    if thread is None:
+        return _page("贴吧404", '<div class="page404">很抱歉，该贴已被删除。</div>', 404)
+    pics = "".join(f'<img class="BDE_Image" width="300" src="{request.site_url}/img/{tid}_{n}.jpg">' for n in range(thread.pics))
+    body = (f'<div class="card_title"><a class="card_title_fname" href="{request.site_url}/mo/q/m?kw={quote(thread.forum)}">{html.escape(thread.forum)}吧</a></div>'
+            f'<h1 class="core_title_txt">{html.escape(thread.title)}</h1>'
+            f'<div class="l_post j_l_post" data-tid="{tid}"><div class="d_author"><a class="p_author_name j_user_card" '
+            f'href="{request.site_url}/home/main?un={quote(thread.author)}">{html.escape(thread.author)}</a></div>'
+            f'<div class="d_post_content j_d_post_content">{html.escape(thread.content)}<br>{pics}</div>'
+            f'<div class="post-tail-wrap"><span class="tail-info">1楼</span><span class="tail-info">{_when(thread):%Y-%m-%d %H:%M}</span></div></div>'
+            f'<div class="l_reply_num">回复贴：{thread.replies}</div>')
+    return _page(f"{thread.title}_{thread.forum}吧_百度贴吧", body)
+
+
+def _home_page(request: DemoRequest, state: DemoState, author: str) -> DemoResponse:
+    threads = [t for t in _visible(state) if t.author == author]
+    if not threads:
+        return _page("贴吧404", '<div class="page404">抱歉，您访问的用户已被屏蔽。</div>', 404)
+    rows = "".join(f'<li><a href="{request.site_url}/p/{t.tid}">{html.escape(t.title)}</a> — {html.escape(t.forum)}吧</li>' for t in threads)
+    return _page(f"{author}的贴吧", f'<h1 class="userinfo_username">{html.escape(author)}</h1><ul class="thread_list">{rows}</ul>')
+
+
+def _page(title: str, body: str, status: int = 200) -> DemoResponse:
+    return DemoResponse.html(f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;background:#f5f5f5;margin:0}}#container{{max-width:720px;margin:16px auto;background:#fff;padding:16px}}
+.core_title_txt{{font-size:20px}}.d_post_content{{margin:12px 0;font-size:15px;line-height:1.6}}.tail-info{{color:#999;font-size:12px;margin-right:8px}}</style></head>
+<body><div id="container">{body}</div></body></html>""", status)
 
 
 def block_page(request: DemoRequest, state: DemoState) -> DemoResponse:
@@ -124,7 +160,7 @@ def _forum(request: DemoRequest, state: DemoState) -> DemoResponse:
                            f'data-url="{request.site_url}/img/{t.tid}_{n}.jpg" data-canclick="1" />' for n in range(t.pics))
             pics = f'<div class="medias_wrap clearfix"><div class="medias_one_pic">{imgs}</div></div>'
         home = "/home/main?un=" + quote(t.author)
-        items.append(f"""<li class="tl_shadow tl_shadow_new"><div class="ti_infos clearfix"><div class="ti_avatar" data-url="{home}"><img src="//tb.example/avatar.png" alt=""></div><div class="ti_author_time" data-url="{home}"><div class="ti_author_icons clearfix"><span class="ti_author">{html.escape(t.author)}</span></div><span class="ti_time">{shown}</span></div></div><a href="/p/{t.tid}?lp=5028&amp;mo_device=1&amp;is_jingpost=0" class="j_common ti_item" tid="{t.tid}"><div class="ti_title">{icon}<span>{html.escape(t.title)}</span></div>{pics}<div class="ti_zan_reply clearfix"><div class="ti_func_btn btn_reply j_ti_reply"><span class="btn_icon">{t.replies}</span></div></div></a></li>""")
+        items.append(f"""<li class="tl_shadow tl_shadow_new"><div class="ti_infos clearfix"><div class="ti_avatar" data-url="{home}"><img src="//tb.example/avatar.png" alt=""></div><div class="ti_author_time" data-url="{home}"><div class="ti_author_icons clearfix"><span class="ti_author">{html.escape(t.author)}</span></div><span class="ti_time">{shown}</span></div></div><a href="{request.prefix}/p/{t.tid}?lp=5028&amp;mo_device=1&amp;is_jingpost=0" class="j_common ti_item" tid="{t.tid}"><div class="ti_title">{icon}<span>{html.escape(t.title)}</span></div>{pics}<div class="ti_zan_reply clearfix"><div class="ti_func_btn btn_reply j_ti_reply"><span class="btn_icon">{t.replies}</span></div></div></a></li>""")
     more = ""
     if pn + FORUM_PAGE < len(threads):
         more = f'<a class="next" href="{request.prefix}/mo/q/m?kw={quote(kw)}&amp;pn={pn + FORUM_PAGE}">下一页</a>'
@@ -145,7 +181,7 @@ def _search(request: DemoRequest, state: DemoState) -> DemoResponse:
         home = "/home/main?un=" + quote(t.author)
         pics = "".join(f'<img class="p_pic" original="{request.site_url}/img/{t.tid}_{n}.jpg" src="{request.site_url}/img/{t.tid}_{n}.jpg">' for n in range(t.pics))
         hl = html.escape(t.title).replace(html.escape(qw), f"<em>{html.escape(qw)}</em>") if qw else html.escape(t.title)
-        posts.append(f"""<div class="s_post"><span class="p_title"><a data-tid="{t.tid}" data-fid="{abs(hash(t.forum)) % 100000}" class="bluelink" href="/p/{t.tid}?pid={pid}&amp;cid=#{pid}" target="_blank">{hl}</a></span><div class="p_content">{html.escape(t.content)}</div>{f'<div class="p_mediaCont">{pics}</div>' if pics else ''}
+        posts.append(f"""<div class="s_post"><span class="p_title"><a data-tid="{t.tid}" data-fid="{abs(hash(t.forum)) % 100000}" class="bluelink" href="{request.prefix}/p/{t.tid}?pid={pid}&amp;cid=#{pid}" target="_blank">{hl}</a></span><div class="p_content">{html.escape(t.content)}</div>{f'<div class="p_mediaCont">{pics}</div>' if pics else ''}
 贴吧：<a data-fid="1" class="p_forum" href="/f?kw={quote(t.forum)}" target="_blank"><font class="p_violet">{html.escape(t.forum)}</font></a>作者：<a href="{home}" target="_blank"><font class="p_violet">{html.escape(t.author)}</font></a><font class="p_green p_date">{_when(t):%Y-%m-%d %H:%M}</font></div>""")
     pager = ""
     if pn * SEARCH_PAGE < len(hits):

@@ -1,4 +1,5 @@
-"""Demo VK API: /vk/method/wall.get and /vk/method/newsfeed.search in the real response shape, with API errors on request.
+"""Demo VK API: /vk/method/wall.get and /vk/method/newsfeed.search in the real response shape, with API errors on request;
+the web pages the parsed posts link to: /vk/wall<owner>_<id> (404 once deleted) and /vk/<screen_name> or /vk/id<n>.
 
 Errors on request (for tests): a `domain`/`q` of `__error_<code>` answers that VK error every time;
 `<name>__flaky_<code>` answers it on the first request for each offset/start_from, then the data of <name>;
@@ -8,6 +9,7 @@ the token `expired` too.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -130,7 +132,7 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
         name = sub[len("/img/"):]
         return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg("", [], seed=len(name)))
     if not sub.startswith("/method/"):
-        return DemoResponse.not_found()
+        return _web_page(request, state, sub)
     method = sub[len("/method/"):]
     target = request.arg("domain") or request.arg("q") or ""
     forced = request.arg("demo_error")
@@ -160,6 +162,59 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
     if method == "newsfeed.search":
         return _newsfeed_search(request, state)
     return error(100, request, method)
+
+
+_WALL = re.compile(r"^/wall(-?\d+)_(\d+)/?$")
+
+
+def _web_page(request: DemoRequest, state: DemoState, sub: str) -> DemoResponse:
+    """vk.com's web pages for a post (wall-1001_100) and an author (baraholka_atyrau, club1001, id501)."""
+    walls = _walls(state)
+    m = _WALL.match(sub)
+    if m:
+        owner, pid = int(m.group(1)), int(m.group(2))
+        post = next((p for p in _visible(walls.get(owner, []), state.day) if p.id == pid), None)
+        if post is None:
+            return _page("Запись удалена", '<div class="message_page_body">Запись удалена или ещё не опубликована.</div>', 404)
+        return _page(_author_name(post.from_id), render_post(request, post))
+    name = sub.strip("/").lower()
+    for gid, group in GROUPS.items():
+        if name in (group["screen_name"], f"club{gid}", f"public{gid}"):
+            posts = list(reversed(_visible(walls[-gid], state.day)))[:10]
+            body = f'<h1 class="page_name">{html.escape(group["name"])}</h1>' + "".join(render_post(request, p) for p in posts)
+            return _page(group["name"], body)
+    if name.startswith("id") and name[2:].isdigit() and int(name[2:]) in PROFILES:
+        return _page(_author_name(int(name[2:])), f'<h1 class="page_name">{html.escape(_author_name(int(name[2:])))}</h1>')
+    return DemoResponse.not_found()
+
+
+def _author_name(author_id: int) -> str:
+    if author_id < 0:
+        return GROUPS.get(-author_id, {}).get("name", f"club{-author_id}")
+    first, last = PROFILES.get(author_id, (f"id{author_id}", ""))
+    return f"{first} {last}".strip()
+
+
+def render_post(request: DemoRequest, post: WallPost) -> str:
+    """A wall post as vk.com shows it: author, date, text, photos, views."""
+    when = (EPOCH + dt.timedelta(days=post.day, minutes=post.id)).strftime("%d.%m.%Y %H:%M")
+    photos = "".join(f'<img class="page_post_thumb" width="302" src="{request.site_url}/img/{-post.owner_id}_{post.id}_{n}_x.jpg" alt="">'
+                     for n in range(post.photos))
+    price = f'<div class="wall_market_price">{post.market_price:,} ₸</div>'.replace(",", " ") if post.market_price else ""
+    return (f'<div class="post" id="post{post.owner_id}_{post.id}" data-post-id="{post.owner_id}_{post.id}">'
+            f'<div class="post_author"><a class="author" href="{request.site_url}/{"club" + str(-post.from_id) if post.from_id < 0 else "id" + str(post.from_id)}">'
+            f'{html.escape(_author_name(post.from_id))}</a></div>'
+            f'<div class="post_date"><a class="post_link" href="{request.site_url}/wall{post.owner_id}_{post.id}">{when}</a></div>'
+            f'<div class="wall_post_text">{html.escape(post.text)}</div>{price}<div class="page_post_sized_thumbs">{photos}</div>'
+            f'<div class="like_views">{post.views} просмотров</div></div>')
+
+
+def _page(title: str, body: str, status: int = 200) -> DemoResponse:
+    return DemoResponse.html(f"""<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>{html.escape(title)} | ВКонтакте</title>
+<style>body{{font-family:sans-serif;background:#edeef0;margin:0}}#page_body{{max-width:640px;margin:20px auto;background:#fff;padding:16px;border-radius:8px}}
+.post{{border-bottom:1px solid #e7e8ec;padding:12px 0}}.author{{font-weight:bold;color:#2a5885}}.post_date a{{color:#939393;font-size:13px}}
+.wall_post_text{{margin:8px 0;white-space:pre-wrap}}.wall_market_price{{font-weight:bold}}.like_views{{color:#939393;font-size:13px}}</style></head>
+<body><div id="page_header">ВКонтакте</div><div id="page_body">{body}</div></body></html>""", status)
 
 
 def error(code: int, request: DemoRequest, method: str) -> DemoResponse:

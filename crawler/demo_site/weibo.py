@@ -1,4 +1,5 @@
-"""Demo Weibo mobile API: /weibo/api/container/getIndex search, /weibo/statuses/extend, and the visitor-page redirect.
+"""Demo Weibo mobile API: /weibo/api/container/getIndex search, /weibo/statuses/extend, and the visitor-page redirect;
+the pages parsed posts link to: /weibo/detail/<id> (404 once deleted) and /weibo/u/<uid>, open to anonymous browsers.
 
 Requests without a `SUB=` cookie (or with `demo_block=1`) are redirected to /weibo/passport/visitor, as
 m.weibo.cn sends anonymous clients to passport.weibo.com.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
@@ -84,6 +86,8 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
         return visitor_page()
     if sub.startswith("/img/"):
         return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg("", [], seed=len(sub)))
+    if sub.startswith("/detail/") or sub.startswith("/u/"):
+        return _web_page(request, state, sub)
     cookie = request.headers.get("cookie", "")
     if "SUB=" not in cookie or request.arg("demo_block"):
         target = quote(request.site_url + sub, safe="")
@@ -148,7 +152,7 @@ def _mblog(request: DemoRequest, p: Mblog, by_id: dict) -> dict:
         "visible": {"type": 0, "list_id": 0}, "created_at": _created_at(p), "id": str(p.id), "mid": str(p.id),
         "bid": f"N{p.id % 100000}", "text": text, "textLength": len(p.text + p.long_tail) * 2, "source": "微博 weibo.com",
         "pic_ids": pid_list, "pic_num": p.pics, "isLongText": is_long, "region_name": f"发布于 {p.region}" if p.region else "",
-        "user": {"id": p.user, "screen_name": USERS[p.user], "profile_url": f"https://m.weibo.cn/u/{p.user}",
+        "user": {"id": p.user, "screen_name": USERS[p.user], "profile_url": f"{request.site_url}/u/{p.user}",
                  "verified": p.user in (7003, 7006), "followers_count": 1200 + p.user},
         "reposts_count": p.id % 9, "comments_count": p.id % 13, "attitudes_count": p.id % 31, "edit_config": {"edited": False},
     }
@@ -158,6 +162,49 @@ def _mblog(request: DemoRequest, p: Mblog, by_id: dict) -> dict:
     if p.retweet_of and p.retweet_of in by_id:
         mblog["retweeted_status"] = _mblog(request, by_id[p.retweet_of], by_id)
     return mblog
+
+
+def _web_page(request: DemoRequest, state: DemoState, sub: str) -> DemoResponse:
+    """m.weibo.cn/detail/<id> (the post, its data also in `$render_data` as on Weibo) and m.weibo.cn/u/<uid>."""
+    kind, _, ident = sub.strip("/").partition("/")
+    by_id = {p.id: p for p in _posts(state)}
+    if kind == "detail":
+        post = next((p for p in _visible(state) if str(p.id) == ident), None)
+        if post is None:
+            return _page("微博-出错了", '<div class="h5-4con">该微博不存在或已被删除</div>', 404)
+        status = _mblog(request, post, by_id)
+        data = json.dumps([{"status": status}], ensure_ascii=False).replace("</", "<\\/")
+        return _page(f"{USERS[post.user]}的微博", render_post(request, post, by_id) + f"<script>var $render_data = {data}[0] || {{}};</script>")
+    if kind == "u" and ident.isdigit() and int(ident) in USERS:
+        uid = int(ident)
+        posts = sorted((p for p in _visible(state) if p.user == uid), key=lambda p: (p.day, p.id), reverse=True)[:10]
+        return _page(f"{USERS[uid]}的微博", f'<h1 class="m-text-cut">{html.escape(USERS[uid])}</h1>'
+                     + "".join(render_post(request, p, by_id) for p in posts))
+    return _page("微博-出错了", '<div class="h5-4con">页面不存在</div>', 404)
+
+
+def render_post(request: DemoRequest, p: Mblog, by_id: dict) -> str:
+    """A post as m.weibo.cn shows it: author, time, full text, pictures, a quoted original for reposts."""
+    pics = "".join(f'<img class="m-img-box" width="200" src="{request.site_url}/img/demo{p.id}x{n}-large.jpg" alt="">' for n in range(p.pics))
+    quoted = ""
+    if p.retweet_of and p.retweet_of in by_id:
+        o = by_id[p.retweet_of]
+        quoted = (f'<div class="retweet"><a href="{request.site_url}/u/{o.user}">@{html.escape(USERS[o.user])}</a>: '
+                  f'{html.escape(o.text + o.long_tail)} <a href="{request.site_url}/detail/{o.id}">原微博</a></div>')
+    region = f" 发布于 {html.escape(p.region)}" if p.region else ""
+    return (f'<div class="card m-panel card9" data-id="{p.id}"><header class="weibo-top"><a class="m-text-cut" href="{request.site_url}/u/{p.user}">'
+            f'{html.escape(USERS[p.user])}</a><div class="time">{_created_at(p)}{region}</div></header>'
+            f'<article class="weibo-main"><div class="weibo-text">{html.escape(p.text + p.long_tail)}</div>{quoted}'
+            f'<div class="weibo-media">{pics}</div></article>'
+            f'<footer class="m-ctrl-box">转发 {p.id % 9} · 评论 {p.id % 13} · 赞 {p.id % 31}</footer></div>')
+
+
+def _page(title: str, body: str, status: int = 200) -> DemoResponse:
+    return DemoResponse.html(f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;background:#f2f2f2;margin:0}}#app{{max-width:640px;margin:0 auto;background:#fff;padding:12px}}
+.card{{border-bottom:8px solid #f2f2f2;padding:12px 0}}.m-text-cut{{font-weight:bold;color:#333}}.time{{color:#929292;font-size:12px}}
+.weibo-text{{margin:8px 0;font-size:16px;line-height:1.6}}.retweet{{background:#f7f7f7;padding:8px}}.m-ctrl-box{{color:#929292;font-size:13px}}</style></head>
+<body><div id="app">{body}</div></body></html>""", status)
 
 
 def _extend(request: DemoRequest, state: DemoState) -> DemoResponse:

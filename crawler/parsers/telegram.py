@@ -1,9 +1,9 @@
-"""Parser for Telegram public channel previews (t.me/s/<channel>, ?before= pages and ?q= searches)."""
+"""Parser for Telegram public channel previews (t.me/s/<channel>, ?before= pages, ?q= searches, single-post embeds)."""
 from __future__ import annotations
 
 import datetime as dt
 import re
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 from parsel import Selector
@@ -11,20 +11,25 @@ from parsel import Selector
 from crawler.contacts import extract_contacts, telegram_links
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
+from crawler.social import web_base
 
 PLATFORM = "telegram"
 TME = "https://t.me"
 
 _BG_URL = re.compile(r"background-image\s*:\s*url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 _VIEWS = re.compile(r"^([\d.,]+)\s*([KMB]?)$", re.IGNORECASE)
+_SINGLE = re.compile(r"^(.*)/([A-Za-z][A-Za-z0-9_]{3,31})/(\d+)/?$")
 _TITLE_MAX = 120
 
 
 def parse(body: bytes, url: str) -> ParseResult:
-    """Posts of one t.me/s page (channel history or in-channel search) and the link to older posts."""
+    """Posts of one t.me/s page (channel history or in-channel search) and the link to older posts; on a
+    single-post page (t.me/<channel>/<id>?embed=1) kind "listing" with that post, or "empty" when it is gone."""
     text = body.decode("utf-8", errors="replace")
     sel = Selector(text=text)
-    kind = "search" if _query_of(url) else "channel"
+    single = _single_post(url)
+    kind = "listing" if single else "search" if _query_of(url) else "channel"
+    base = _site_base(url, single)
     history = sel.css("section.tgme_channel_history, .tgme_channel_history")
     messages = sel.css("div.tgme_widget_message[data-post]")
     if not history and not messages:
@@ -44,19 +49,55 @@ def parse(body: bytes, url: str) -> ParseResult:
         if "service_message" in classes:
             continue
         try:
-            item = _post(message, channel_title)
+            item = _post(message, channel_title, url, base)
         except (ValueError, KeyError, IndexError) as exc:
             result.errors.append(f"post {message.attrib.get('data-post')!r}: {exc}")
             continue
         if item is not None:
             item.search_url = url
             result.items.append(item)
+    if single:
+        wanted = f"{single[1]}/{single[2]}".lower()
+        result.items = [i for i in result.items if i.platform_listing_id.lower() == wanted]
+        if not result.items:
+            result.kind = "empty"  # the post was deleted (or holds nothing to classify)
+        return result
     if not result.items and (messages or kind == "search"):
         # Only service messages, or a search without hits. A channel page whose history has no message
         # blocks at all stays "channel" with zero items: the spider counts it as a possible markup change.
         result.kind = "empty"
     result.next_page = _older_page(sel, url)
     return result
+
+
+def _single_post(url: str) -> tuple[str, str, str] | None:
+    """(path prefix, channel, post id) of a single-post URL such as t.me/<channel>/<id>; None for /s/ pages."""
+    path = urlsplit(url).path
+    m = _SINGLE.match(path)
+    if not m or m.group(1).endswith("/s") or path.startswith("/s/"):
+        return None
+    return m.group(1), m.group(2), m.group(3)
+
+
+def _site_base(url: str, single: tuple[str, str, str] | None) -> str:
+    """https://t.me for pages fetched from Telegram, else the fetched site's root (the demo's /telegram)."""
+    if single:
+        parts = urlsplit(url)
+        return web_base(urlunsplit((parts.scheme, parts.netloc, single[0] + "/s/", "", "")), TME, _TG_DOMAINS, ("/s/",))
+    return web_base(url, TME, _TG_DOMAINS, ("/s/",))
+
+
+_TG_DOMAINS = ("t.me", "telegram.me", "telegram.org")
+
+
+def post_url(message: Selector, page_url: str, base: str, channel: str, post_id: str) -> str:
+    """The post's own address: its date link (as t.me/s pages write it), else <site>/<channel>/<id>."""
+    href = message.css("a.tgme_widget_message_date::attr(href)").get()
+    if href:
+        parts = urlsplit(urljoin(page_url, href.strip()))
+        if parts.scheme in ("http", "https") and parts.path.lower().rstrip("/").endswith(f"/{channel}/{post_id}".lower()):
+            return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+    return f"{base}/{channel}/{post_id}"
 
 
 def _query_of(url: str) -> str | None:
@@ -91,7 +132,7 @@ def _with_before(url: str, before: str) -> str:
     return parts._replace(query=urlencode(query)).geturl()
 
 
-def _post(message: Selector, channel_title: str | None) -> ListingItem | None:
+def _post(message: Selector, channel_title: str | None, page_url: str, base: str) -> ListingItem | None:
     data_post = message.attrib["data-post"]
     channel, _, post_id = data_post.partition("/")
     if not channel or not post_id.isdigit():
@@ -185,12 +226,12 @@ def _post(message: Selector, channel_title: str | None) -> ListingItem | None:
     return ListingItem(
         platform=PLATFORM,
         platform_listing_id=f"{channel}/{post_id}",
-        url=f"{TME}/{channel}/{post_id}",
+        url=post_url(message, page_url, base, channel, post_id),
         title=title_of(text) or (documents[0]["title"] if documents else "") or (previews[0]["title"] or "" if previews else ""),
         text=text,
         seller_platform_id=channel,
         seller_name=owner_name,
-        seller_url=owner_href or f"{TME}/{channel}",
+        seller_url=urljoin(page_url, owner_href) if owner_href else f"{base}/{channel}",
         phones=contacts.phones,
         handles=contacts.handles,
         posted_at=posted_at,

@@ -10,10 +10,18 @@ from parsel import Selector
 from crawler.contacts import extract_contacts
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
+from crawler.social import web_base
 from crawler.parsers.telegram import element_text, title_of
 
 PLATFORM = "tieba"
 TIEBA = "https://tieba.baidu.com"
+_TIEBA_DOMAINS = ("baidu.com",)
+
+
+def site_of(page_url: str) -> str:
+    """Where threads are viewed: https://tieba.baidu.com for Baidu's pages, else the fetched site's root
+    (http://127.0.0.1:<port>/tieba for the demo marketplace's /tieba/mo/q/m and /tieba/f/search/res)."""
+    return web_base(page_url, TIEBA, _TIEBA_DOMAINS, ("/mo/", "/f/", "/p/"))
 CHINA = dt.timezone(dt.timedelta(hours=8))
 BLOCK_TITLE = "百度安全验证"
 
@@ -91,12 +99,12 @@ def _thread(li: Selector, link: Selector, url: str, forum: str, now: dt.datetime
     return ListingItem(
         platform=PLATFORM,
         platform_listing_id=tid,
-        url=f"{TIEBA}/p/{tid}",
+        url=f"{site_of(url)}/p/{tid}",
         title=title_of(thread_title),
         text=text,
         seller_platform_id=author_name,
         seller_name=author,
-        seller_url=urljoin(TIEBA, author_path) if author_path else None,
+        seller_url=on_site(site_of(url), author_path) if author_path else None,
         phones=contacts.phones,
         handles=contacts.handles,
         posted_at=parse_tieba_time(li.css(".ti_time::text").get(), now),
@@ -151,12 +159,12 @@ def _search_post(post: Selector, url: str, now: dt.datetime) -> ListingItem:
     return ListingItem(
         platform=PLATFORM,
         platform_listing_id=listing_id,
-        url=f"{TIEBA}/p/{tid}" + (f"?pid={pid}#{pid}" if pid else ""),
+        url=f"{site_of(url)}/p/{tid}" + (f"?pid={pid}#{pid}" if pid else ""),
         title=title_of(post_title) or title_of(content),
         text=text,
         seller_platform_id=_un(author_href) or author,
         seller_name=author,
-        seller_url=urljoin(TIEBA, author_href) if author_href else None,
+        seller_url=on_site(site_of(url), author_href) if author_href else None,
         phones=contacts.phones,
         handles=contacts.handles,
         posted_at=parse_tieba_time(post.css("font.p_date::text, .p_date::text").get(), now),
@@ -164,6 +172,13 @@ def _search_post(post: Selector, url: str, now: dt.datetime) -> ListingItem:
         search_url=url,
         extra=extra,
     )
+
+
+def on_site(site: str, href: str) -> str:
+    """A site-absolute link ("/home/main?un=...") under `site` (which may carry a path, as the demo's /tieba)."""
+    if href.startswith("/") and not href.startswith("//"):
+        return site + href
+    return urljoin(site + "/", href)
 
 
 def _next(sel: Selector, url: str) -> str | None:

@@ -10,9 +10,17 @@ from crawler.contacts import extract_contacts
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
 from crawler.parsers.telegram import title_of
+from crawler.social import web_base
 
 PLATFORM = "vk"
 VK = "https://vk.com"
+_VK_DOMAINS = ("vk.com", "vk.ru", "vkontakte.ru")
+
+
+def site_of(api_url: str) -> str:
+    """The web site of the posts in a response: https://vk.com for api.vk.com, else the API's own root
+    (http://127.0.0.1:<port>/vk for the demo marketplace's http://127.0.0.1:<port>/vk/method/...)."""
+    return web_base(api_url, VK, _VK_DOMAINS, ("/method/",))
 
 #: VK API error codes the spider reacts to: rate errors are retried later, the others stop the source.
 RATE_ERRORS = {6: "too many requests per second", 9: "flood control"}
@@ -74,9 +82,10 @@ def parse(body: bytes, url: str) -> ParseResult:
     total = payload.get("total_count", payload.get("count"))
     result.total = int(total) if isinstance(total, int) else None
     seen: set[str] = set()
+    site = site_of(url)
     for index, post in enumerate(payload["items"]):
         try:
-            items = post_items(post, profiles, groups)
+            items = post_items(post, profiles, groups, site)
         except (KeyError, TypeError, ValueError) as exc:
             result.errors.append(f"items[{index}]: {exc!r}")
             continue
@@ -113,15 +122,15 @@ def _next_page(url: str, payload: dict, is_search: bool) -> str | None:
     return parts._replace(query=urlencode(query)).geturl()
 
 
-def post_items(post: dict, profiles: dict, groups: dict) -> list[ListingItem]:
-    """The post as a ListingItem, followed by the original posts it reposts (copy_history)."""
+def post_items(post: dict, profiles: dict, groups: dict, site: str = VK) -> list[ListingItem]:
+    """The post as a ListingItem, followed by the original posts it reposts (copy_history); URLs on `site`."""
     originals = [p for p in post.get("copy_history") or [] if isinstance(p, dict)]
-    item = _item(post, profiles, groups)
+    item = _item(post, profiles, groups, site)
     out = [item]
     if originals:
         copies = []
         for original in originals:
-            orig_item = _item(original, profiles, groups)
+            orig_item = _item(original, profiles, groups, site)
             orig_item.extra["reposted_by"] = item.platform_listing_id
             copies.append(orig_item)
             out.append(orig_item)
@@ -143,12 +152,12 @@ def post_items(post: dict, profiles: dict, groups: dict) -> list[ListingItem]:
     return out
 
 
-def _item(post: dict, profiles: dict, groups: dict) -> ListingItem:
+def _item(post: dict, profiles: dict, groups: dict, site: str) -> ListingItem:
     owner_id = int(post["owner_id"] if "owner_id" in post else post["source_id"])
     post_id = int(post["id"])
     from_id = int(post.get("from_id") or owner_id)
     text = str(post.get("text") or "").strip()
-    author_name, author_url, author_screen = _author(from_id, profiles, groups)
+    author_name, author_url, author_screen = _author(from_id, profiles, groups, site)
     photos: list[str] = []
     documents: list[dict] = []
     links: list[dict] = []
@@ -205,7 +214,7 @@ def _item(post: dict, profiles: dict, groups: dict) -> ListingItem:
     extra["edited"] = bool(edited)
     if post.get("signer_id"):
         signer = int(post["signer_id"])
-        extra["signer"] = {"id": signer, "name": _author(signer, profiles, groups)[0]}
+        extra["signer"] = {"id": signer, "name": _author(signer, profiles, groups, site)[0]}
     if post.get("marked_as_ads"):
         extra["marked_as_ads"] = True
     if post.get("is_pinned"):
@@ -224,7 +233,7 @@ def _item(post: dict, profiles: dict, groups: dict) -> ListingItem:
     return ListingItem(
         platform=PLATFORM,
         platform_listing_id=f"{owner_id}_{post_id}",
-        url=f"{VK}/wall{owner_id}_{post_id}",
+        url=f"{site}/wall{owner_id}_{post_id}",
         title=title_of(text) or (links[0]["title"] if links and links[0].get("title") else ""),
         text=text,
         price=price,
@@ -242,15 +251,15 @@ def _item(post: dict, profiles: dict, groups: dict) -> ListingItem:
     )
 
 
-def _author(author_id: int, profiles: dict, groups: dict) -> tuple[str | None, str, str | None]:
+def _author(author_id: int, profiles: dict, groups: dict, site: str) -> tuple[str | None, str, str | None]:
     if author_id < 0:
         group = groups.get(-author_id) or {}
         screen = group.get("screen_name")
-        return group.get("name"), f"{VK}/{screen}" if screen else f"{VK}/club{-author_id}", screen
+        return group.get("name"), f"{site}/{screen}" if screen else f"{site}/club{-author_id}", screen
     profile = profiles.get(author_id) or {}
     name = " ".join(filter(None, [profile.get("first_name"), profile.get("last_name")])) or None
     screen = profile.get("screen_name")
-    return name, f"{VK}/{screen}" if screen else f"{VK}/id{author_id}", screen
+    return name, f"{site}/{screen}" if screen else f"{site}/id{author_id}", screen
 
 
 def largest_photo(photo: dict) -> str | None:

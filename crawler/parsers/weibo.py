@@ -10,10 +10,18 @@ from crawler.contacts import extract_contacts
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
 from crawler.parsers.telegram import element_text, title_of
+from crawler.social import web_base
 
 PLATFORM = "weibo"
 WEIBO = "https://m.weibo.cn"
 CHINA = dt.timezone(dt.timedelta(hours=8))
+_WEIBO_DOMAINS = ("weibo.cn", "weibo.com")
+
+
+def site_of(api_url: str) -> str:
+    """Where the posts of a response are viewed: https://m.weibo.cn for Weibo's own API, else the API's root
+    (http://127.0.0.1:<port>/weibo for the demo marketplace's http://127.0.0.1:<port>/weibo/api/...)."""
+    return web_base(api_url, WEIBO, _WEIBO_DOMAINS, ("/api/", "/statuses/"))
 
 _BLOCK_HOSTS = ("passport.weibo.com", "passport.weibo.cn", "login.sina.com.cn", "visitor.passport.weibo.cn")
 _BLOCK_MARKERS = ("Sina Visitor System", "passport.weibo.com/visitor", "新浪通行证", "微博登录", "请先登录", "login.sina.com.cn")
@@ -72,7 +80,7 @@ def _extend(payload: object, url: str) -> ParseResult:
         raise ParseError(f"{url}: expected data.longTextContent of a statuses/extend response")
     post_id = (parse_qs(urlsplit(url).query).get("id") or [""])[0]
     text = html_text(payload.get("longTextContent") or "")
-    item = ListingItem(platform=PLATFORM, platform_listing_id=post_id, url=f"{WEIBO}/detail/{post_id}",
+    item = ListingItem(platform=PLATFORM, platform_listing_id=post_id, url=f"{site_of(url)}/detail/{post_id}",
                        title=title_of(text), text=text, extra={"long_text": True})
     contacts = extract_contacts(text, "zh")
     item.phones, item.handles = contacts.phones, contacts.handles
@@ -81,15 +89,15 @@ def _extend(payload: object, url: str) -> ParseResult:
 
 def _posts(mblogs: list[dict], url: str, info: dict | None, now: dt.datetime | None) -> ParseResult:
     result = ParseResult(kind="search")
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    site = site_of(url)
     prefix = _api_prefix(url)
     seen: set[str] = set()
     for index, mblog in enumerate(mblogs):
         try:
-            items = [_item(mblog, origin, prefix, now)]
+            items = [_item(mblog, site, prefix, now)]
             retweeted = mblog.get("retweeted_status")
             if isinstance(retweeted, dict) and retweeted.get("id") and retweeted.get("user"):
-                original = _item(retweeted, origin, prefix, now)
+                original = _item(retweeted, site, prefix, now)
                 original.extra["reposted_by"] = items[0].platform_listing_id
                 main = items[0]
                 main.extra["retweeted"] = {"id": original.platform_listing_id, "url": original.url,
@@ -127,7 +135,7 @@ def _api_prefix(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{root}"
 
 
-def _item(mblog: dict, origin: str, prefix: str, now: dt.datetime | None) -> ListingItem:
+def _item(mblog: dict, site: str, prefix: str, now: dt.datetime | None) -> ListingItem:
     post_id = str(mblog.get("id") or mblog["mid"])
     user = mblog.get("user") or {}
     raw_text = mblog.get("text") or ""
@@ -170,13 +178,13 @@ def _item(mblog: dict, origin: str, prefix: str, now: dt.datetime | None) -> Lis
     return ListingItem(
         platform=PLATFORM,
         platform_listing_id=post_id,
-        url=f"{WEIBO}/detail/{post_id}",
+        url=f"{site}/detail/{post_id}",
         title=title_of(text),
         text=text,
         location=location,
         seller_platform_id=str(user_id) if user_id is not None else None,
         seller_name=user.get("screen_name"),
-        seller_url=f"{WEIBO}/u/{user_id}" if user_id is not None else None,
+        seller_url=f"{site}/u/{user_id}" if user_id is not None else None,
         phones=contacts.phones,
         handles=contacts.handles,
         posted_at=parse_created_at(mblog.get("created_at"), now),

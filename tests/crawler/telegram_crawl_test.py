@@ -45,7 +45,8 @@ def test_history_back_to_max_pages_with_fields_sellers_and_photos(demo, tmp_path
     assert run.status == "ok" and run.listings_new == len(posts) and run.pages_fetched == 3
     p = posts[f"{CHANNEL}/7"]  # "Скупаем рог сайгака ... Тел +7 705 444 22 11"
     assert p.text.startswith("Скупаем рог сайгака у охотников")
-    assert p.url == f"https://t.me/{CHANNEL}/7"
+    assert p.url == f"{demo}/telegram/{CHANNEL}/7"  # the post's date link, on the demo t.me
+    assert p.seller.url == f"{demo}/telegram/{CHANNEL}"
     assert p.phones == ["+77054442211"]
     assert p.language == "ru" and p.source_name == "tg"
     assert p.seller.platform_seller_id == CHANNEL and p.seller.name == "Рога и копыта KZ"

@@ -37,10 +37,10 @@ def test_wall_pages_search_and_fields(demo, tmp_path):
     run = source_run(store, summary["crawl_run_id"])
     assert run.status == "ok" and run.pages_fetched >= 4
     p = posts["-1001_100"]
-    assert p.url == "https://vk.com/wall-1001_100"
+    assert p.url == f"{demo}/vk/wall-1001_100"  # the demo's web page for the post, as vk.com/wall-1001_100
     assert p.text == "Продам рога сайги, 3 пары, Атырау. Звоните 8 702 333 44 55"
     assert p.phones == ["+77023334455"]
-    assert p.seller.platform_seller_id == "501" and p.seller.name == "Ерлан Б." and p.seller.url == "https://vk.com/id501"
+    assert p.seller.platform_seller_id == "501" and p.seller.name == "Ерлан Б." and p.seller.url == f"{demo}/vk/id501"
     priced = posts["-1001_106"]  # "Рог сайги 1 шт, 290 г ..." with a market price
     assert (priced.price, priced.currency) == (95000.0, "KZT")
     # newsfeed.search found matching posts outside the configured wall too

@@ -43,7 +43,8 @@ def test_weibo_search_with_long_texts_expanded(demo, tmp_path, monkeypatch):
     assert long_post.extra["long_text_expanded"] is True
     assert long_post.phones == ["+8613912345678"] and long_post.handles == ["wechat:zhang_yaocai88"]
     assert long_post.seller.name == "西北药材老张" and long_post.location == "甘肃"
-    assert long_post.url == f"https://m.weibo.cn/detail/{long_post.platform_listing_id}"
+    assert long_post.url == f"{demo}/weibo/detail/{long_post.platform_listing_id}"  # as m.weibo.cn/detail/<id>
+    assert long_post.seller.url == f"{demo}/weibo/u/7001"
 
 
 def test_weibo_without_cookie_is_not_configured_and_a_bad_cookie_is_a_block(demo, tmp_path, monkeypatch):
