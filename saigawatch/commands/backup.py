@@ -11,17 +11,12 @@ import click
 
 from alerts.backup import BackupError, create_backup, prune_backups, read_manifest, restore_backup, verify_backup
 from saigawatch.context import UserError, get_context
-from saigawatch.logs import setup_file_logging
-from saigawatch.runlock import RunLocked, run_lock
+from saigawatch.maintenance import megabytes, under_run_lock
 
 
 def register(app: click.Group) -> None:
     app.add_command(backup)
     app.add_command(restore)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB"
 
 
 @contextlib.contextmanager
@@ -41,7 +36,7 @@ def _progress(label: str):
         tenth = int(done * 10 / total) if total else 10
         if tenth > last[0]:
             last[0] = tenth
-            log.info("%s: %d%% (%s of %s)", label, tenth * 10, _mb(done), _mb(total))
+            log.info("%s: %d%% (%s of %s)", label, tenth * 10, megabytes(done), megabytes(total))
 
     yield report
 
@@ -59,20 +54,13 @@ def backup(output: Path | None, keep: int | None, wait_lock: int) -> None:
 
     Runs under the run-daily lock, so the database and the files it names are taken together.
     """
-    ctx = get_context()
-    settings = ctx.settings
-    setup_file_logging(settings)
-    store = ctx.store()
     try:
-        with run_lock(settings.schedule.lock_file, wait_s=wait_lock):
-            with _progress("backup") as progress:
-                result = create_backup(settings, store, output, progress=progress)
-    except RunLocked as exc:
-        raise UserError(str(exc)) from None
+        with under_run_lock(wait_lock) as (settings, store), _progress("backup") as progress:
+            result = create_backup(settings, store, output, progress=progress)
     except BackupError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"backup written: {result.path} ({result.database_kind} database + {result.files - 1} file(s), "
-               f"{_mb(result.bytes)})")
+               f"{megabytes(result.bytes)})")
     if keep:
         for old in prune_backups(result.path.parent, keep):
             click.echo(f"deleted old backup {old}")
@@ -95,7 +83,7 @@ def restore(archive: Path, target: Path | None, check_only: bool, database_url: 
             meta = read_manifest(archive)
         except BackupError as exc:
             raise UserError(str(exc)) from None
-        click.echo(f"backup OK: {files} file(s), {_mb(size)}, {meta['database']['kind']} database, "
+        click.echo(f"backup OK: {files} file(s), {megabytes(size)}, {meta['database']['kind']} database, "
                    f"made {meta['created_at']}")
         return
     if target is None:
@@ -108,7 +96,7 @@ def restore(archive: Path, target: Path | None, check_only: bool, database_url: 
         result = restore_backup(archive, target.absolute(), url)
     except BackupError as exc:
         raise UserError(str(exc)) from None
-    click.echo(f"restored {result.files} file(s), {_mb(result.bytes)}, into {result.target}")
+    click.echo(f"restored {result.files} file(s), {megabytes(result.bytes)}, into {result.target}")
     click.echo("database: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
     if result.missing:
         click.echo(f"warning: {len(result.missing)} file(s) named in the database are not in the backup, "

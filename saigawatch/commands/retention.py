@@ -6,17 +6,11 @@ import json
 import click
 
 from alerts.retention import purge
-from saigawatch.context import UserError, get_context
-from saigawatch.logs import setup_file_logging
-from saigawatch.runlock import RunLocked, run_lock
+from saigawatch.maintenance import megabytes, under_run_lock
 
 
 def register(app: click.Group) -> None:
     app.add_command(retention)
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB"
 
 
 @click.command("retention")
@@ -32,15 +26,8 @@ def retention(dry_run: bool, days: int | None, as_json: bool, wait_lock: int) ->
     Evidence of flagged, reviewed, captured or appealed listings is never purged. Shared WARC files are
     rewritten without the purged records. Runs under the run-daily lock, so it never overlaps a crawl.
     """
-    ctx = get_context()
-    settings = ctx.settings
-    setup_file_logging(settings)
-    store = ctx.store()
-    try:
-        with run_lock(settings.schedule.lock_file, wait_s=wait_lock):
-            result = purge(store, settings, days=days, dry_run=dry_run)
-    except RunLocked as exc:
-        raise UserError(str(exc)) from None
+    with under_run_lock(wait_lock) as (settings, store):
+        result = purge(store, settings, days=days, dry_run=dry_run)
     s = result.summary()
     if as_json:
         click.echo(json.dumps({"dry_run": dry_run, **s}, indent=2))
@@ -48,9 +35,9 @@ def retention(dry_run: bool, days: int | None, as_json: bool, wait_lock: int) ->
         verb = "would purge" if dry_run else "purged"
         kinds = ", ".join(f"{k} {v}" for k, v in s["captures_by_kind"].items()) or "none"
         click.echo(f"retention: captures fetched before {s['cutoff']} of never-flagged listings")
-        click.echo(f"{verb} {s['captures']} capture(s) ({kinds}), {_mb(s['capture_bytes'])} of WARC records "
+        click.echo(f"{verb} {s['captures']} capture(s) ({kinds}), {megabytes(s['capture_bytes'])} of WARC records "
                    f"in {s['warc_files']} file(s)")
-        click.echo(f"{verb} {s['images']} photo(s); {s['image_files']} file(s), {_mb(s['image_bytes'])}")
+        click.echo(f"{verb} {s['images']} photo(s); {s['image_files']} file(s), {megabytes(s['image_bytes'])}")
         click.echo(f"kept: evidence of {s['protected_listings']} flagged/reviewed/captured listing(s); "
                    f"{s['unclassified_listings_kept']} never-classified listing(s)")
         if s["deferred_warc_files"]:
@@ -58,7 +45,7 @@ def retention(dry_run: bool, days: int | None, as_json: bool, wait_lock: int) ->
                        f"{settings.retention.skip_files_modified_within_hours} h (a crawler may still write them)")
         if not dry_run:
             click.echo(f"rewrote {s['warc_files_rewritten']} and deleted {s['warc_files_deleted']} WARC file(s); "
-                       f"freed {_mb(s['bytes_freed'])}")
+                       f"freed {megabytes(s['bytes_freed'])}")
         for err in s["errors"]:
             click.echo(f"error: {err}", err=True)
     if s["errors"]:
