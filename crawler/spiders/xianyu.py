@@ -4,6 +4,11 @@ The session is configuration: a Playwright storage-state file (or a raw cookie s
 environment variable in `credentials_env` (default SAIGAWATCH_XIANYU_SESSION) or by `options.storage_state`.
 Without one the source is reported "not configured" and skipped. Every API call is signed like the
 goofish.com web client does: `sign = md5(token & t & appKey & data)`, token from the `_m_h5_tk` cookie.
+
+Search answers hold complete items, so no item pages are fetched while searching. A stored listing that no
+longer appears in the results is re-checked through the item detail API (mtop.taobao.idle.pc.detail), in the
+same session and signed the same way: still on sale → stored again (last_checked_at moves); deleted, sold or
+off shelf → marked removed, with the platform's reason. A risk-control answer to a re-check is a block.
 """
 from __future__ import annotations
 
@@ -20,8 +25,10 @@ from urllib.parse import urlencode, urlsplit
 from scrapy.http import Request, Response
 
 from config.schema import SourceSettings
+from crawler.items import ListingGone
+from crawler.known import KnownListing
 from crawler.parsers import ParseResult
-from crawler.parsers.xianyu import SEARCH_API
+from crawler.parsers.xianyu import DETAIL_API, SEARCH_API, item_url, removal_reason
 from crawler.settings import RETRY_HTTP_CODES
 from crawler.spiders.avito import drop_queued_requests
 from crawler.spiders.base import SaigaSpider
@@ -93,7 +100,7 @@ def sign(token: str, t: str, data: str, app_key: str = APP_KEY) -> str:
 
 
 class XianyuSpider(SaigaSpider):
-    """Search API pages only (no ad pages): each answer holds complete items."""
+    """Search API pages (complete items, no ad pages); the item detail API re-checks listings gone from search."""
 
     name = "xianyu"
     platform = "xianyu"
@@ -168,28 +175,40 @@ class XianyuSpider(SaigaSpider):
 
     # ------------------------------------------------------------------ requests
 
-    def api_request(self, query: str, page: int) -> Request:
-        """One signed search API call, sent through the logged-in browser context."""
-        rows = int(self.source.options.get("rows_per_page", 30))
-        data = json.dumps({"pageNumber": page, "keyword": query, "fromFilter": False, "rowsPerPage": rows,
-                           "sortValue": "desc", "sortField": "create", "customDistance": "", "gps": "",
-                           "propValueStr": {}, "customGps": "", "searchReqFromPage": "pcSearch",
-                           "extraFilterValue": "{}", "userPositionJson": "{}"},
-                          ensure_ascii=False, separators=(",", ":"))
+    def signed_call(self, api: str, data: dict[str, Any], spm: str, referer: str) -> dict[str, Any]:
+        """URL, body, headers and meta of one signed mtop call, sent through the logged-in browser context."""
+        data_text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         t = str(int(time.time() * 1000))
-        params = {"jsv": "2.7.2", "appKey": APP_KEY, "t": t, "sign": sign(self.token or "", t, data), "v": "1.0",
+        params = {"jsv": "2.7.2", "appKey": APP_KEY, "t": t, "sign": sign(self.token or "", t, data_text), "v": "1.0",
                   "type": "originaljson", "accountSite": "xianyu", "dataType": "json", "timeout": "20000",
-                  "api": SEARCH_API, "sessionOption": "AutoLoginOnly", "spm_cnt": "a21ybx.search.0.0"}
-        url = f"{self.api_url}/h5/{SEARCH_API}/1.0/?{urlencode(params)}"
-        return self.search_request(
-            url, query=query, page=page, method="POST", body=urlencode({"data": data}), dont_filter=True,
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Referer": f"{self.base_url}/",
-                     "Origin": self.base_url, "Accept": "application/json"},
-            meta={"playwright": True, "playwright_context": f"xianyu-{self.source.name}",
-                  "playwright_context_kwargs": {"storage_state": self.session},
-                  "dont_merge_cookies": True,  # the browser context holds the session cookies
-                  "sw_capture_kind": "api", "sw_token": self.token},
-        )
+                  "api": api, "sessionOption": "AutoLoginOnly", "spm_cnt": spm}
+        return {
+            "url": f"{self.api_url}/h5/{api}/1.0/?{urlencode(params)}",
+            "method": "POST", "body": urlencode({"data": data_text}), "dont_filter": True,
+            "headers": {"Content-Type": "application/x-www-form-urlencoded", "Referer": referer,
+                        "Origin": self.base_url, "Accept": "application/json"},
+            "meta": {"playwright": True, "playwright_context": f"xianyu-{self.source.name}",
+                     "playwright_context_kwargs": {"storage_state": self.session},
+                     "dont_merge_cookies": True,  # the browser context holds the session cookies
+                     "sw_capture_kind": "api", "sw_token": self.token},
+        }
+
+    def api_request(self, query: str, page: int) -> Request:
+        """One signed search API call."""
+        rows = int(self.source.options.get("rows_per_page", 30))
+        call = self.signed_call(SEARCH_API, {
+            "pageNumber": page, "keyword": query, "fromFilter": False, "rowsPerPage": rows, "sortValue": "desc",
+            "sortField": "create", "customDistance": "", "gps": "", "propValueStr": {}, "customGps": "",
+            "searchReqFromPage": "pcSearch", "extraFilterValue": "{}", "userPositionJson": "{}"},
+            "a21ybx.search.0.0", f"{self.base_url}/")
+        return self.search_request(call.pop("url"), query=query, page=page, **call)
+
+    def detail_request(self, item_id: str) -> Request:
+        """One signed item detail API call re-checking a stored listing (→ parse_listing)."""
+        call = self.signed_call(DETAIL_API, {"itemId": item_id}, "a21ybx.item.0.0",
+                                f"{self.base_url}/item?id={item_id}")
+        call["meta"].update({"sw_kind": "recheck", "sw_pid": item_id})
+        return Request(call.pop("url"), callback=self.parse_listing, errback=self.on_error, **call)
 
     def search_requests(self) -> Iterator[Request]:
         for query in self.source.queries:
@@ -201,8 +220,24 @@ class XianyuSpider(SaigaSpider):
         if m and result.items and page < self.source.max_pages:
             yield self.api_request(response.meta.get("sw_query") or "", int(m.group(1)))
 
-    def recheck_request(self, known):
-        return None  # no item pages are fetched: a listing that stops appearing is kept until it reappears
+    def recheck_request(self, known: KnownListing) -> Request:
+        """A listing that left the search results: ask the item detail API whether it is still on sale."""
+        return self.detail_request(known.platform_listing_id)
+
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        """A detail answer: re-signed once on an expired token; a removal carries the platform's reason."""
+        if not response.meta.get("sw_resigned") and self.needs_resign(response):
+            self.crawler.stats.inc_value("xianyu/resigned")
+            request = self.detail_request(response.meta["sw_pid"])
+            request.meta["sw_resigned"] = True
+            yield request
+            return
+        for out in super().parse_listing(response):
+            if isinstance(out, ListingGone):
+                out.reason = removal_reason(response.body) or out.reason
+                out.url = item_url(response.url, out.platform_listing_id)
+                self.crawler.stats.inc_value("xianyu/rechecked_gone")
+            yield out
 
     def parse_search(self, response: Response) -> Iterator[Any]:
         """A call signed with an expired (or since renewed) token is re-signed and sent once more."""
