@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from alerts.web import errors
 from alerts.web.security import SecurityHeadersMiddleware, load_secret_key
 from alerts.web.templating import Renderer, make_environment
-from alerts.web.views import account, admin, api, dossier, evidence, listing, media, queue, stats
+from alerts.web.views import account, admin, api, appeals, dossier, evidence, listing, media, queue, stats
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -51,6 +51,10 @@ ROUTES = [
     Route("/evidence/export", evidence.export_evidence, methods=["POST"]),
     Route("/evidence/bundles/{bundle_id:int}", evidence.bundle_page, methods=["GET"]),
     Route("/evidence/bundles/{bundle_id:int}/download", evidence.bundle_download, methods=["GET"]),
+    Route("/appeals", appeals.appeals_page, methods=["GET"]),
+    Route("/appeals", appeals.create, methods=["POST"]),
+    Route("/appeals/{appeal_id:int}", appeals.appeal_page, methods=["GET"]),
+    Route("/appeals/{appeal_id:int}", appeals.update, methods=["POST"]),
     Route("/stats", stats.stats_page, methods=["GET"]),
     Route("/admin", admin.admin_page, methods=["GET"]),
     Route("/admin/users", admin.user_action, methods=["POST"]),
@@ -79,6 +83,7 @@ def create_app(settings, store) -> Starlette:
     app.state.store = store
     app.state.secret_key = secret_key
     app.state.render = Renderer(make_environment(settings.web.timezone))
+    appeals.install_globals(app.state.render.env)
     app.state.evidence_exporter = evidence.find_exporter
     return app
 
