@@ -168,13 +168,16 @@ def item_from_detail(item_do: dict, seller_do: dict, url: str) -> ListingItem:
     if not item_id:
         raise ValueError("no itemDO.itemId")
     desc = _clean(item_do.get("desc"))
-    head = _clean(item_do.get("title")) or desc
-    if not head:
+    head = _clean(item_do.get("title")).split("\n", 1)[0].strip()
+    if not head and not desc:
         raise ValueError(f"item {item_id} has neither itemDO.title nor itemDO.desc")
-    title = head.split("\n", 1)[0].strip()
+    # search cards carry the whole post (= desc) and show its first line as the title: do the same here,
+    # so a re-check of an unchanged item stores the same content (no new version)
+    full = desc if not head or desc.startswith(head) else f"{head}\n{desc}".strip()
+    title = full.split("\n", 1)[0].strip()
     if len(title) > 120:
         title = title[:120].rstrip() + "…"
-    text = desc if desc.startswith(title.rstrip("…")) else "\n".join(p for p in (title, desc) if p)
+    text = full
     sold = str(item_do.get("soldPrice") or "").strip()
     price = float(sold) if re.fullmatch(r"\d+(\.\d+)?", sold) else None
     created = _int(item_do.get("gmtCreate"))

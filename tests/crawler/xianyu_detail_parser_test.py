@@ -127,3 +127,18 @@ def test_answer_without_item_or_results_names_both():
     body = b'{"api":"mtop.taobao.idle.pc.detail","data":{"x":1},"ret":["SUCCESS::ok"],"v":"1.0"}'
     with pytest.raises(ParseError, match="itemDO"):
         xianyu.parse(body, DETAIL_URL)
+
+
+def test_generated_title_is_replaced_by_the_first_line_like_search_cards():
+    """itemDO.title may be a cut-off start of the post; the search card's title is the post's first line."""
+    body = (FILES / "xianyu_detail.json").read_text(encoding="utf-8").replace(
+        '"title": "羚羊角 整支 一对"', '"title": "羚羊角 整支"')
+    item = xianyu.parse(body.encode(), DETAIL_URL).items[0]
+    assert item.title == "羚羊角 整支 一对" and item.text.startswith("羚羊角 整支 一对\n老家收藏")
+
+
+def test_title_not_in_desc_heads_the_text():
+    body = (FILES / "xianyu_detail.json").read_text(encoding="utf-8").replace(
+        '"title": "羚羊角 整支 一对"', '"title": "收藏级 老货"')
+    item = xianyu.parse(body.encode(), DETAIL_URL).items[0]
+    assert item.title == "收藏级 老货" and item.text.startswith("收藏级 老货\n羚羊角 整支 一对\n")
