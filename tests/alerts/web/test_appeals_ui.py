@@ -184,3 +184,42 @@ def test_statistics_count_the_new_appeal(analyst, seeded):
     assert re.search(r"<td>draft</td><td class=\"num\">1</td>", stats)
     register = analyst.get("/appeals").text
     assert re.search(r"Appeals created</td><td class=\"num\">1</td>", register)
+
+
+def test_evidence_bundle_is_linked_and_shown(analyst, seeded, web_store):
+    from store.models import EvidenceBundle
+
+    with web_store.session() as s:
+        bundle = EvidenceBundle(case_name="Алматы-2026-11", created_by="anna", path="case.zip", sha256="sha256:" + "ab" * 32,
+                                listing_ids=[seeded.ids["top"]], language="ru")
+        s.add(bundle)
+        s.flush()
+        bundle_id = bundle.id
+    form = analyst.get(f"/listings/{seeded.ids['top']}").text
+    assert f'<option value="{bundle_id}" selected>' in form  # the listing's newest bundle is offered first
+    r = _create(analyst, seeded, case_name="", bundle_id=str(bundle_id))
+    page = analyst.get(r.headers["location"]).text
+    assert f'href="/evidence/bundles/{bundle_id}"' in page and "sha256:abab" in page
+    appeal_id = int(r.headers["location"].rsplit("/", 1)[1])
+    with web_store.session() as s:
+        appeal = s.get(Appeal, appeal_id)
+        assert appeal.bundle_id == bundle_id and appeal.case_name == "Алматы-2026-11"  # named after the bundle
+    # adding a listing from the appeal page, the history names it
+    r = _post_update(analyst, appeal_id, add_listing=str(seeded.ids["repost"]))
+    page = analyst.get(r.headers["location"]).text
+    assert f'href="/listings/{seeded.ids["repost"]}?back=/appeals/{appeal_id}"' in page
+    assert f"Listings: #{seeded.ids['top']} #{seeded.ids['repost']}" in page
+
+
+def test_kazakh_pages_are_translated(app, seeded, web_store):
+    from starlette.testclient import TestClient
+
+    from .conftest import csrf_of as token_of, login
+
+    appeal_id = _draft(web_store, seeded)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        login(client, "rusya")
+        client.post("/account/language", data={"language": "kk", "csrf_token": token_of(client), "next": "/appeals"})
+        register = client.get("/appeals").text
+        assert "Өтініштер" in register and "Жылдық есепке арналған сандар" in register and "жоба" in register
+        assert "Келесі қадам" in client.get(f"/appeals/{appeal_id}").text
