@@ -94,6 +94,17 @@ def _single_post(request: DemoRequest, state: DemoState, name: str, post_id: int
     return DemoResponse.html("<html><head><title>Telegram</title></head><body><div class='tgme_page'>Post not found</div></body></html>", 404)
 
 
+_STYLE = ("body{font-family:sans-serif;background:#d8e3c9;margin:0}.tgme_header{background:#fff;padding:10px 16px;font-weight:bold}"
+          ".tgme_header a,.tgme_channel_info a{color:#168acd;text-decoration:none}.tgme_right_column{display:none}"
+          ".tgme_main{max-width:640px;margin:16px auto}.tgme_widget_message_wrap{margin:8px 0}"
+          ".tgme_widget_message_user{display:none}.tgme_widget_message_bubble{background:#fff;border-radius:12px;padding:10px 14px}"
+          ".tgme_widget_message_owner_name{color:#2481cc;font-weight:bold;text-decoration:none}"
+          ".tgme_widget_message_text{margin:6px 0;line-height:1.45;white-space:normal}"
+          ".tgme_widget_message_photo_wrap{display:inline-block;width:300px!important;height:200px;background-size:cover;margin:4px 4px 0 0}"
+          ".tgme_widget_message_footer{color:#8c9aa8;font-size:13px;text-align:right}.tgme_widget_message_date{color:#8c9aa8}"
+          ".tgme_widget_message_views{margin-right:6px}.copyonly{display:none}")
+
+
 def render_channel(site: str, name: str, posts: list[Post], older: bool, query: str, total: int) -> str:
     """A t.me/s/<channel> page in the real markup."""
     info = CHANNELS[name]
@@ -119,6 +130,7 @@ def render_channel(site: str, name: str, posts: list[Post], older: bool, query: 
     <meta property="og:site_name" content="Telegram">
     <link rel="canonical" href="/s/{name}">
     {prev_link}
+    <style>{_STYLE}</style>
   </head>
   <body class="widget_frame_base tgme_webpreview_body">
 <header class="tgme_header search_collapsed">
