@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from alerts.evidence.browser import BrowserSession
 from alerts.evidence.capture import outside_event_loop, run_capture
+from crawler.parsers import recheck_url
 from store.listings import mark_removed, upsert_listing
 from store.models import Capture, Classification, EvidenceCapture, Listing, LivenessCheck, Review, utcnow
 from store.warc import WarcWriter
@@ -100,8 +101,9 @@ class Checker:
 
     def check(self, session, listing: Listing, now: dt.datetime) -> Outcome:
         self._pause(urlsplit(listing.url).netloc)
+        address = recheck_url(listing.platform, listing.url)
         try:
-            with self.client.stream("GET", listing.url) as response:
+            with self.client.stream("GET", address) as response:
                 body = b""
                 for chunk in response.iter_bytes():
                     body += chunk

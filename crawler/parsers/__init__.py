@@ -41,14 +41,30 @@ class ParseResult:
 Parser = Callable[[bytes, str], ParseResult]
 
 
-def registry() -> dict[str, Parser]:
-    """Platform name → parse function, from every module in this package."""
-    found: dict[str, Parser] = {}
+def _modules() -> dict[str, object]:
+    """Platform name → parser module, for every module in this package that defines PLATFORM and parse()."""
+    found = {}
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         platform = getattr(module, "PLATFORM", None)
         if platform and hasattr(module, "parse"):
-            found[platform] = module.parse
+            found[platform] = module
     return found
+
+
+def registry() -> dict[str, Parser]:
+    """Platform name → parse function, from every module in this package."""
+    return {platform: module.parse for platform, module in _modules().items()}
+
+
+def recheck_url(platform: str, url: str) -> str:
+    """The address to fetch when re-checking one listing: the module's `recheck_url(url)` hook, else the URL.
+
+    Some platforms show a post's content only at another address (a bare t.me/<channel>/<id> page has no
+    post markup; its `?embed=1` form does), and a re-check must never read "no markup" as "removed".
+    """
+    module = _modules().get(platform)
+    hook = getattr(module, "recheck_url", None)
+    return hook(url) if hook else url
