@@ -62,6 +62,7 @@ class SourceSettings(Section):
     queries: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     language: Lang | None = None
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$")  # ISO code for reports; default reports.platform_countries
     base_url: str | None = None  # override of the platform's real address (demo marketplace, tests)
     api_url: str | None = None
     use_api: bool = False

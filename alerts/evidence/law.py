@@ -28,12 +28,16 @@ def law_in_force(laws, country: str, on: dt.date):
 
 
 def listing_country(settings, listing) -> str:
-    """The country whose law applies: the source's site, else the URL's domain, else the platform, else the default."""
+    """The country whose law applies: the source's `country` or site, else the URL's domain, else the platform,
+    else the default."""
     if listing.source_name:
         try:
-            site = settings.source(listing.source_name).site
+            source = settings.source(listing.source_name)
         except KeyError:
-            site = None
+            source = None
+        if source is not None and source.country and source.country in {law.country for law in settings.law}:
+            return source.country
+        site = source.site if source is not None else None
         if site and site.lower() in COUNTRY_BY_SITE:
             return COUNTRY_BY_SITE[site.lower()]
     host = (urlsplit(listing.url).hostname or "").lower()

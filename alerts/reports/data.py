@@ -100,11 +100,11 @@ class ReportData:
 
 
 def country_of(listing: Listing, settings: Settings) -> str:
-    """Country of a listing: its source's options.country, else the platform (and site) mapping in reports settings."""
+    """Country of a listing: its source's `country`, else the platform (and site) mapping in reports settings."""
     source = next((s for s in settings.sources if s.name == listing.source_name), None)
     if source is not None:
-        if source.options.get("country"):
-            return str(source.options["country"]).upper()
+        if source.country:
+            return source.country
         if source.site:
             key = f"{source.platform}:{source.site}"
             if key in settings.reports.platform_countries:

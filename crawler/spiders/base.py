@@ -114,6 +114,9 @@ class SaigaSpider(scrapy.Spider):
     name: ClassVar[str] = ""
     platform: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
+    # The names a source's `options:` may use on this platform; a spider with its own validate_source
+    # (typed options) may leave it None.
+    known_options: ClassVar[frozenset[str] | None] = None
     default_api_url: ClassVar[str | None] = None
     required_fields: ClassVar[tuple[str, ...]] = ("title",)
     handle_httpstatus_list = [403, 404, 410, 451]
@@ -156,6 +159,19 @@ class SaigaSpider(scrapy.Spider):
     def now(self) -> dt.datetime:
         rt = runtime.current()
         return rt.clock.now() if rt else dt.datetime.now(dt.timezone.utc)
+
+    @classmethod
+    def validate_source(cls, source) -> None:
+        """Reject option names this platform does not know, before any request is made."""
+        if cls.known_options is None:
+            return
+        unknown = sorted(set(source.options or {}) - cls.known_options)
+        if unknown:
+            from crawler.run import CrawlConfigError
+
+            known = ", ".join(sorted(cls.known_options)) or "none"
+            raise CrawlConfigError(f"source {source.name!r}: unknown options {', '.join(unknown)} for "
+                                   f"{cls.platform or cls.name}; known: {known}")
 
     def check_configured(self) -> str | None:
         """Override: a reason why this source cannot run (missing credentials...), or None."""

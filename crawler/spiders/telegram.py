@@ -30,6 +30,7 @@ class TelegramSpider(SocialSpiderMixin, SaigaSpider):
     `discover_depth` (int, default 1), `discover_max_channels` (int, default 20)."""
 
     name = "telegram"
+    known_options = frozenset({"discover", "discover_depth", "discover_max_channels"})
     platform = "telegram"
     default_base_url = "https://t.me"
     required_fields = ()
@@ -61,6 +62,8 @@ class TelegramSpider(SocialSpiderMixin, SaigaSpider):
     def validate_source(cls, source: Any) -> None:
         """Fail before crawling when a configured channel is not a Telegram username."""
         from crawler.run import CrawlConfigError
+
+        super().validate_source(source)
 
         for value in source.channels:
             try:

@@ -15,6 +15,7 @@ class TiebaSpider(SocialSpiderMixin, SaigaSpider):
     """`queries` are searched with the desktop search, `channels` (forum names) read from the mobile forum list."""
 
     name = "tieba"
+    known_options = frozenset()
     platform = "tieba"
     default_base_url = "https://tieba.baidu.com"
     required_fields = ()

@@ -24,6 +24,7 @@ class VkSpider(SocialSpiderMixin, SaigaSpider):
     `rate_retries` (default 3) and `rate_backoff_s` (default 1.0, doubled on each retry) for errors 6/9."""
 
     name = "vk"
+    known_options = frozenset({"loopback_credentials", "wall_count", "search_count", "rate_retries", "rate_backoff_s"})
     platform = "vk"
     default_base_url = "https://vk.com"
     default_api_url = "https://api.vk.com/method"
@@ -108,6 +109,8 @@ class VkSpider(SocialSpiderMixin, SaigaSpider):
     @classmethod
     def validate_source(cls, source) -> None:
         from crawler.run import CrawlConfigError
+
+        super().validate_source(source)
 
         for community in source.channels:
             try:

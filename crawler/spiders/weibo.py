@@ -24,6 +24,7 @@ class WeiboSpider(SocialSpiderMixin, SaigaSpider):
     (option `loopback_credentials` gives one for 127.0.0.1/localhost only: the demo)."""
 
     name = "weibo"
+    known_options = frozenset({"loopback_credentials"})
     platform = "weibo"
     default_base_url = "https://m.weibo.cn"
     required_fields = ()

@@ -56,7 +56,7 @@ def _settings(tmp_path):
         {"name": "olx-kz-ru", "platform": "olx", "site": "kz", "queries": ["рога сайги"]},
         {"name": "olx-kz-kk", "platform": "olx", "site": "kz", "queries": ["киік"]},
         {"name": "xianyu-zh", "platform": "xianyu", "queries": ["羚羊角"]},
-        {"name": "avito-ru", "platform": "avito", "queries": ["рога сайги"], "options": {"country": "ru"}},
+        {"name": "avito-ru", "platform": "avito", "queries": ["рога сайги"], "country": "RU"},
     ])
 
 
