@@ -1,14 +1,19 @@
 """Baidu Tieba: desktop keyword search (/f/search/res) for queries, mobile forum lists for configured forums."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from urllib.parse import quote
 
-from scrapy.http import Request
+from scrapy.http import Request, Response
 
+from crawler.items import ListingGone
 from crawler.known import KnownListing
+from crawler.parsers.tieba import BLOCK_TITLE
 from crawler.social import SocialSpiderMixin
 from crawler.spiders.base import SaigaSpider
+
+
+DELETED_MARKERS = ("该贴已被删除", "贴子已被删除", "该帖已被删除")
 
 
 class TiebaSpider(SocialSpiderMixin, SaigaSpider):
@@ -39,5 +44,17 @@ class TiebaSpider(SocialSpiderMixin, SaigaSpider):
             yield self.search_request(self.forum_url(forum), query=forum)
 
     def recheck_request(self, known: KnownListing) -> Request | None:
-        """Thread pages are not parsed, so a post that stops appearing is left as it is (not marked removed)."""
-        return None
+        """Re-open the thread page of a post that stopped appearing (its content is not re-read)."""
+        return Request(known.url, callback=self.parse_thread_recheck, errback=self.on_error, dont_filter=True,
+                       meta={"sw_kind": "recheck", "sw_pid": known.platform_listing_id})
+
+    def parse_thread_recheck(self, response: Response) -> Iterator[ListingGone]:
+        """404/410 or Baidu's «该贴已被删除» page: the post is gone; the security check: a block; else online."""
+        pid = response.meta["sw_pid"]
+        text = response.text if hasattr(response, "text") else ""
+        if BLOCK_TITLE in text[:4000]:
+            self.report_block(f"«{BLOCK_TITLE}» on {response.url}")
+            return
+        if response.status in (404, 410) or any(marker in text for marker in DELETED_MARKERS):
+            yield ListingGone(self.platform, pid, response.url, "the thread was deleted (该贴已被删除)"
+                              if response.status not in (404, 410) else f"HTTP {response.status}")

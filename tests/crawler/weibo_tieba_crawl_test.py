@@ -97,3 +97,19 @@ def test_weibo_deleted_post_is_marked_removed(demo, tmp_path, monkeypatch):
     posts = stored(store, "weibo")
     assert posts[gone].removed_at is not None
     assert all(l.removed_at is None for pid, l in posts.items() if pid != gone)
+
+
+def test_tieba_deleted_thread_is_marked_removed(demo, tmp_path):
+    settings = demo_settings(tmp_path, [tieba_source(demo)], download_images=False)
+    store = new_store(settings)
+    crawl(settings, store, "tieba")
+    deleted = {t.tid for t in demo_tieba.build() if t.until is not None and t.until < 2}
+    assert deleted, "the demo deletes a thread after day 1"
+    demo.set_day(2)
+    summary = crawl(settings, store, "tieba")
+    assert summary["sources"]["tieba"]["status"] == "ok"
+    posts = stored(store, "tieba")
+    gone = {pid for pid, listing in posts.items() if listing.removed_at is not None}
+    assert gone and {int(pid.split("_")[0]) for pid in gone} <= deleted
+    live_ids = {t.tid for t in demo_tieba.online(2)}
+    assert all(listing.removed_at is None for pid, listing in posts.items() if int(pid.split("_")[0]) in live_ids)
