@@ -1,15 +1,11 @@
 """The "Export evidence" button: calls alerts.evidence.export.export_case and audits the export."""
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from store.models import AuditEvent, EvidenceBundle
 
 from .conftest import csrf_of
-
-EXPORTER_PRESENT = importlib.util.find_spec("alerts.evidence.export") is not None
 
 
 def test_button_calls_the_exporter_and_audits(app, analyst, seeded, web_store, tmp_path):
@@ -88,9 +84,8 @@ def listing_site():
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not EXPORTER_PRESENT, reason="alerts.evidence.export (H4's exporter) is not in this checkout yet")
 def test_real_exporter_from_the_listing_page(web_settings, web_store, listing_site, tmp_path):
-    """End to end with H4's exporter: capture with chromium, sign, ZIP, EvidenceBundle row, download."""
+    """End to end with the real exporter: capture with chromium, sign, ZIP, EvidenceBundle row, download."""
     from starlette.testclient import TestClient
 
     from alerts.evidence.keys import generate_key
