@@ -159,15 +159,14 @@ def _demo_analyst(store) -> str:
 
 def _print_queue(store) -> None:
     """Today's flagged queue, as `saigawatch queue` would show it (top 15)."""
-    try:
-        from alerts.queue import flagged_queue
-    except ImportError:
-        return
+    from alerts.queue import flagged_queue
+
     with store.session() as session:
         page = flagged_queue(session, status="open", page_size=15)
         click.echo(f"flagged queue ({page.total} open):")
         for item in page.items:
             listing = item.listing
-            price = f"{listing.price:,.0f} {listing.currency}".replace(",", " ") if listing.price is not None else "—"
-            click.echo(f"  {item.classification.score:.2f}  [{listing.platform}] {listing.title[:60]}  ({price}, "
-                       f"{listing.location or '?'})  {listing.url}")
+            price = f"{listing.price:,.0f} {listing.currency}".replace(",", " ") if listing.price is not None else None
+            details = ", ".join(x for x in (price, listing.location) if x)
+            click.echo(f"  {item.classification.score:.2f}  [{listing.platform}] {listing.title[:60]}"
+                       f"{f'  ({details})' if details else ''}  {listing.url}")
