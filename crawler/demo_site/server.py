@@ -123,6 +123,11 @@ class DemoResponse:
         return cls(status, {"Location": location}, b"")
 
 
+def online_on(items: Iterable, day: int) -> list:
+    """Items online on a simulated day: published by then (`.day`) and not yet taken down (`.until`)."""
+    return [x for x in items if x.day <= day and (x.until is None or day <= x.until)]
+
+
 class DemoState:
     """Shared, thread-safe state of one demo server: the simulated day, counters and fault rules.
 

@@ -6,7 +6,7 @@ import dataclasses
 import html
 from urllib.parse import quote
 
-from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState
+from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState, online_on
 from crawler.demo_site.telegram_posts import CHANNELS, Post, build, make_jpeg
 
 PREFIXES = ["/telegram"]
@@ -19,13 +19,8 @@ def _posts(state: DemoState) -> dict[str, list[Post]]:
 
 def visible(posts: list[Post], day: int) -> list[Post]:
     """Posts online on a simulated day (as edited by then), oldest first."""
-    out = []
-    for p in posts:
-        if p.day <= day and (p.until is None or day <= p.until):
-            if p.edit and day >= p.edit[0]:
-                p = dataclasses.replace(p, text=p.edit[1], edited=True)
-            out.append(p)
-    return out
+    return [dataclasses.replace(p, text=p.edit[1], edited=True) if p.edit and day >= p.edit[0] else p
+            for p in online_on(posts, day)]
 
 
 def handle(request: DemoRequest, state: DemoState) -> DemoResponse:

@@ -7,7 +7,7 @@ import html
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState
+from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState, online_on
 from crawler.demo_site.telegram_posts import make_jpeg
 
 PREFIXES = ["/tieba"]
@@ -71,7 +71,7 @@ def build() -> list[Thread]:
 
 def online(day: int) -> list[Thread]:
     """The demo threads online on a simulated day."""
-    return [t for t in build() if t.day <= day and (t.until is None or day <= t.until)]
+    return online_on(build(), day)
 
 
 def _threads(state: DemoState) -> list[Thread]:
@@ -79,8 +79,7 @@ def _threads(state: DemoState) -> list[Thread]:
 
 
 def _visible(state: DemoState) -> list[Thread]:
-    day = state.day
-    return [t for t in _threads(state) if t.day <= day and (t.until is None or day <= t.until)]
+    return online_on(_threads(state), state.day)
 
 
 def handle(request: DemoRequest, state: DemoState) -> DemoResponse:

@@ -13,7 +13,7 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState
+from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState, online_on
 from crawler.demo_site.telegram_posts import make_jpeg
 
 PREFIXES = ["/vk"]
@@ -123,7 +123,7 @@ def _walls(state: DemoState) -> dict[int, list[WallPost]]:
 
 
 def _visible(posts: list[WallPost], day: int) -> list[WallPost]:
-    return [p for p in posts if p.day <= day and (p.until is None or day <= p.until)]
+    return online_on(posts, day)
 
 
 def handle(request: DemoRequest, state: DemoState) -> DemoResponse:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
-from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState
+from crawler.demo_site.server import DemoRequest, DemoResponse, DemoState, online_on
 from crawler.demo_site.telegram_posts import make_jpeg
 
 PREFIXES = ["/weibo"]
@@ -68,7 +68,7 @@ def build() -> list[Mblog]:
 
 def online(day: int) -> list[Mblog]:
     """The demo posts online on a simulated day."""
-    return [p for p in build() if p.day <= day and (p.until is None or day <= p.until)]
+    return online_on(build(), day)
 
 
 def _posts(state: DemoState) -> list[Mblog]:
@@ -76,8 +76,7 @@ def _posts(state: DemoState) -> list[Mblog]:
 
 
 def _visible(state: DemoState) -> list[Mblog]:
-    day = state.day
-    return [p for p in _posts(state) if p.day <= day and (p.until is None or day <= p.until)]
+    return online_on(_posts(state), state.day)
 
 
 def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
