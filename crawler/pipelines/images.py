@@ -11,6 +11,7 @@ from scrapy.http import Request
 from sqlalchemy import select
 
 from crawler import runtime
+from crawler.pipelines.store import store_runtime
 from crawler.items import ListingItem
 from store.listings import sha256_of
 from store.models import Image
@@ -52,10 +53,7 @@ class ImagesPipeline:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("SAIGAWATCH_DOWNLOAD_IMAGES", True):
             raise NotConfigured("photo download is off (crawl.download_images)")
-        rt = runtime.current()
-        if rt is None or rt.store is None:
-            raise NotConfigured("no store configured for this crawl")
-        return cls(crawler, rt)
+        return cls(crawler, store_runtime())
 
     async def process_item(self, item, spider=None):
         if not isinstance(item, ListingItem) or not item.photo_urls or self.max_photos <= 0:
