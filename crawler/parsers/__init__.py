@@ -4,6 +4,7 @@ Each platform module defines `PLATFORM = "<name>"` and `parse(body: bytes, url: 
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class ParseResult:
 Parser = Callable[[bytes, str], ParseResult]
 
 
+@functools.cache
 def _modules() -> dict[str, object]:
     """Platform name → parser module, for every module in this package that defines PLATFORM and parse()."""
     found = {}
