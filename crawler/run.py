@@ -28,16 +28,13 @@ from sqlalchemy import select
 
 from config import Settings
 from config.schema import CrawlSettings, SourceSettings
+from crawler.errors import CrawlConfigError  # noqa: F401  (re-exported: callers catch it from here)
 from crawler import runtime
 from crawler.settings import base_settings, source_settings
 from store import Store
 from store.models import CrawlRun, SourceRun, utcnow
 
 log = logging.getLogger("saigawatch.crawler")
-
-
-class CrawlConfigError(Exception):
-    """A source cannot be crawled as configured (unknown name, no spider for its platform, bad options)."""
 
 
 # --------------------------------------------------------------------------- spiders

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import logging
 import pkgutil
 import sys
@@ -39,10 +40,16 @@ def app(ctx: click.Context, config: Path | None, verbose: bool) -> None:
 
 
 def _register_commands() -> None:
-    """Each module in saigawatch/commands/ adds its commands through `register(app)`."""
+    """Each module in saigawatch/commands/ adds its commands through `register(app)`; so does each installed
+    `saigawatch.commands` entry point (a plug-in package, such as the demo marketplace's `saigawatch demo`)."""
     for info in sorted(pkgutil.iter_modules(saigawatch.commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"saigawatch.commands.{info.name}")
         module.register(app)
+    for entry in sorted(importlib.metadata.entry_points(group="saigawatch.commands"), key=lambda e: e.name):
+        try:
+            entry.load()(app)
+        except ImportError:  # the plug-in's package is not importable here (an install without it)
+            logging.getLogger("saigawatch").debug("command plug-in %s not loaded", entry.name, exc_info=True)
 
 
 _register_commands()

@@ -20,10 +20,10 @@ log = logging.getLogger("saigawatch.pipeline")
 # (name, "module:function"); the order is the data flow. Each step returns a dict of stats.
 STEPS: list[tuple[str, str]] = [
     ("crawl", "crawler.run:crawl_step"),
-    ("classify", "alerts.flagging:classify_step"),
+    ("classify", "alerts.review.flagging:classify_step"),
     ("capture", "alerts.evidence.capture:capture_step"),
     ("liveness", "alerts.evidence.liveness:liveness_step"),
-    ("health", "alerts.health:health_step"),
+    ("health", "crawler.health:health_step"),
     ("notify", "alerts.notify:notify_step"),
 ]
 

@@ -11,8 +11,8 @@ from alerts.evidence.export import export_case
 from alerts.evidence.keys import ensure_key
 from alerts.evidence.verify import verify_bundle
 from config import load_config
-from crawler.demo_site.server import serve_in_thread
-from saigawatch.commands.demo import DEMO_CONFIG, demo_origin, point_sources_at
+from demo_marketplace.server import serve_in_thread
+from demo_marketplace.command import DEMO_CONFIG, demo_origin, point_sources_at
 from saigawatch.pipeline import run_daily
 from store import Store
 from store.models import Classification, EvidenceCapture, Listing, ListingVersion, SourceRun

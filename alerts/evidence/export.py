@@ -18,8 +18,8 @@ from alerts.evidence.capture import latest_classification, outside_event_loop, r
 from alerts.evidence.hashing import pretty_json, sha256_file
 from alerts.evidence.law import LawNotFound, law_in_force, listing_country
 from alerts.evidence.manifest import SEAL_FILES, iso, list_files, seal, software_version
-from alerts.evidence.report import build_report
-from alerts.evidence.report.model import ReportCase, ReportListing
+from alerts.evidence.case_report import build_report
+from alerts.evidence.case_report.model import ReportCase, ReportListing
 from alerts.evidence.verify_text import verify_text
 from alerts.evidence.wacz import Page, build_wacz
 from store.models import AuditEvent, EvidenceBundle, EvidenceCapture, Listing, LivenessCheck, Review, utcnow

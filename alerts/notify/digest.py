@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.health import markup_problems, run_alerts
+from crawler.health import markup_problems, run_alerts
 from config import Settings
 from store.models import Classification, CrawlRun, Listing, Review, SourceRun
 

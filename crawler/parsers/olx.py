@@ -480,11 +480,8 @@ def _seller_url(page_url: str, seller_id: Any) -> str | None:
     if seller_id in (None, ""):
         return None
     parts = urlsplit(page_url)
-    prefix = ""
-    match = re.match(r"^(/olx-[a-z]{2})(/|$)", parts.path)  # the demo marketplace mounts OLX under a prefix
-    if match:
-        prefix = match.group(1)
-    return f"{parts.scheme}://{parts.netloc}{prefix}/list/user/{seller_id}/"
+    root = parts.path.split("/d/", 1)[0] if "/d/" in parts.path else ""  # the site root: what precedes /d/<ad>
+    return f"{parts.scheme}://{parts.netloc}{root.rstrip('/')}/list/user/{seller_id}/"
 
 
 def _photo(photo: Any) -> str | None:

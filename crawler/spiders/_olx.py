@@ -64,7 +64,7 @@ class OlxBaseSpider(SaigaSpider):
 
     @classmethod
     def validate_source(cls, source: SourceSettings) -> OlxOptions:
-        from crawler.run import CrawlConfigError
+        from crawler.errors import CrawlConfigError
 
         if source.site and source.site != cls.site.code:
             raise CrawlConfigError(f"sources[{source.name}].site: {source.site!r} is not handled by {cls.name}")

@@ -83,7 +83,7 @@ class AvitoSpider(SaigaSpider):
     @classmethod
     def validate_source(cls, source: SourceSettings) -> None:
         """Reject unknown or malformed `options` before any request is made."""
-        from crawler.run import CrawlConfigError
+        from crawler.errors import CrawlConfigError
 
         unknown = sorted(set(source.options) - set(OPTIONS))
         if unknown:

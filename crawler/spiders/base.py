@@ -167,7 +167,7 @@ class SaigaSpider(scrapy.Spider):
             return
         unknown = sorted(set(source.options or {}) - cls.known_options)
         if unknown:
-            from crawler.run import CrawlConfigError
+            from crawler.errors import CrawlConfigError
 
             known = ", ".join(sorted(cls.known_options)) or "none"
             raise CrawlConfigError(f"source {source.name!r}: unknown options {', '.join(unknown)} for "

@@ -61,7 +61,7 @@ class TelegramSpider(SocialSpiderMixin, SaigaSpider):
     @classmethod
     def validate_source(cls, source: Any) -> None:
         """Fail before crawling when a configured channel is not a Telegram username."""
-        from crawler.run import CrawlConfigError
+        from crawler.errors import CrawlConfigError
 
         super().validate_source(source)
 

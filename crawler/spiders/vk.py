@@ -108,7 +108,7 @@ class VkSpider(SocialSpiderMixin, SaigaSpider):
 
     @classmethod
     def validate_source(cls, source) -> None:
-        from crawler.run import CrawlConfigError
+        from crawler.errors import CrawlConfigError
 
         super().validate_source(source)
 

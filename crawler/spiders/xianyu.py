@@ -131,7 +131,7 @@ class XianyuSpider(SaigaSpider):
 
     @classmethod
     def validate_source(cls, source: SourceSettings) -> None:
-        from crawler.run import CrawlConfigError
+        from crawler.errors import CrawlConfigError
 
         unknown = sorted(set(source.options) - set(OPTIONS))
         if unknown:

@@ -7,7 +7,7 @@ import json
 
 import click
 
-from alerts.appeals import (STATUSES, AppealError, appeal_dict, appeal_stats, create_appeal, get_appeal, list_appeals,
+from alerts.review.appeals import (STATUSES, AppealError, appeal_dict, appeal_stats, create_appeal, get_appeal, list_appeals,
                             update_appeal, year_range)
 from saigawatch.context import UserError, get_context
 

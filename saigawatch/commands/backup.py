@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from alerts.backup import BackupError, create_backup, prune_backups, read_manifest, restore_backup, verify_backup
+from saigawatch.ops.backup import BackupError, create_backup, prune_backups, read_manifest, restore_backup, verify_backup
 from saigawatch.context import UserError, get_context
-from saigawatch.maintenance import megabytes, under_run_lock
+from saigawatch.ops.maintenance import megabytes, under_run_lock
 
 
 def register(app: click.Group) -> None:

@@ -266,7 +266,7 @@ def train(seed: int, with_reviews: bool, epochs: int | None, output: Path | None
         lexicon_dir = settings.config_dir / lexicon_dir
     extra: list[dict] = []
     if with_reviews:
-        from alerts.flagging import review_examples
+        from alerts.review.flagging import review_examples
 
         with ctx.store().session() as session:
             extra = review_examples(session)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from alerts.queue import EXPORT_FIELDS, export_records
-from alerts.web.audit import record_event
+from alerts.review.queue import EXPORT_FIELDS, export_records
+from alerts.review.audit import record_event
 from saigawatch.context import UserError, get_context
 
 

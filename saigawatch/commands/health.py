@@ -5,7 +5,7 @@ import json
 
 import click
 
-from alerts.health import health_table
+from crawler.health import health_table
 from saigawatch.context import get_context
 
 

@@ -5,7 +5,7 @@ import json
 
 import click
 
-from alerts.queue import STATUS_FILTERS, QueueFilterError, QueueFilters, flagged_queue
+from alerts.review.queue import STATUS_FILTERS, QueueFilterError, QueueFilters, flagged_queue
 from saigawatch.context import UserError, get_context
 
 
@@ -66,7 +66,7 @@ def queue(day, status, platform, language, min_score, q, limit, uncertain, as_js
 
 
 def _print_uncertain(ctx, limit: int, as_json: bool) -> None:
-    from alerts.flagging import uncertain_listings
+    from alerts.review.flagging import uncertain_listings
 
     with ctx.store().session() as session:
         items = [{"id": listing.id, "score": round(c.score, 3),

@@ -5,8 +5,8 @@ import json
 
 import click
 
-from alerts.retention import purge
-from saigawatch.maintenance import megabytes, under_run_lock
+from saigawatch.ops.retention import purge
+from saigawatch.ops.maintenance import megabytes, under_run_lock
 
 
 def register(app: click.Group) -> None:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from alerts.users import LANGUAGES, ROLES, UserError as AccountError, create_user, list_users, set_disabled, \
+from alerts.review.users import LANGUAGES, ROLES, UserError as AccountError, create_user, list_users, set_disabled, \
     set_password, set_role
 from saigawatch.context import UserError, get_context
 

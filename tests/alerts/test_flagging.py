@@ -1,10 +1,10 @@
-"""alerts.flagging: the classify pipeline step on both databases, uncertain items, and reviews as training data."""
+"""alerts.review.flagging: the classify pipeline step on both databases, uncertain items, and reviews as training data."""
 import datetime as dt
 
 import pytest
 from sqlalchemy import select
 
-from alerts.flagging import classify_step, review_examples, uncertain_listings
+from alerts.review.flagging import classify_step, review_examples, uncertain_listings
 from config import load_config
 from saigawatch.pipeline import PipelineContext
 from store.listings import upsert_listing

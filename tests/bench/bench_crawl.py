@@ -94,7 +94,7 @@ def _full_crawl(settings, store) -> dict:
 def main() -> None:
     from sqlalchemy import select
 
-    from crawler.demo_site.server import serve_in_thread
+    from demo_marketplace.server import serve_in_thread
     from store import Store
     from store.models import Capture
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from alerts.users import create_user
+from alerts.review.users import create_user
 from alerts.web.app import create_app
 from config import load_config
 from store import Store

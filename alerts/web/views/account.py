@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from alerts.users import UserError, authenticate, set_language
-from alerts.web.audit import record_event
+from alerts.review.users import UserError, authenticate, set_language
+from alerts.review.audit import record_event
 from alerts.web.auth import EVERYONE, action, page
 from alerts.web.i18n import LANGUAGES, gettext_for
 from alerts.web.security import csrf_token, ip_actor, login_blocked, password_stamp

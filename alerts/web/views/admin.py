@@ -9,7 +9,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from alerts.users import ROLES, UserError, create_user, list_users, set_disabled, set_password, set_role
+from alerts.review.users import ROLES, UserError, create_user, list_users, set_disabled, set_password, set_role
 from alerts.web.auth import ADMINS, action, page
 from alerts.web.i18n import gettext_for
 from alerts.web.templating import flash
@@ -20,10 +20,10 @@ AUDIT_PAGE = 100
 
 
 def crawl_health(db, settings) -> tuple[list[dict] | None, list[SourceRun]]:
-    """alerts.health.health_table as dicts when that module is installed, plus the latest SourceRun rows."""
+    """crawler.health.health_table as dicts when that module is installed, plus the latest SourceRun rows."""
     table = None
     try:
-        health = importlib.import_module("alerts.health")
+        health = importlib.import_module("crawler.health")
     except ImportError:
         health = None
     if health is not None and hasattr(health, "health_table"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from alerts.queue import QueueFilterError, QueueFilters, flagged_queue
+from alerts.review.queue import QueueFilterError, QueueFilters, flagged_queue
 from alerts.web.auth import ANALYSTS, ApiError, page
 from alerts.web.views.listing import requested_listing
 from store.models import Listing

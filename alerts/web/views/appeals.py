@@ -8,7 +8,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from alerts.appeals import (COUNTRIES, STATUSES, AppealError, appeal_dict, appeal_stats, create_appeal, list_appeals,
+from alerts.review.appeals import (COUNTRIES, STATUSES, AppealError, appeal_dict, appeal_stats, create_appeal, list_appeals,
                             update_appeal, year_range)
 from alerts.web.auth import ANALYSTS, ApiError, action, page
 from alerts.web.i18n import gettext_for
@@ -17,7 +17,7 @@ from alerts.web.views.account import safe_next
 from store.models import Appeal, EvidenceBundle
 
 MAX_LISTINGS = 200  # one appeal form never names more listings than this
-# The register's messages (English, from alerts/appeals.py) → UI msgids; anything else is shown as it is.
+# The register's messages (English, from alerts/review/appeals.py) → UI msgids; anything else is shown as it is.
 ERROR_MESSAGES = [
     (re.compile(r"needs the registration number"),
      "Status “registered” needs the registration number (КУСП / ЕРДР). Enter it and save again."),

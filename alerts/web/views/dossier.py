@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from alerts.web.auth import ANALYSTS, ApiError, page
-from alerts.web.dossier import build_dossier
+from alerts.review.dossier import build_dossier
 from alerts.web.i18n import gettext_for
 from store.models import Seller
 

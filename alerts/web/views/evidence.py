@@ -10,7 +10,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
-from alerts.web.audit import record_event
+from alerts.review.audit import record_event
 from alerts.web.auth import ANALYSTS, ApiError, action, page
 from alerts.web.i18n import gettext_for
 from alerts.web.templating import flash

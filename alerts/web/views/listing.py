@@ -5,7 +5,7 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from alerts.queue import DECISIONS
+from alerts.review.queue import DECISIONS
 from alerts.web.auth import ANALYSTS, ApiError, page
 from alerts.web.diffs import changed, word_diff
 from alerts.web.highlight import match_segments

@@ -4,9 +4,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from alerts.queue import DECISIONS, STATUS_FILTERS, QueueFilterError, QueueFilters, ReviewError, facet_values, \
+from alerts.review.queue import DECISIONS, STATUS_FILTERS, QueueFilterError, QueueFilters, ReviewError, facet_values, \
     flagged_queue, record_review
-from alerts.web.audit import record_event
+from alerts.review.audit import record_event
 from alerts.web.auth import ANALYSTS, ApiError, action, page
 from alerts.web.i18n import gettext_for
 from alerts.web.templating import flash, url_with
@@ -112,7 +112,7 @@ DECISION_LABELS = {"sale": "Confirmed sale", "buy": "Confirmed buy", "not_trade"
 @page(roles=ANALYSTS)
 def label_page(request: Request, db) -> Response:
     """Unreviewed listings the classifier is least sure about: deciding these teaches it the most."""
-    from alerts.flagging import uncertain_listings
+    from alerts.review.flagging import uncertain_listings
 
     _ = gettext_for(request.state.lang)
     items = uncertain_listings(db, limit=request.app.state.settings.web.page_size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from alerts.web import stats as statistics
+from alerts.review import statistics
 from alerts.web.auth import EVERYONE, page
 from alerts.web.charts import bar_chart, column_chart
 from alerts.web.i18n import gettext_for

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from alerts.appeals import AppealError, appeal_dict, appeal_stats, create_appeal, list_appeals, update_appeal, year_range
+from alerts.review.appeals import AppealError, appeal_dict, appeal_stats, create_appeal, list_appeals, update_appeal, year_range
 from alerts.evidence.custody import check_listing_chain, events_for
 from saigawatch.cli import main
 from store.listings import upsert_listing

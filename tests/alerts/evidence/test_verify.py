@@ -175,7 +175,7 @@ def test_cli_verify_names_the_failing_file(case_bundle, tmp_path, capsys):
 
 
 def test_handover_appended_to_the_bundle_keeps_it_verifiable(tmp_path, signing_key, site, sqlite_store, capsys):
-    from alerts.appeals import create_appeal, update_appeal
+    from alerts.review.appeals import create_appeal, update_appeal
     from alerts.evidence.capture import run_capture
     from alerts.evidence.export import export_case
     from alerts.evidence.handover import HandoverError, record_handover

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from alerts.backup import read_manifest
+from saigawatch.ops.backup import read_manifest
 from config import load_config
 from saigawatch.cli import app
 from store import Store

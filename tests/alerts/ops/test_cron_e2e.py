@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo_site.server import serve_in_thread
+from demo_marketplace.server import serve_in_thread
 from saigawatch.runlock import run_lock
 from tests.alerts.ops.conftest import MailSink, authenticator, free_port
 

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from alerts.health import health_step, health_table, markup_problems, run_alerts
+from crawler.health import health_step, health_table, markup_problems, run_alerts
 from saigawatch.cli import app
 from tests.alerts.ops.conftest import NOW, add_run, ops_settings
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
-from alerts.retention import plan_purge, purge
+from saigawatch.ops.retention import plan_purge, purge
 from saigawatch.cli import app
 from store.models import Capture, Image
 from store.warc import WarcWriter, read_response

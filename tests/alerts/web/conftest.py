@@ -16,7 +16,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette suggests httpx2; httpx is what the project ships
     from starlette.testclient import TestClient
 
-from alerts.users import create_user
+from alerts.review.users import create_user
 from alerts.web.app import create_app
 from config import load_config
 from store import Store

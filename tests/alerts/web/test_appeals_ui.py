@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from alerts.appeals import create_appeal
+from alerts.review.appeals import create_appeal
 from store.models import Appeal, AuditEvent
 
 from .conftest import csrf_of

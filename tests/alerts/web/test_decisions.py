@@ -79,7 +79,7 @@ def test_bulk_with_nothing_ticked_explains(analyst):
 
 
 def test_reviews_are_training_data(analyst, seeded, web_store):
-    """Reviews become training data (alerts.flagging.review_examples): sale|buy → trade, not_trade → not_trade; the row must carry listing and decision."""
+    """Reviews become training data (alerts.review.flagging.review_examples): sale|buy → trade, not_trade → not_trade; the row must carry listing and decision."""
     token = csrf_of(analyst)
     for key, decision in (("top", "sale"), ("other_platform", "buy"), ("kk", "not_trade")):
         analyst.post(f"/api/listings/{seeded.ids[key]}/decision", json={"decision": decision},

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alerts.queue import record_review
-from alerts.web import stats
-from alerts.web.dossier import build_dossier, near_duplicates
+from alerts.review.queue import record_review
+from alerts.review import statistics as stats
+from alerts.review.dossier import build_dossier, near_duplicates
 from store.models import Appeal
 
 from .conftest import NOW, add_listing

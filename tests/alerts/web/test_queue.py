@@ -1,11 +1,11 @@
-"""alerts.queue: the flagged queue on SQLite and PostgreSQL — ordering, backlog, statuses, filters, counts, pages."""
+"""alerts.review.queue: the flagged queue on SQLite and PostgreSQL — ordering, backlog, statuses, filters, counts, pages."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from alerts.queue import QueueFilterError, QueueFilters, ReviewError, flagged_queue, record_review
+from alerts.review.queue import QueueFilterError, QueueFilters, ReviewError, flagged_queue, record_review
 from store.models import AuditEvent, Review
 
 from .conftest import NOW, add_listing

@@ -7,7 +7,7 @@ import stat
 
 from starlette.testclient import TestClient
 
-from alerts.users import set_disabled, set_password
+from alerts.review.users import set_disabled, set_password
 from alerts.web.app import create_app
 from alerts.web.security import SECRET_KEY_FILE, load_secret_key
 from store.models import AuditEvent, Review

@@ -1,1 +1,0 @@
-"""crawler/demo_site."""

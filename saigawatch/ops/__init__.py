@@ -1,0 +1,1 @@
+"""Operations beside the CLI: backups, data retention and the maintenance lock."""
