@@ -416,3 +416,44 @@ def resolve_case(session: Session, case_id: int) -> Case | None:
     while case is not None and case.merged_into_id is not None and hops < 20:
         case, hops = session.get(Case, case.merged_into_id), hops + 1
     return case
+
+
+# --- the pipeline step -----------------------------------------------------------------------------------------
+
+def group_step(ctx) -> dict[str, Any]:
+    """Pipeline step: group new and changed listings into cases, batch by batch.
+
+    A batch that fails is retried one listing at a time; a listing that still fails gets a case of its own
+    and the error is recorded on the run, so no listing is lost and the queue is never blocked.
+    """
+    from store.models import CrawlRun
+
+    stats = GroupingStats()
+    with ctx.store.session() as session:
+        todo = pending_listing_ids(session)
+    for ids in _chunks(todo):
+        try:
+            with ctx.store.session() as session:
+                group_listings(session, ids, now=ctx.now, stats=stats)
+        except Exception as exc:  # noqa: BLE001 - isolate the listing that breaks the batch
+            log.warning("grouping a batch failed (%s); retrying one listing at a time", exc)
+            for lid in ids:
+                try:
+                    with ctx.store.session() as session:
+                        group_listings(session, [lid], now=ctx.now, stats=stats)
+                except Exception as one:  # noqa: BLE001
+                    stats.error(lid, f"{type(one).__name__}: {one}")
+                    with ctx.store.session() as session:
+                        refresh_for_listings(session, [lid])
+    with ctx.store.session() as session:  # copies seen again today move their case's "last seen"
+        seen = session.scalars(select(L.case_id).where(L.last_seen >= ctx.now, L.case_id.is_not(None)).distinct()).all()
+        refresh_cases(session, seen)
+        if stats.errors:
+            run = session.get(CrawlRun, ctx.crawl_run_id)
+            if run is not None:
+                run.errors = [*(run.errors or []), *({"step": "group", "error": m} for m in stats.error_messages)]
+    result = stats.as_dict()
+    result["pending"] = len(todo)
+    log.info("grouped %d listing(s): %d joined a case, %d new case(s), %d error(s)", stats.grouped, stats.joined,
+             stats.new_cases, stats.errors)
+    return result
