@@ -328,6 +328,9 @@ def record_case_decision(session: Session, case_id: int, analyst: str, decision:
                                                          [l.id for l in found.listings]))))
 
 
+_LATEST_CLS = latest_classification_ids()
+_LATEST_REV = latest_review_ids()
+
 EXPORT_FIELDS = ("id", "platform", "platform_listing_id", "url", "title", "text", "price", "currency", "location",
                  "language", "seller_platform_id", "seller_name", "phones", "handles", "posted_at", "first_seen",
                  "last_seen", "removed_at", "content_hash", "score", "flagged", "intent", "category",
@@ -348,7 +351,7 @@ def export_records(session: Session, flagged_only: bool = True, since: dt.date |
         .outerjoin(Review, Review.id == _LATEST_REV.c.max_id)
         .outerjoin(Seller, Seller.id == Listing.seller_id)
         .outerjoin(Case, Case.id == Listing.case_id)
-        .order_by(Listing.case_id, Listing.id)  # the copies of one case sit together
+        .order_by(Listing.case_id.is_(None), Listing.case_id, Listing.id)  # the copies of one case sit together
     )
     if flagged_only:
         query = query.where(Classification.flagged.is_(True))
