@@ -52,7 +52,7 @@ def test_statistics_count_weeks_platforms_languages_and_appeals(store):
         s.add(Appeal(case_name="Дело 2", status="closed", outcome="приговор"))
     with store.session() as s:
         data = stats.collect(s, now=NOW)
-    assert data.totals == {"flagged": 2, "reviewed": 2, "confirmed": 1, "appeals": 2}
+    assert data.totals == {"flagged": 2, "reviewed": 2, "confirmed": 1, "appeals": 2, "flagged_copies": 2, "sellers": 0}
     assert dict(data.platforms) == {"olx": [1, 1], "telegram": [1, 0]}
     assert dict(data.languages) == {"ru": [1, 1], "kk": [1, 0]}
     weeks = dict(data.weeks)
