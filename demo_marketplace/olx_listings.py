@@ -51,7 +51,7 @@ CATEGORIES: dict[str, tuple[int, str, str]] = {
 }
 
 SELLERS: dict[str, tuple[int, str, bool]] = {  # key → (id, name, business)
-    "erlan": (318204771, "Ерлан", False), "marat_u": (318551203, "Марат", False),
+    "erlan": (318204771, "Ерлан", False), "bolat": (318377410, "Болат", False), "marat_u": (318551203, "Марат", False),
     "aset": (319004518, "Асет К.", False), "bakyt": (319210337, "Бақыт", False),
     "nurlan": (319447102, "Нурлан", False), "zhanar": (319500861, "Жанар", False),
     "sergey": (319623450, "Сергей", False), "aigul": (319700142, "Айгуль", False),

@@ -102,8 +102,10 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
         if prints[row.id].error:
             stats.error(row.id, prints[row.id].error)
     # listings grouped before (their content changed): re-index, keep them where they are unless alone
-    session.execute(delete(GroupingKey).where(GroupingKey.listing_id.in_(ids)))
-    session.execute(delete(ListingFingerprint).where(ListingFingerprint.listing_id.in_(ids)))
+    regrouped = list(session.scalars(select(ListingFingerprint.listing_id).where(ListingFingerprint.listing_id.in_(ids))))
+    if regrouped:
+        session.execute(delete(GroupingKey).where(GroupingKey.listing_id.in_(regrouped)))
+        session.execute(delete(ListingFingerprint).where(ListingFingerprint.listing_id.in_(regrouped)))
 
     keys = sorted({k for f in prints.values() for k in f.keys()})
     indexed: dict[str, list[int]] = defaultdict(list)
@@ -111,14 +113,17 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
         for key, lid in session.execute(select(GroupingKey.key, GroupingKey.listing_id).where(GroupingKey.key.in_(chunk))):
             indexed[key].append(lid)
     candidates = {lid for lids in indexed.values() for lid in lids}
+    by_text = {lid for key, lids in indexed.items() if key[0] == "t" for lid in lids}
+    by_photo = {lid for key, lids in indexed.items() if key[0] == "p" and key[1].isdigit() for lid in lids}
     case_of: dict[int, int | None] = {}
     signatures: dict[int, bytes] = {}
-    cand_photos = _phashes(session, candidates)
+    cand_photos = _phashes(session, by_photo) if by_photo else {}
+    fpc = ListingFingerprint.__table__.c
     for chunk in _chunks(sorted(candidates)):
         case_of.update(session.execute(select(L.id, L.case_id).where(L.id.in_(chunk))).all())
-        signatures.update(session.execute(select(ListingFingerprint.listing_id, ListingFingerprint.minhash)
-                                          .where(ListingFingerprint.listing_id.in_(chunk),
-                                                 ListingFingerprint.minhash.is_not(None))).all())
+    for chunk in _chunks(sorted(by_text)):
+        signatures.update(session.execute(select(fpc.listing_id, fpc.minhash)
+                                          .where(fpc.listing_id.in_(chunk), fpc.minhash.is_not(None))).all())
     alone = _solo_cases(session, [r.case_id for r in rows if r.case_id])
 
     new_token = -1
@@ -156,7 +161,8 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
 
     tokens = sorted((t for t in members if t < 0), reverse=True)
     if tokens:
-        created = session.execute(insert(Case).returning(Case.id), [
+        created = session.connection().execute(Case.__table__.insert().returning(
+            Case.__table__.c.id, sort_by_parameter_order=True), [
             {"created_at": now, "copies": 0, "platforms": "", "sellers": 0, "best_score": -1.0, "flagged": False,
              "status": "unreviewed", "manual": False} for _ in tokens]).scalars().all()
         real = dict(zip(tokens, created))
@@ -166,12 +172,12 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
                 u["case_id"] = real[u["case_id"]]
         case_of.update({lid: real.get(c, c) for lid, c in case_of.items() if c is not None and c < 0})
     if updates:
-        session.execute(update(Listing.__table__).where(L.id == _bind("b_id")),
-                        [{"b_id": u["id"], "case_id": u["case_id"], "case_reason": u["case_reason"]} for u in updates])
-    key_rows = [{"key": k, "listing_id": f.listing_id} for f in prints.values() for k in f.keys()]
-    for chunk in _chunks(key_rows, 5000):
-        session.execute(insert(GroupingKey), chunk)
-    session.execute(insert(ListingFingerprint), [
+        session.connection().execute(update(Listing.__table__).where(L.id == _bind("b_id")),
+                                     [{"b_id": u["id"], "case_id": u["case_id"], "case_reason": u["case_reason"]}
+                                      for u in updates])
+    connection = session.connection()
+    _insert_keys(connection, [(k, f.listing_id) for f in prints.values() for k in f.keys()])
+    connection.execute(ListingFingerprint.__table__.insert(), [
         {"listing_id": f.listing_id, "content_hash": r.content_hash, "minhash": f.signature, "grouped_at": now,
          "error": f.error} for r in rows for f in [prints[r.id]]])
     moved_from = {r.case_id for r in rows if r.case_id} & alone
@@ -179,6 +185,14 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
     if moved_from:  # a lone copy that found its case leaves an empty case behind
         session.execute(delete(Case).where(Case.id.in_(moved_from), Case.copies == 0))
     return stats
+
+
+def _insert_keys(connection, rows: list[tuple[str, int]]) -> None:
+    """Insert index keys with the driver's own executemany (the bulk of grouping's writes)."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO grouping_keys (key, listing_id) VALUES ({mark}, {mark})"
+    for start in range(0, len(rows), 5000):
+        connection.exec_driver_sql(sql, rows[start:start + 5000])
 
 
 def _bind(name: str):
@@ -209,13 +223,16 @@ def _best_match(fp: Fingerprint, indexed, signatures, cand_photos, case_of):
         lids = [lid for lid in indexed.get(key, ()) if lid != fp.listing_id and case_of.get(lid) is not None]
         if not lids:
             continue
-        kind = "text" if key[0] == "t" and key[1].isdigit() else "photo" if key[0] == "p" and key[1].isdigit() \
-            else key.split(":", 1)[0]
+        kind = "text" if (key[0] == "t" and key[1].isdigit()) or key.startswith("x:") \
+            else "photo" if key[0] == "p" and key[1].isdigit() else key.split(":", 1)[0]
         if kind != "text" and len(indexed.get(key, ())) > MAX_KEY_FANOUT:
             continue  # too common to mean anything (a shop's hotline, a stock photo)
         for lid in lids:
             sim = None
-            if kind == "text":
+            if kind == "text" and key.startswith("x:"):
+                sim = 1.0  # the whole normalised text is the same
+                detail = ""
+            elif kind == "text":
                 if lid in seen_text or own_sig is None or lid not in signatures:
                     continue
                 seen_text.add(lid)
@@ -263,7 +280,7 @@ def refresh_cases(session: Session, case_ids: Iterable[int]) -> None:
         for case_id in chunk:
             values.append({"b_id": case_id, **summarise(by_case.get(case_id, []), cls, revs)})
         if values:
-            session.execute(update(Case.__table__).where(Case.__table__.c.id == _bind("b_id")), values)
+            session.connection().execute(update(Case.__table__).where(Case.__table__.c.id == _bind("b_id")), values)
     _expire(session, Case, ids)
 
 
@@ -306,7 +323,8 @@ def ensure_cases(session: Session, listing_ids: Iterable[int], now: dt.datetime 
         lonely = [r.id for r in rows if r.case_id is None]
         if not lonely:
             continue
-        created = session.execute(insert(Case).returning(Case.id), [
+        created = session.connection().execute(Case.__table__.insert().returning(
+            Case.__table__.c.id, sort_by_parameter_order=True), [
             {"created_at": now or utcnow(), "copies": 0, "platforms": "", "sellers": 0, "best_score": -1.0,
              "flagged": False, "status": "unreviewed", "manual": False} for _ in lonely]).scalars().all()
         session.execute(update(Listing.__table__).where(L.id == _bind("b_id")), [

@@ -4,18 +4,20 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 from datasketch import MinHash
 
-NUM_PERM = 64
-BANDS, ROWS = 16, 4  # MinHash LSH: 16 bands of 4 rows finds pairs from ~50% Jaccard up, nearly all from 70%
+NUM_PERM = 48
+BANDS, ROWS = 12, 4  # MinHash LSH: 12 bands of 4 rows finds 96% of pairs at 70% Jaccard, 99.8% at 80%
 SEED = 20261206
-SHINGLE = 5  # characters per shingle for alphabetic scripts
+WORD_SHINGLE = 2  # words per shingle for alphabetic scripts
 CJK_SHINGLE = 3  # characters per shingle for Chinese (no spaces between words)
 MAX_TEXT = 20_000  # characters of normalised text fingerprinted (a 1 MB post is cut, never refused)
-MIN_SHINGLES = 12  # shorter texts ("Продам рог") are too generic to join anything by text
+MIN_SHINGLES = 5  # shorter texts are compared only as a whole (exact_key)
+MIN_EXACT_CHARS = 12  # "Продам рог" alone is too generic to say two ads are one offer
 PHASH_BANDS = 4  # 64-bit photo hash in 4 bands of 16 bits: any two within 3 bits share a band
 MAX_PHASH_DISTANCE = 4
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -33,14 +35,17 @@ def normalise_text(text: str) -> str:
 
 
 def shingle_hashes(normalised: str) -> np.ndarray:
-    """32-bit hashes of the text's character shingles (Chinese text: 3 characters, other scripts: 5), unique."""
+    """32-bit hashes of the text's shingles, unique: Chinese text by 3-character shingles (it has no spaces),
+    other scripts by word pairs (two ads sharing a vocabulary are not copies; a repost shares its word order)."""
     if not normalised:
         return np.zeros(0, dtype=np.uint64)
     cjk = len(_CJK.findall(normalised[:2000])) * 3 > min(len(normalised), 2000)
-    k = CJK_SHINGLE if cjk else SHINGLE
     if cjk:
-        normalised = normalised.replace(" ", "")
-    codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        codes = np.frombuffer(normalised.replace(" ", "").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        k = CJK_SHINGLE
+    else:
+        codes = np.array([zlib.crc32(w.encode("utf-8")) for w in normalised.split()], dtype=np.uint64)
+        k = WORD_SHINGLE
     if len(codes) < k:
         codes = np.concatenate([codes, np.zeros(k - len(codes), dtype=np.uint64)])
     n = len(codes) - k + 1
@@ -52,6 +57,13 @@ def shingle_hashes(normalised: str) -> np.ndarray:
         h *= np.uint64(0xBF58476D1CE4E5B9)
         h ^= h >> np.uint64(32)
     return np.unique(h & _MASK32)
+
+
+def exact_key(normalised: str) -> str | None:
+    """An index key for the whole normalised text: short reposts too short for MinHash still find each other."""
+    if len(normalised) < MIN_EXACT_CHARS:
+        return None
+    return "x:" + hashlib.blake2b(normalised.encode("utf-8"), digest_size=10).hexdigest()
 
 
 def minhash_of(hashes: np.ndarray) -> MinHash | None:
@@ -77,9 +89,15 @@ def similarity(a: bytes, b: bytes) -> float:
 
 def band_keys(m: MinHash) -> list[str]:
     """The LSH band keys of a signature: two texts sharing any key are candidate copies."""
-    values = m.hashvalues.astype("<u4")
-    return [f"t{i}:" + hashlib.blake2b(values[i * ROWS:(i + 1) * ROWS].tobytes(), digest_size=8).hexdigest()
-            for i in range(BANDS)]
+    rows = m.hashvalues.astype(np.uint64).reshape(BANDS, ROWS)
+    h = np.zeros(BANDS, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(ROWS):
+            h = h * np.uint64(0x100000001B3) + rows[:, j]
+        h ^= h >> np.uint64(31)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(29)
+    return [f"t{i}:{x:016x}" for i, x in enumerate(h.tolist())]
 
 
 def usable_phash(phash: str | None) -> bool:
@@ -114,6 +132,7 @@ class Fingerprint:
 
     listing_id: int
     minhash: MinHash | None
+    exact: str | None = None  # key of the whole normalised text
     photos: list[str] = field(default_factory=list)  # usable perceptual hashes
     contacts: list[str] = field(default_factory=list)  # "phone:+7...", "handle:@x"
     error: str | None = None
@@ -123,7 +142,15 @@ class Fingerprint:
         return signature_bytes(self.minhash) if self.minhash is not None else None
 
     def keys(self) -> list[str]:
+        cached = self.__dict__.get("_keys")
+        if cached is None:
+            cached = self.__dict__["_keys"] = self._compute_keys()
+        return cached
+
+    def _compute_keys(self) -> list[str]:
         keys = band_keys(self.minhash) if self.minhash is not None else []
+        if self.exact:
+            keys.append(self.exact)
         for p in self.photos:
             keys += phash_keys(p)
         return list(dict.fromkeys(keys + self.contacts))
@@ -132,10 +159,12 @@ class Fingerprint:
 def fingerprint(listing_id: int, title: str | None, text: str | None, phashes, phones, handles) -> Fingerprint:
     """The fingerprint of one listing; a part that fails (text, photos) is left out and named in `error`."""
     errors = []
-    m = None
+    m = exact = None
     try:
-        m = minhash_of(shingle_hashes(normalise_text(f"{title or ''} {text or ''}")))
+        normalised = normalise_text(f"{title or ''} {text or ''}")
+        exact = exact_key(normalised)
+        m = minhash_of(shingle_hashes(normalised))
     except Exception as exc:  # noqa: BLE001 - a bad text must not cost the listing its case
         errors.append(f"text: {type(exc).__name__}: {exc}")
     photos = [p for p in dict.fromkeys(phashes or []) if usable_phash(p)]
-    return Fingerprint(listing_id, m, photos, contact_keys(phones, handles), "; ".join(errors) or None)
+    return Fingerprint(listing_id, m, exact, photos, contact_keys(phones, handles), "; ".join(errors) or None)
