@@ -6,6 +6,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import delete, event, func, insert, select, update
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from store.fingerprints import MAX_PHASH_DISTANCE, Fingerprint, fingerprint, phash_distance, similarity
 from store.models import Case, Classification, GroupingKey, Image, Listing, ListingFingerprint, Review, utcnow
-from store.queries import latest_classification_ids, latest_review_ids
+from store.queries import newest_classification_id_for, newest_review_id_for
 
 log = logging.getLogger("saigawatch.cases")
 
@@ -90,7 +91,10 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
     now = now or utcnow()
     if not ids:
         return stats
-    rows = session.execute(select(L.id, L.title, L.text, L.phones, L.handles, L.case_id, L.content_hash)
+    fpc = ListingFingerprint.__table__.c
+    rows = session.execute(select(L.id, L.title, L.text, L.phones, L.handles, L.case_id, L.content_hash,
+                                  fpc.listing_id.label("fingerprinted"))
+                           .select_from(Listing.__table__.outerjoin(ListingFingerprint.__table__, fpc.listing_id == L.id))
                            .where(L.id.in_(ids)).order_by(L.id)).all()
     photos = _phashes(session, ids)
     prints: dict[int, Fingerprint] = {}
@@ -102,7 +106,7 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
         if prints[row.id].error:
             stats.error(row.id, prints[row.id].error)
     # listings grouped before (their content changed): re-index, keep them where they are unless alone
-    regrouped = list(session.scalars(select(ListingFingerprint.listing_id).where(ListingFingerprint.listing_id.in_(ids))))
+    regrouped = [r.id for r in rows if r.fingerprinted is not None]
     if regrouped:
         session.execute(delete(GroupingKey).where(GroupingKey.listing_id.in_(regrouped)))
         session.execute(delete(ListingFingerprint).where(ListingFingerprint.listing_id.in_(regrouped)))
@@ -118,12 +122,13 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
     case_of: dict[int, int | None] = {}
     signatures: dict[int, bytes] = {}
     cand_photos = _phashes(session, by_photo) if by_photo else {}
-    fpc = ListingFingerprint.__table__.c
     for chunk in _chunks(sorted(candidates)):
-        case_of.update(session.execute(select(L.id, L.case_id).where(L.id.in_(chunk))).all())
-    for chunk in _chunks(sorted(by_text)):
-        signatures.update(session.execute(select(fpc.listing_id, fpc.minhash)
-                                          .where(fpc.listing_id.in_(chunk), fpc.minhash.is_not(None))).all())
+        for lid, case_id, minhash in session.execute(
+                select(L.id, L.case_id, fpc.minhash).select_from(Listing.__table__.outerjoin(
+                    ListingFingerprint.__table__, fpc.listing_id == L.id)).where(L.id.in_(chunk))):
+            case_of[lid] = case_id
+            if minhash is not None and lid in by_text:
+                signatures[lid] = minhash
     alone = _solo_cases(session, [r.case_id for r in rows if r.case_id])
 
     new_token = -1
@@ -257,28 +262,23 @@ def _best_match(fp: Fingerprint, indexed, signatures, cand_photos, case_of):
 def refresh_cases(session: Session, case_ids: Iterable[int]) -> None:
     """Recompute the queue summary of these cases from their listings' latest classification and review."""
     ids = sorted({c for c in case_ids if c is not None and c > 0})
+    C, R = Classification.__table__.c, Review.__table__.c
+    joined = Listing.__table__.outerjoin(Classification.__table__, C.id == newest_classification_id_for(L.id)) \
+        .outerjoin(Review.__table__, R.id == newest_review_id_for(L.id))
     for chunk in _chunks(ids):
-        members = session.execute(select(L.id, L.case_id, L.platform, L.seller_id, L.first_seen, L.last_seen,
-                                         L.posted_at).where(L.case_id.in_(chunk))).all()
-        listing_ids = [m.id for m in members]
-        cls: dict[int, Any] = {}
-        revs: dict[int, Any] = {}
-        for sub in _chunks(listing_ids):
-            newest = latest_classification_ids(sub)
-            cls.update({r.listing_id: r for r in session.execute(
-                select(Classification.listing_id, Classification.score, Classification.flagged,
-                       Classification.created_at, Classification.language, Classification.intent)
-                .join(newest, Classification.id == newest.c.max_id))})
-            newest_rev = latest_review_ids(sub)
-            revs.update({r.listing_id: r for r in session.execute(
-                select(Review.listing_id, Review.id, Review.decision, Review.analyst, Review.created_at)
-                .join(newest_rev, Review.id == newest_rev.c.max_id))})
+        rows = session.execute(select(
+            L.id, L.case_id, L.platform, L.seller_id, L.first_seen, L.last_seen,
+            C.id.label("cls_id"), C.score, C.flagged, C.created_at.label("cls_at"), C.language, C.intent,
+            R.id.label("rev_id"), R.decision, R.analyst, R.created_at.label("rev_at"))
+            .select_from(joined).where(L.case_id.in_(chunk))).all()
+        cls = {r.id: SimpleNamespace(score=r.score, flagged=r.flagged, created_at=r.cls_at, language=r.language,
+                                     intent=r.intent) for r in rows if r.cls_id is not None}
+        revs = {r.id: SimpleNamespace(id=r.rev_id, decision=r.decision, analyst=r.analyst, created_at=r.rev_at)
+                for r in rows if r.rev_id is not None}
         by_case: dict[int, list] = defaultdict(list)
-        for m in members:
+        for m in rows:
             by_case[m.case_id].append(m)
-        values = []
-        for case_id in chunk:
-            values.append({"b_id": case_id, **summarise(by_case.get(case_id, []), cls, revs)})
+        values = [{"b_id": case_id, **summarise(by_case.get(case_id, []), cls, revs)} for case_id in chunk]
         if values:
             session.connection().execute(update(Case.__table__).where(Case.__table__.c.id == _bind("b_id")), values)
     _expire(session, Case, ids)
