@@ -180,6 +180,7 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
         session.connection().execute(update(Listing.__table__).where(L.id == _bind("b_id")),
                                      [{"b_id": u["id"], "case_id": u["case_id"], "case_reason": u["case_reason"]}
                                       for u in updates])
+        _expire(session, Listing, [u["id"] for u in updates])
     connection = session.connection()
     _insert_keys(connection, [(k, f.listing_id) for f in prints.values() for k in f.keys()])
     connection.execute(ListingFingerprint.__table__.insert(), [
