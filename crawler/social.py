@@ -20,9 +20,6 @@ def post_fingerprint(item: ListingItem) -> str:
     return sha256_of("\x1f".join(parts).encode("utf-8"))
 
 
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
-
 def web_base(fetched_url: str, real_base: str, real_domains: tuple[str, ...], markers: tuple[str, ...]) -> str:
     """Where a platform's posts are viewed. `real_base` (e.g. https://vk.com) when the page or API response came
     from the platform itself (a host in or under `real_domains`); otherwise (the demo marketplace, a mirror) the
@@ -36,14 +33,6 @@ def web_base(fetched_url: str, real_base: str, real_domains: tuple[str, ...], ma
     if not cuts:
         return real_base
     return f"{parts.scheme}://{parts.netloc}{parts.path[:min(cuts)]}"
-
-
-def loopback_credentials(source: Any, url: str | None) -> str:
-    """options.loopback_credentials, honoured only when the source talks to this machine (the demo marketplace):
-    real tokens and cookies always come from the environment, never from a config file."""
-    value = str((source.options or {}).get("loopback_credentials") or "")
-    host = urlsplit(url or "").hostname or ""
-    return value if value and host in LOOPBACK_HOSTS else ""
 
 
 class SocialSpiderMixin:
