@@ -98,7 +98,7 @@ class WarcCaptureMiddleware:
     KIND_BY_META = {"search": "search", "listing": "page", "recheck": "page", "image": "image", "api": "api"}
 
     def __init__(self, crawler):
-        rt = runtime.current()
+        rt = runtime.of_crawler(crawler)
         if rt is None or rt.store is None:
             raise NotConfigured("no crawl runtime: WARC capture is off")
         self.rt = rt

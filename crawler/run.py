@@ -267,7 +267,6 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
 
     from crawler.known import KnownListings
 
-    runtime.install(rt)
     registry = spider_registry()
     groups: dict[str, list[SourceSettings]] = {}
     for source in sources:
@@ -286,6 +285,7 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
                     known = KnownListings.load(session, cls.platform)
             scrapy_settings = source_settings(crawl, source)
             scrapy_settings.update(extra_settings or {})
+            scrapy_settings[runtime.RUNTIME_SETTING] = rt
             crawler = Crawler(cls, scrapy_settings)
             try:
                 await process.crawl(crawler, source=source, known=known)

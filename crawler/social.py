@@ -1,15 +1,10 @@
 """What the social-platform spiders and parsers (telegram, vk, weibo, tieba) share: post fingerprints and post URLs."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler.items import ListingItem
 from store.listings import sha256_of
-
-if TYPE_CHECKING:
-    from scrapy.http import Response
 
 
 def post_fingerprint(item: ListingItem) -> str:
@@ -38,13 +33,5 @@ def web_base(fetched_url: str, real_base: str, real_domains: tuple[str, ...], ma
 class SocialSpiderMixin:
     """Put before SaigaSpider: posts are complete records, so their fingerprint is the whole post."""
 
-    def handle_card(self, card: ListingItem, response: Response) -> Iterator[Any]:
-        card.__class__ = _PostItem if type(card) is ListingItem else card.__class__
-        yield from super().handle_card(card, response)  # type: ignore[misc]
-
-
-class _PostItem(ListingItem):
-    """A ListingItem whose fingerprint is the post fingerprint (same fields, same storage)."""
-
-    def card_fingerprint(self) -> str:
-        return post_fingerprint(self)
+    def card_fingerprint(self, card: ListingItem) -> str:
+        return post_fingerprint(card)

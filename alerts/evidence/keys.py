@@ -1,7 +1,6 @@
 """The organisation's Ed25519 signing key: generate (0600, outside the repo), load, sign and verify."""
 from __future__ import annotations
 
-import base64
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,10 +102,6 @@ def verify(key: Ed25519PublicKey, data: bytes, signature: bytes) -> bool:
         return True
     except InvalidSignature:
         return False
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def ensure_key(settings) -> GeneratedKey | None:

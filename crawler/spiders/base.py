@@ -37,7 +37,7 @@ How a platform spider plugs in
 
 3. What the base does for every spider:
 
-   - Incremental crawls: a card whose ``card_fingerprint()`` (title, price, refresh time) equals the stored
+   - Incremental crawls: a card whose ``self.card_fingerprint(card)`` (title, price, refresh time) equals the stored
      ``Listing.card_hash`` is not fetched again: a ``ListingSeen`` moves its last_seen. New or changed cards
      lead to the ad page; the resulting item carries ``card_hash``.
    - Removal: when the searches are done, live listings of this source that did not appear are re-opened
@@ -157,7 +157,7 @@ class SaigaSpider(scrapy.Spider):
         return url.rstrip("/") if url else None
 
     def now(self) -> dt.datetime:
-        rt = runtime.current()
+        rt = runtime.of_crawler(getattr(self, "crawler", None))
         return rt.clock.now() if rt else dt.datetime.now(dt.timezone.utc)
 
     @classmethod
@@ -283,7 +283,7 @@ class SaigaSpider(scrapy.Spider):
         self.crawler.stats.inc_value("search/cards")
         card.source_name = self.source.name
         card.search_url = card.search_url or response.url
-        card.card_hash = card.card_fingerprint()
+        card.card_hash = self.card_fingerprint(card)
         if self.known.unchanged(pid, card.card_hash):
             self.crawler.stats.inc_value("listings/unchanged_card")
             yield ListingSeen(self.platform, pid, self.source.name)
@@ -339,6 +339,10 @@ class SaigaSpider(scrapy.Spider):
         if card.extra:
             item.extra = {**card.extra, **item.extra}
         return item
+
+    def card_fingerprint(self, card: ListingItem) -> str:
+        """What must change on a card for the ad to be fetched again (override: social posts use the whole post)."""
+        return card.card_fingerprint()
 
     def finish_item(self, item: ListingItem, response: Response) -> ListingItem:
         item.source_name = self.source.name

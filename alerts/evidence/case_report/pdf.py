@@ -51,10 +51,6 @@ class ReportPdf(FPDF):
         self.ln(2)
 
 
-def _dash(value: str | None, lang: str) -> str:
-    return value if value else t(lang, "none")
-
-
 def why_text(item: ReportListing, lang: str) -> str:
     """Why this is saiga horn, from the classifier's explanation and the analysts' decisions."""
     parts = []
