@@ -25,7 +25,7 @@ class RunClock:
 
 @dataclass
 class CrawlRuntime:
-    """The resources of one crawl run, set up by crawler.run and handed to every crawler in its settings
+    """The resources of one crawl run, set up by crawler.child and handed to every crawler in its settings
     (RUNTIME_SETTING), where spiders, pipelines, middlewares and extensions read it (from_crawler)."""
 
     database_url: str | None
@@ -75,6 +75,6 @@ RUNTIME_SETTING = "SAIGAWATCH_RUNTIME"
 
 
 def of_crawler(crawler: Any) -> CrawlRuntime | None:
-    """The runtime crawler.run put into this crawler's settings (RUNTIME_SETTING); None: a crawl without storage."""
+    """The runtime crawler.child put into this crawler's settings (RUNTIME_SETTING); None: a crawl without storage."""
     settings = getattr(crawler, "settings", None)
     return settings.get(RUNTIME_SETTING) if settings is not None else None

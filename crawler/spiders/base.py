@@ -21,7 +21,7 @@ How a platform spider plugs in
                for query in self.source.queries:
                    yield self.search_request(f"{self.base_url}/rossiya?q={quote(query)}", query=query)
 
-   The spider is built with ``source=SourceSettings`` (and, from crawler.run, ``known=KnownListings``).
+   The spider is built with ``source=SourceSettings`` (and, from crawler.child, ``known=KnownListings``).
    ``self.base_url`` / ``self.api_url`` are the source's overrides (demo server, tests) or the defaults.
 
    Optional hooks (override only what differs):

@@ -5,7 +5,8 @@ import pytest
 
 from config.schema import SourceSettings
 from crawler.items import ListingItem
-from crawler.run import CrawlConfigError, validate_sources
+from crawler.errors import CrawlConfigError
+from crawler.registry import validate_sources
 from crawler.social import post_fingerprint
 from crawler.spiders.telegram import channel_name
 from crawler.spiders.vk import _owner_param
