@@ -22,6 +22,7 @@ from alerts.evidence.case_report import build_report
 from alerts.evidence.case_report.model import ReportCase, ReportListing
 from alerts.evidence.verify_text import verify_text
 from alerts.evidence.wacz import Page, build_wacz
+from alerts.money import price_label
 from store.models import AuditEvent, EvidenceBundle, EvidenceCapture, Listing, LivenessCheck, Review, utcnow
 
 log = logging.getLogger("saigawatch.evidence")
@@ -58,14 +59,6 @@ class ExportError(Exception):
 
 def _fmt(at: dt.datetime | None) -> str:
     return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if at else ""
-
-
-def _price(listing: Listing) -> str:
-    if listing.price_text:
-        return listing.price_text
-    if listing.price is not None:
-        return f"{listing.price:,.0f} {listing.currency or ''}".replace(",", " ").strip()
-    return ""
 
 
 def listing_json(session, listing: Listing, captures: list[EvidenceCapture]) -> dict[str, Any]:
@@ -267,7 +260,7 @@ def _export_listing(settings, session, listing: Listing, bundle_dir: Path, now: 
         if captures else 0
     report = ReportListing(
         key=custody.listing_key(listing), platform=listing.platform, platform_id=listing.platform_listing_id,
-        url=listing.url, title=listing.title, text=listing.text or "", price=_price(listing),
+        url=listing.url, title=listing.title, text=listing.text or "", price=price_label(listing),
         seller=", ".join(x for x in ((seller.name if seller else None), (f"id {seller.platform_seller_id}" if seller else None),
                                      (seller.url if seller else None)) if x),
         contacts=contacts, location=listing.location or "", posted=_fmt(listing.posted_at),

@@ -9,9 +9,10 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image as PILImage
 
-from alerts.evidence.case_report import fonts
+from alerts import fonts
 from alerts.evidence.case_report.model import ReportCase, ReportListing
 from alerts.evidence.case_report.texts import t
+
 
 class ReportPdf(FPDF):
     def __init__(self, lang: str, case_name: str):
