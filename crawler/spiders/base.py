@@ -4,7 +4,7 @@ How a platform spider plugs in
 ==============================
 
 1. Write the parser ``crawler/parsers/<platform>.py``: ``PLATFORM = "<platform>"`` and
-   ``parse(body: bytes, url: str) -> ParseResult``. It returns kind ``search`` (cards or posts), ``listing``
+   ``parse(body, url, *, status=200, content_type=None, now=None) -> ParseResult`` (see crawler/parsers). It returns kind ``search`` (cards or posts), ``listing``
    (one full ad), ``channel`` (posts), ``empty`` (a recognised no-results / "ad removed" page) or ``blocked``
    (with ``block_reason``); anything else raises ``ParseError`` saying what was expected.
    Search cards are ``ListingItem(is_card=True)``; posts or API records that are complete are ``is_card=False``.
@@ -214,11 +214,17 @@ class SaigaSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ callbacks
 
+    def parse_page(self, response: Response) -> ParseResult:
+        """The platform parser on a response, with its status and Content-Type header (the charset it declares)."""
+        content_type = response.headers.get("Content-Type")
+        return self.parser(response.body, response.url, status=response.status,
+                           content_type=content_type.decode("latin-1") if content_type else None)
+
     def parse_response(self, response: Response, expected: str) -> ParseResult | None:
         """Run the platform parser; an unparseable page is a recorded markup error, never a crash."""
         self.crawler.stats.inc_value(f"pages/{expected}")
         try:
-            result = self.parser(response.body, response.url)
+            result = self.parse_page(response)
         except ParseError as exc:
             if expected == "search":
                 self.search_problems += 1
@@ -394,7 +400,7 @@ class SaigaSpider(scrapy.Spider):
         if self.status != "ok":
             return
         try:
-            result = self.parser(response.body, response.url)
+            result = self.parse_page(response)
         except Exception:  # noqa: BLE001 - an unrecognised 403 is treated as a block too
             self.report_block(f"HTTP 403 at {response.url}")
             return
