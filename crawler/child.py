@@ -46,8 +46,10 @@ def _quiet_scrapy(verbose: bool) -> None:
 
 
 def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runtime.CrawlRuntime | None,
-                  extra_settings: dict[str, Any] | None = None) -> None:
-    """Run the spiders of `sources` in this process (blocks; Scrapy allows this once per process)."""
+                  extra_settings: dict[str, Any] | None = None,
+                  rechecks: dict[str, dict[str, int]] | None = None) -> None:
+    """Run the spiders of `sources` in this process (blocks; Scrapy allows this once per process). With
+    `rechecks` (source name → {platform id: listing id}) each spider only re-checks those listings."""
     from scrapy.crawler import AsyncCrawlerProcess, Crawler
 
     from crawler.known import KnownListings
@@ -70,10 +72,14 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
                     known = KnownListings.load(session, cls.platform)
             scrapy_settings = source_settings(crawl, source)
             scrapy_settings.update(extra_settings or {})
+            minimum = float(scrapy_settings.pop("SAIGAWATCH_MIN_DELAY", 0) or 0)  # e.g. evidence.liveness_delay_s
+            if minimum > float(scrapy_settings.get("DOWNLOAD_DELAY") or 0):
+                scrapy_settings["DOWNLOAD_DELAY"] = minimum
             scrapy_settings[runtime.RUNTIME_SETTING] = rt
             crawler = Crawler(cls, scrapy_settings)
+            only = {"recheck": rechecks.get(source.name, {})} if rechecks is not None else {}
             try:
-                await process.crawl(crawler, source=source, known=known)
+                await process.crawl(crawler, source=source, known=known, **only)
             except Exception:  # noqa: BLE001 - one failed source must not stop the others
                 log.exception("source %s failed", source.name)
 
@@ -113,7 +119,7 @@ def child_main() -> int:
                               crawl_run_id=job["crawl_run_id"], clock=clock, warc_max_bytes=job["warc_max_bytes"],
                               on_event=emit)
     try:
-        crawl_sources(crawl, sources, rt)
+        crawl_sources(crawl, sources, rt, job.get("scrapy_settings"), job.get("rechecks"))
     finally:
         rt.close()
     return 0

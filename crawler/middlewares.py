@@ -124,7 +124,8 @@ class WarcCaptureMiddleware:
                                               request_headers=req_headers, method=request.method)
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")[:200] or None
             with self.rt.store.session() as session:
-                capture = Capture(crawl_run_id=self.rt.crawl_run_id, kind=kind, url=response.url,
+                capture = Capture(crawl_run_id=self.rt.crawl_run_id, listing_id=request.meta.get("sw_listing_id"),
+                                  kind=kind, url=response.url,
                                   status_code=response.status, content_type=content_type, warc_path=ref.path,
                                   warc_offset=ref.offset, warc_length=ref.length, warc_record_id=ref.record_id,
                                   sha256=ref.sha256, fetched_at=fetched_at)

@@ -67,16 +67,32 @@ def run_crawl(settings: Settings, store: Store, crawl_run_id: int, sources: list
     selected = [s for s in selected if s.name not in problems]
     if not selected:
         return summarise(store, crawl_run_id, names)
-    job = {
+    rc = run_child(child_job(settings, store, selected, crawl_run_id, now, verbose=verbose), on_event)
+    summary = summarise(store, crawl_run_id, names)
+    if rc != 0:
+        summary["process_error"] = f"crawl process exited with status {rc}"
+        summary["errors"] += 1
+    return summary
+
+
+def child_job(settings: Settings, store: Store, sources: list[SourceSettings], crawl_run_id: int | None,
+              now: dt.datetime | None, **extra: Any) -> dict[str, Any]:
+    """The job (JSON) a crawl child process runs: where to store, the crawl settings, the sources, the clock."""
+    return {
         "database_url": store.url,
         "data_dir": str(settings.storage.data_path.resolve()),
         "warc_max_bytes": settings.storage.warc_max_bytes,
         "crawl_run_id": crawl_run_id,
         "crawl": settings.crawl.model_dump(mode="json"),
-        "sources": [s.model_dump(mode="json") for s in selected],
+        "sources": [s.model_dump(mode="json") for s in sources],
         "now": now.isoformat() if now else None,
-        "verbose": verbose,
+        "verbose": False,
+        **extra,
     }
+
+
+def run_child(job: dict[str, Any], on_event: Callable[[dict[str, Any]], None] | None = None) -> int:
+    """Run `python -m crawler.child` on `job`, passing its progress events to on_event; its exit status."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -93,16 +109,11 @@ def run_crawl(settings: Settings, store: Store, crawl_run_id: int, sources: list
                 continue
             if on_event:
                 on_event(event)
-        rc = proc.wait()
+        return proc.wait()
     except BaseException:
         proc.kill()
         proc.wait()
         raise
-    summary = summarise(store, crawl_run_id, names)
-    if rc != 0:
-        summary["process_error"] = f"crawl process exited with status {rc}"
-        summary["errors"] += 1
-    return summary
 
 
 def summarise(store: Store, crawl_run_id: int, source_names: list[str]) -> dict[str, Any]:

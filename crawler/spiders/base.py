@@ -122,7 +122,7 @@ class SaigaSpider(scrapy.Spider):
     handle_httpstatus_list = [403, 404, 410, 451]
 
     def __init__(self, source: SourceSettings | dict | None = None, known: KnownListings | None = None,
-                 **kwargs: Any):
+                 recheck: dict[str, int] | None = None, **kwargs: Any):
         if source is None:
             raise ValueError(f"spider {self.name!r} needs a source (SourceSettings) argument")
         if isinstance(source, dict):
@@ -138,6 +138,8 @@ class SaigaSpider(scrapy.Spider):
         self.seen_ids: set[str] = set()
         self.search_problems = 0  # failed or unreadable search pages: "stopped appearing" is then unreliable
         self._rechecks_done = False
+        # Re-check only these stored listings (platform id → listing id), no searches: the daily liveness check.
+        self.recheck_only: dict[str, int] | None = dict(recheck) if recheck is not None else None
 
     # ------------------------------------------------------------------ set-up
 
@@ -145,6 +147,7 @@ class SaigaSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
         return spider
 
     @property
@@ -185,6 +188,11 @@ class SaigaSpider(scrapy.Spider):
         reason = self.check_configured()
         if reason:
             self.report_not_configured(reason)
+            return
+        if self.recheck_only is not None:
+            self._rechecks_done = True  # no searches, so no "stopped appearing" round either
+            for request in self.liveness_requests():
+                yield request
             return
         for request in self.search_requests():
             yield request
@@ -452,6 +460,27 @@ class SaigaSpider(scrapy.Spider):
         for request in requests:
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
+
+    def liveness_requests(self) -> Iterator[Request]:
+        """The listings named in `recheck`, re-opened with the same recheck_request() a crawl uses (robots.txt,
+        block detection and backoff included); responses are kept as "liveness" captures of those listings."""
+        for pid, listing_id in (self.recheck_only or {}).items():
+            known = self.known.get(pid)
+            request = self.recheck_request(known) if known is not None else None
+            if request is None:
+                self.record_error("recheck", pid, "no stored address to re-check")
+                continue
+            request.meta.update(sw_capture_kind="liveness", sw_listing_id=listing_id)
+            self.crawler.stats.inc_value("listings/rechecked")
+            yield request
+
+    def _on_closed(self, spider, reason: str) -> None:
+        """After a liveness re-check: tell the parent how the source ended and what failed (per URL)."""
+        rt = runtime.of_crawler(self.crawler)
+        if spider is not self or self.recheck_only is None or rt is None:
+            return
+        rt.emit({"event": "recheck_done", "source": self.source.name, "status": self.status,
+                 "status_detail": self.status_detail, "errors": self.errors})
 
     def recheck_requests(self) -> Iterator[Request]:
         if not self.known or self.source.max_rechecks <= 0:
