@@ -166,7 +166,8 @@ class EvidenceSettings(Section):
     max_captures_per_run: int = Field(200, ge=0)
     signing_key_path: str = "~/.config/saigawatch/signing_key.pem"
     tsa_url: str | None = None
-    tsa_ca_file: str | None = None  # PEM of the TSA's CA, for checking tokens (copied into bundles)
+    tsa_ca_file: str | None = None  # PEM of the TSA certificate(s) trusted to check tokens (never taken from a bundle)
+    trusted_keys: list[str] = Field(default_factory=list)  # signing-key fingerprints `evidence verify` trusts
     tsa_timeout_s: float = Field(20, gt=0)
     organisation: str = "Example Wildlife NGO"
     organisation_address: str = ""

@@ -6,7 +6,10 @@ import concurrent.futures
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
+import shutil
+import tempfile
 import traceback
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from alerts.evidence.browser import BrowserSession
-from alerts.evidence.custody import append_event
+from alerts.evidence.custody import append_event, use_signing_key
 from alerts.evidence.manifest import iso
 from alerts.evidence.steps import StepError, build_chain
 from alerts.evidence.steps.base import CaptureJob
@@ -37,6 +40,30 @@ def capture_directory(listing: Listing, at: dt.datetime) -> str:
     return f"evidence/{safe_name(listing.platform)}/{safe_name(listing.platform_listing_id)}/{stamp}"
 
 
+STAGING = "evidence/.staging"
+
+
+def staging_directory(settings) -> Path:
+    """A fresh folder for one capture under data_dir/evidence/.staging, after removing those of dead processes."""
+    root = settings.storage.data_path / STAGING
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.iterdir():
+        pid = old.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def latest_classification(session, listing_id: int) -> Classification | None:
     return session.scalars(select(Classification).where(Classification.listing_id == listing_id)
                            .order_by(Classification.id.desc()).limit(1)).first()
@@ -49,6 +76,7 @@ def run_capture(settings, store, listing_id: int, *, operator: str, reason: str 
     Returns the EvidenceCapture row (steps: {name: {status, error?, files, ...}}).
     """
     chain = build_chain(settings)
+    use_signing_key(settings)
     own_browser = browser is None and "screenshot" in settings.evidence.steps
     if own_browser:
         browser = BrowserSession(settings.browser)
@@ -60,12 +88,22 @@ def run_capture(settings, store, listing_id: int, *, operator: str, reason: str 
             started = now or utcnow()
             rel = capture_directory(listing, started)
             directory = settings.storage.data_path / rel
-            directory.mkdir(parents=True, exist_ok=False)
+            if directory.exists():
+                raise FileExistsError(f"{directory} already exists")
+            # files go to a staging folder, renamed into place only when every step has run: a capture killed
+            # mid-way leaves no partial folder where evidence is expected (staging is swept on the next run)
+            staging = staging_directory(settings)
             job = CaptureJob(settings=settings, session=session, listing=listing,
-                             classification=latest_classification(session, listing.id), directory=directory,
+                             classification=latest_classification(session, listing.id), directory=staging,
                              rel_directory=rel, operator=operator, now=started, reason=reason, browser=browser)
-            for step in chain:
-                job.step_results[step.name] = _run_step(step, job)
+            try:
+                for step in chain:
+                    job.step_results[step.name] = _run_step(step, job)
+                directory.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging, directory)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            job.directory = directory
             capture = EvidenceCapture(listing_id=listing.id, started_at=started, finished_at=utcnow(), directory=rel,
                                       content_hash=listing.content_hash, steps=job.step_results,
                                       manifest_sha256=job.facts.get("manifest_sha256"), reason=reason)
