@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from asn1crypto import tsp as asn1_tsp
 from cryptography import x509
 from rfc3161_client import (HashAlgorithm, PKIStatus, TimestampRequestBuilder, VerificationError, VerifierBuilder,
                             decode_timestamp_response)
@@ -36,12 +37,23 @@ def build_request(data: bytes):
     return TimestampRequestBuilder().data(data).hash_algorithm(HashAlgorithm.SHA256).nonce(nonce=True).cert_request(cert_request=True).build()
 
 
-def parse_reply(reply: bytes) -> TokenInfo:
-    """Read a DER (or BER) TimeStampResp; TimestampError when it is not one or the TSA refused."""
+def decode(reply: bytes):
+    """The TimeStampResp in a reply. Some TSAs answer in BER (indefinite lengths), which rfc3161-client refuses:
+    such replies are re-encoded as DER by asn1crypto first (the CMS signature covers DER-encoded attributes,
+    so it still verifies)."""
     try:
-        response = decode_timestamp_response(reply)
-    except Exception as exc:  # noqa: BLE001 - the Rust parser raises ValueError and its own kinds
-        raise TimestampError(f"not a timestamp reply: {exc}") from None
+        return decode_timestamp_response(reply)
+    except Exception as first:  # noqa: BLE001 - the Rust parser raises ValueError and its own kinds
+        try:
+            der = asn1_tsp.TimeStampResp.load(reply).dump(force=True)
+            return decode_timestamp_response(der)
+        except Exception:  # noqa: BLE001
+            raise TimestampError(f"not a timestamp reply: {first}") from None
+
+
+def parse_reply(reply: bytes) -> TokenInfo:
+    """Read a DER or BER TimeStampResp; TimestampError when it is not one or the TSA refused."""
+    response = decode(reply)
     if response.status not in (PKIStatus.GRANTED, PKIStatus.GRANTED_WITH_MODS):
         texts = " ".join(response.status_string or [])
         raise TimestampError(f"TSA refused (status {response.status}) {texts}".strip())
@@ -106,13 +118,13 @@ def check_token(reply: bytes, data: bytes, roots: list[x509.Certificate]) -> Tok
     if not roots:
         return TokenCheck(False, info, False, "TSA not trusted: no TSA certificate is configured "
                                               "(evidence.tsa_ca_file or --tsa-ca)")
-    response = decode_timestamp_response(reply)
+    response = decode(reply)
     failures = []
     for root in roots:
         try:
             VerifierBuilder().add_root_certificate(root).build().verify_message(response, data)
         except VerificationError as exc:
-            failures.append(str(exc))
+            failures.append(str(exc).split('data: "')[-1].split('"')[0])
             continue
         return TokenCheck(True, info, True, f"stamped {info.gen_time.isoformat()} by a TSA certified by "
                                             f"{root.subject.rfc4514_string()}")

@@ -79,11 +79,11 @@ class VerifyReport:
     def exit_code(self) -> int:
         return {"verified": VERIFIED, "not_intact": NOT_INTACT, "origin_not_checked": ORIGIN_NOT_CHECKED}[self.status]
 
-    def fail(self, key: str, **params) -> None:
-        self.problems.append(say(self.lang, key, **params))
+    def fail(self, message: str, /, **params) -> None:
+        self.problems.append(say(self.lang, message, **params))
 
-    def note(self, key: str, **params) -> None:
-        self.notes.append(say(self.lang, key, **params))
+    def note(self, message: str, /, **params) -> None:
+        self.notes.append(say(self.lang, message, **params))
 
     def verdict(self) -> str:
         when = self.timestamp or self.created_at

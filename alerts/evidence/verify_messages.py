@@ -101,7 +101,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def say(lang: str, key: str, **params) -> str:
-    """The message `key` in `lang` (English when the language has no text for it)."""
-    texts = MESSAGES[key]
+def say(lang: str, message: str, /, **params) -> str:
+    """The message `message` in `lang` (English when the language has no text for it)."""
+    texts = MESSAGES[message]
     return texts.get(lang, texts["en"]).format(**params)
