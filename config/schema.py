@@ -168,6 +168,7 @@ class EvidenceSettings(Section):
     tsa_url: str | None = None
     tsa_ca_file: str | None = None  # PEM of the TSA certificate(s) trusted to check tokens (never taken from a bundle)
     trusted_keys: list[str] = Field(default_factory=list)  # signing-key fingerprints `evidence verify` trusts
+    operator_names: dict[str, str] = Field(default_factory=dict)  # login -> full name on screenshots and reports
     tsa_timeout_s: float = Field(20, gt=0)
     organisation: str = "Example Wildlife NGO"
     organisation_address: str = ""

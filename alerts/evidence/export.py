@@ -18,6 +18,7 @@ from alerts.evidence import custody, keys
 from alerts.evidence.capture import latest_classification, outside_event_loop, run_capture, safe_name
 from alerts.evidence.hashing import pretty_json, sha256_file
 from alerts.evidence.law import LawNotFound, law_in_force, listing_country
+from alerts.evidence.operator import operator_name
 from alerts.evidence.manifest import SEAL_FILES, iso, list_files, seal, software_version
 from alerts.evidence.case_report import build_report
 from alerts.evidence.case_report.model import ReportCase, ReportListing
@@ -202,7 +203,8 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
             case = ReportCase(case_name=case_name, organisation=settings.evidence.organisation,
                               organisation_address=settings.evidence.organisation_address,
                               organisation_contact=settings.evidence.organisation_contact,
-                              signatory=settings.evidence.signatory, operator=operator, generated=_fmt(now),
+                              signatory=settings.evidence.signatory, operator=operator_name(settings, operator),
+                              generated=_fmt(now),
                               listings=[i.report for i in report_items], files=files)
             languages = ["ru", "kk"] if language == "kk" else ["ru"]
             for lang in languages:
@@ -288,6 +290,8 @@ def _export_listing(settings, session, listing: Listing, bundle_dir: Path, now: 
     seller = listing.seller
     contacts = list(dict.fromkeys([*(listing.phones or []), *(listing.handles or []),
                                    *((seller.phones or []) if seller else [])]))
+    capturers = {e.details.get("capture_id"): e.actor for e in custody.events_for(session, listing.id)
+                 if e.action == "captured"}
     newest = captures[-1] if captures else None
     shot = folder / "captures" / Path(newest.directory).name / "browser" / "screenshot.png" if newest else None
     photos = sum(1 for cap in captures for _ in (folder / "captures" / Path(cap.directory).name / "photos").glob("*")) \
@@ -299,7 +303,8 @@ def _export_listing(settings, session, listing: Listing, bundle_dir: Path, now: 
                                      (seller.url if seller else None)) if x),
         contacts=contacts, location=listing.location or "", posted=_fmt(listing.posted_at),
         first_seen=_fmt(listing.first_seen), last_seen=_fmt(listing.last_seen), removed=_fmt(listing.removed_at) or None,
-        captures=[_fmt(c.started_at) for c in captures], country=country, capture_date=first_capture.date().isoformat(),
+        captures=[f"{_fmt(c.started_at)} — {operator_name(settings, capturers.get(c.id, '?'))}" for c in captures],
+        country=country, capture_date=first_capture.date().isoformat(),
         law=law, law_error=law_error,
         classification={"score": verdict.score, "model_version": verdict.model_version, "intent": verdict.intent,
                         "matched_terms": verdict.matched_terms or [],

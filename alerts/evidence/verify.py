@@ -249,7 +249,7 @@ def _check_timestamp(bundle: Bundle, manifest: dict[str, Any], data: bytes, pref
         if token_name in bundle:
             report.fail("token_unannounced", name=token_name, where=prefix + MANIFEST)
         elif not prefix:
-            report.note("note_no_timestamp", why=f"({ts['error']})" if ts.get("error") else "")
+            report.note("note_no_timestamp", why=f" ({ts['error']})" if ts.get("error") else "")
         return
     if token_name not in bundle:
         report.fail("token_missing", name=token_name, url=ts.get("tsa_url"))

@@ -62,8 +62,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                         "ru": "происхождение НЕ проверено: доверенный ключ не указан",
                         "kk": "шығу тегі ТЕКСЕРІЛМЕДІ: сенімді кілт берілмеген"},
     "note_timestamp": {"en": "timestamp: {detail}", "ru": "метка времени: {detail}", "kk": "уақыт белгісі: {detail}"},
-    "note_no_timestamp": {"en": "timestamp: none taken {why}", "ru": "метка времени: не получена {why}",
-                          "kk": "уақыт белгісі: алынбаған {why}"},
+    "note_no_timestamp": {"en": "timestamp: none taken{why}", "ru": "метка времени: не получена{why}",
+                          "kk": "уақыт белгісі: алынбаған{why}"},
     "note_timestamp_unchecked": {
         "en": "timestamp NOT checked: no trusted TSA certificate (evidence.tsa_ca_file or --tsa-ca); token says {when}",
         "ru": "метка времени НЕ проверена: нет доверенного сертификата TSA (evidence.tsa_ca_file или --tsa-ca); "
@@ -71,7 +71,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "уақыт белгісі ТЕКСЕРІЛМЕДІ: сенімді TSA сертификаты жоқ (evidence.tsa_ca_file немесе --tsa-ca); "
               "белгіде {when}"},
     "note_custody": {"en": "custody: {count} entries, chains intact, every entry signed{later}",
-                     "ru": "журнал передачи: {count} записей, цепочки целы, каждая запись подписана{later}",
+                     "ru": "журнал передачи: записей — {count}, цепочки целы, каждая запись подписана{later}",
                      "kk": "беру журналы: {count} жазба, тізбектер бүтін, әр жазбаға қол қойылған{later}"},
     "note_later": {"en": "; {count} added after export (each signed)",
                    "ru": "; {count} добавлено после выгрузки (каждая подписана)",
@@ -80,7 +80,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "ru": "{name}: хеши есть, но при фиксации подписи не было (не было ключа); файлы покрыты печатью пакета",
                               "kk": "{name}: хештер бар, бірақ бекіту кезінде қол қойылмаған (кілт болмаған); пакет мөрі қамтиды"},
     "note_wacz": {"en": "{name}: WACZ signed by the bundle's key, {count} resources intact",
-                  "ru": "{name}: WACZ подписан ключом пакета, {count} ресурсов не изменены",
+                  "ru": "{name}: WACZ подписан ключом пакета, ресурсы не изменены ({count})",
                   "kk": "{name}: WACZ пакет кілтімен қол қойылған, {count} ресурс өзгермеген"},
     # verdicts
     "verified": {"en": "VERIFIED: {files} files unchanged since {when}, signed by the trusted key {key}",

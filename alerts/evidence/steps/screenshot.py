@@ -6,8 +6,17 @@ from typing import Any
 from alerts.evidence.banner import add_banner
 from alerts.evidence.browser import BrowserUnavailable
 from alerts.evidence.manifest import iso, software_version
+from alerts.evidence.operator import operator_name
 from alerts.evidence.steps.base import CaptureJob, Step, StepError
 from store.models import utcnow
+
+
+BANNER = {  # in the report's language, so the screenshot and the report read the same
+    "ru": {"captured": "Зафиксировано", "operator": "оператор", "final_url": "Итоговый URL после перенаправлений",
+           "status": "HTTP-статус"},
+    "kk": {"captured": "Тіркелді", "operator": "оператор", "final_url": "Қайта бағыттаудан кейінгі соңғы URL",
+           "status": "HTTP мәртебесі"},
+}
 
 
 class ScreenshotStep(Step):
@@ -42,13 +51,15 @@ class ScreenshotStep(Step):
                           "http_status": response.status if response else None, "title": page.title()})
             files.append(job.write("browser/dom.html", page.content().encode("utf-8")))
             png = page.screenshot(full_page=opts.full_page, type="png", timeout=timeout_ms)
+            words = BANNER[self.settings.evidence.report_language]
             lines = [f"URL: {url}",
-                     f"Captured (UTC): {captured_at.strftime('%Y-%m-%d %H:%M:%S')} UTC · operator: {job.operator} · "
+                     f"{words['captured']} (UTC): {captured_at.strftime('%Y-%m-%d %H:%M:%S')} UTC · "
+                     f"{words['operator']}: {operator_name(self.settings, job.operator)} · "
                      f"SaigaWatch {software_version()} · chromium {job.browser.version}"]
             if page.url != url:
-                lines.insert(1, f"Final URL after redirects: {page.url}")
+                lines.insert(1, f"{words['final_url']}: {page.url}")
             if response is not None and response.status >= 400:
-                lines.append(f"HTTP status {response.status}")
+                lines.append(f"{words['status']}: {response.status}")
             banner_png, cut = add_banner(png, lines, opts.max_height_px)
             files.append(job.write("browser/screenshot.png", banner_png))
             facts["screenshot_cut_at_px"] = opts.max_height_px if cut else None
