@@ -150,7 +150,7 @@ class ContextStepOptions(Section):
 
 
 class SignStepOptions(Section):
-    """Step `sign`: manifest of sha256 hashes, Ed25519 signature, optional RFC 3161 timestamp."""
+    """Step `sign`: manifest of sha256 hashes, ECDSA P-384 signature, optional RFC 3161 timestamp."""
 
     require_signature: bool = True  # a missing key fails the step (the manifest is still written)
     timestamp: bool = True  # ask evidence.tsa_url for a token when it is set

@@ -205,7 +205,8 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
                               organisation_contact=settings.evidence.organisation_contact,
                               signatory=settings.evidence.signatory, operator=operator_name(settings, operator),
                               generated=_fmt(now),
-                              listings=[i.report for i in report_items], files=files)
+                              listings=[i.report for i in report_items], files=files,
+                              key_id=keys.key_id(signing_key.public_key()))
             languages = ["ru", "kk"] if language == "kk" else ["ru"]
             for lang in languages:
                 (bundle_dir / f"report-{lang}.pdf").write_bytes(build_report(case, lang, now))

@@ -221,6 +221,9 @@ def _appeals(pdf: ReportPdf, case: ReportCase, lang: str) -> None:
         pdf.ln(2)
         pdf.para(t(lang, "attachments"), size=10)
         file_lines(pdf, [att for item in items for att in item.attachments], numbered=True)
+        if case.key_id:
+            pdf.ln(1)
+            pdf.para(t(lang, "appeal_fingerprint", key_id=case.key_id), size=9, align="L")
         pdf.ln(6)
         pdf.para(t(lang, "sign_line", signatory=case.signatory), size=10, align="L")
         _takedowns(pdf, case, items, article, authority, lang)

@@ -85,7 +85,10 @@ def test_report_in_russian_with_appeal_takedown_and_hashes(unpacked):
     manifest = json.loads((unpacked / "manifest.json").read_text())
     screenshot = next(f for f in manifest["files"] if f["path"].endswith("CASE-1.png"))
     assert screenshot["sha256"] in flat  # whole hashes, never cut
+    assert f"--fingerprint {manifest['signature']['key_id']}" in flat  # the appeal letter names the key
     assert all(f["sha256"] in flat for f in manifest["files"] if not f["path"].startswith("report-"))
+    nospace = flat.replace(" ", "")  # long paths wrap at '/', but every character is printed
+    assert all(f["path"] in nospace for f in manifest["files"] if not f["path"].startswith("report-"))
 
 
 def test_report_in_kazakh_and_fonts_embedded(unpacked):
