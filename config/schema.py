@@ -139,6 +139,7 @@ class ScreenshotStepOptions(Section):
     wait_until: Literal["load", "domcontentloaded", "networkidle"] = "load"
     settle_ms: int = Field(500, ge=0, le=30_000)  # extra wait for late scripts after the load event
     max_height_px: int = Field(20_000, ge=500)  # taller pages are cut (recorded in the step result)
+    concurrency: int = Field(4, ge=1, le=16)  # pages captured at once in the one browser context (memory bound)
 
 
 class ContextStepOptions(Section):

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import func, select
 
@@ -79,7 +79,7 @@ def run_capture(settings, store, listing_id: int, *, operator: str, reason: str 
     use_signing_key(settings)
     own_browser = browser is None and "screenshot" in settings.evidence.steps
     if own_browser:
-        browser = BrowserSession(settings.browser)
+        browser = browser_for(settings)
     try:
         with store.session() as session:
             listing = session.get(Listing, listing_id)
@@ -174,6 +174,34 @@ def capture_step(ctx) -> dict[str, Any]:
     return outside_event_loop(_capture_all, ctx)
 
 
+def browser_for(settings) -> BrowserSession:
+    """The run's one browser, capturing evidence.screenshot.concurrency pages at once."""
+    return BrowserSession(settings.browser, settings.evidence.screenshot.concurrency)
+
+
+def capture_listings(settings, store, listing_ids: list[int], *, operator: str, reason: str,
+                     browser: BrowserSession | None) -> Iterator[tuple[int, EvidenceCapture | Exception]]:
+    """Capture each listing in turn, the browser working ahead on the next ones: at most `window` screenshots
+    wait in memory at any time. Yields (listing id, capture or the exception that stopped it)."""
+    shooting = browser is not None and "screenshot" in settings.evidence.steps
+    options = settings.evidence.screenshot
+    window = 2 * options.concurrency
+    urls: dict[int, str] = {}
+    if shooting:
+        with store.session() as session:
+            urls = dict(session.execute(select(Listing.id, Listing.url).where(Listing.id.in_(listing_ids))).all())
+    for n, listing_id in enumerate(listing_ids):
+        if shooting:
+            for ahead in listing_ids[n:n + window]:
+                if ahead in urls:
+                    browser.prefetch(urls[ahead], options)
+        try:
+            yield listing_id, run_capture(settings, store, listing_id, operator=operator, reason=reason,
+                                          browser=browser)
+        except Exception as exc:  # noqa: BLE001 - one bad listing must not stop the others
+            yield listing_id, exc
+
+
 def _capture_all(ctx) -> dict[str, Any]:
     settings = ctx.settings
     flagged = (ctx.results.get("classify") or {}).get("flagged_listing_ids") or []
@@ -183,14 +211,12 @@ def _capture_all(ctx) -> dict[str, Any]:
     todo = todo[:limit]
     stats: dict[str, Any] = {"flagged": len(flagged), "captured": 0, "already_captured": skipped, "deferred": deferred,
                              "capture_ids": [], "failed_steps": {}, "errors": []}
-    with BrowserSession(settings.browser) as browser:
-        for listing_id in todo:
-            try:
-                capture = run_capture(settings, ctx.store, listing_id, operator=ctx.operator, reason="flagged",
-                                      browser=browser)
-            except Exception as exc:  # noqa: BLE001 - one bad listing must not stop the run
-                log.error("capture of listing %s failed: %s", listing_id, exc)
-                stats["errors"].append({"listing_id": listing_id, "error": f"{type(exc).__name__}: {exc}"})
+    with browser_for(settings) as browser:
+        for listing_id, capture in capture_listings(settings, ctx.store, todo, operator=ctx.operator,
+                                                    reason="flagged", browser=browser):
+            if isinstance(capture, Exception):
+                log.error("capture of listing %s failed: %s", listing_id, capture)
+                stats["errors"].append({"listing_id": listing_id, "error": f"{type(capture).__name__}: {capture}"})
                 continue
             stats["captured"] += 1
             stats["capture_ids"].append(capture.id)

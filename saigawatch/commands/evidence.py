@@ -26,19 +26,18 @@ def evidence() -> None:
 @click.option("--operator", default=None, help="Name recorded in capture_env.json and the custody log (default: login name).")
 def capture(listing_ids: tuple[int, ...], operator: str | None) -> None:
     """Run the capture chain now on LISTING_IDS (database ids), e.g. for a listing found by hand."""
-    from alerts.evidence.browser import BrowserSession
-    from alerts.evidence.capture import run_capture
+    from alerts.evidence.capture import browser_for, capture_listings
 
     ctx = get_context()
     settings, store = ctx.settings, ctx.store()
     failed = False
-    with BrowserSession(settings.browser) as browser:
-        for lid in listing_ids:
-            try:
-                cap = run_capture(settings, store, lid, operator=operator or getpass.getuser(), reason="manual",
-                                  browser=browser)
-            except LookupError as exc:
-                raise UserError(str(exc)) from None
+    with browser_for(settings) as browser:
+        for lid, cap in capture_listings(settings, store, list(listing_ids), operator=operator or getpass.getuser(),
+                                         reason="manual", browser=browser):
+            if isinstance(cap, LookupError):
+                raise UserError(str(cap))
+            if isinstance(cap, Exception):
+                raise cap
             status = ", ".join(f"{k}={v['status']}" for k, v in cap.steps.items())
             click.echo(f"listing {lid}: capture {cap.id} in {settings.storage.data_path / cap.directory} ({status})")
             for name, step in cap.steps.items():
