@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from alerts.evidence import custody, keys
-from alerts.evidence.capture import latest_classification, outside_event_loop, run_capture, safe_name
+from alerts.evidence.capture import outside_event_loop, run_capture, safe_name
 from alerts.evidence.hashing import pretty_json, sha256_file
 from alerts.evidence.law import LawNotFound, law_in_force, listing_country
 from alerts.evidence.operator import operator_name
@@ -25,6 +25,7 @@ from alerts.evidence.case_report.model import ReportCase, ReportListing
 from alerts.evidence.verify_text import verify_text
 from alerts.evidence.wacz import Page, build_wacz
 from store.models import AuditEvent, EvidenceBundle, EvidenceCapture, Listing, LivenessCheck, Review, utcnow
+from store.queries import latest_classification
 
 log = logging.getLogger("saigawatch.evidence")
 
