@@ -283,7 +283,7 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
             known = KnownListings()
             if rt is not None and rt.store is not None:
                 with rt.store.session() as session:
-                    known = KnownListings.load(session, cls.platform)
+                    known = KnownListings.load(session, cls.listing_platform(source))
             scrapy_settings = source_settings(crawl, source)
             scrapy_settings.update(extra_settings or {})
             crawler = Crawler(cls, scrapy_settings)
