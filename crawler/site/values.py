@@ -18,7 +18,7 @@ CURRENCY_SIGNS = {
     "сум": "UZS", "so'm": "UZS", "uzs": "UZS", "¥": "CNY", "元": "CNY", "cny": "CNY",
 }
 # A price that is deliberately not a number: kept as price_text, never counted as a parse failure.
-NEGOTIABLE = ("договорн", "договірн", "торг", "обмен", "обмін", "бесплатно", "безкоштовно", "даром")
+NEGOTIABLE = ("договор", "договір", "торг", "обмен", "обмін", "бесплатно", "безкоштовно", "даром")
 NUMBER = re.compile(r"\d[\d\s\u00a0\u202f'.,]*")
 
 
@@ -68,14 +68,15 @@ def parse_price(value: Any, extra_signs: dict[str, str], scale: float | None) ->
     if isinstance(value, bool):
         raise ValueError_(f"cannot read {value!r} as a price")
     if isinstance(value, (int, float)):
-        return Price(float(value) * (scale or 1), None, str(value))
+        amount = float(value) * (scale or 1)
+        return Price(amount, None, f"{amount:.2f}" if scale else str(value))
     text = " ".join(str(value).split())
     if not text:
         raise ValueError_("empty price")
     if any(word in text.lower() for word in NEGOTIABLE) and not re.search(r"\d", text):
         return Price(None, None, text)
-    amount = parse_number(text)
-    return Price(amount * (scale or 1), currency_in(text, extra_signs), text)
+    amount = parse_number(text) * (scale or 1)
+    return Price(amount, currency_in(text, extra_signs), f"{amount:.2f}" if scale else text)  # minor units: as read
 
 
 def parse_datetime(value: Any, date_format: str | None, zone: str) -> dt.datetime:
