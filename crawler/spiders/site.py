@@ -33,6 +33,23 @@ def fill(template: Any, values: dict[str, Any]) -> Any:
     return template
 
 
+def request_values(source: SourceSettings, **extra: Any) -> dict[str, Any]:
+    """The placeholders every request template may use: {base_url}, {api_url} (the source's overrides win)."""
+    spec = source.spec
+    base = (source.base_url or spec.base_url).rstrip("/")
+    return {"base_url": base, "api_url": (source.api_url or spec.api_url or base).rstrip("/"), **extra}
+
+
+def search_values(source: SourceSettings, query: str, page: int, cursor: str = "") -> dict[str, Any]:
+    """Placeholders of the search request for page `page` (1 = first) of `query`; URL-quoted for GET."""
+    search = source.spec.search
+    number = search.first_page + page - 1
+    raw = search.method == "POST"
+    return request_values(source, query=query if raw else quote(query), query_dashed=quote("-".join(query.split())),
+                          page=number, page_size=search.page_size, offset=(page - 1) * search.page_size,
+                          cursor=cursor if raw else quote(cursor))
+
+
 class SiteSpider(SaigaSpider):
     """Searches a configured site page by page, opens lot pages (HTML or a JSON API) and reads them by the spec."""
 
@@ -62,16 +79,13 @@ class SiteSpider(SaigaSpider):
 
     @property
     def base_url(self) -> str:
-        return (self.source.base_url or self.source.spec.base_url).rstrip("/")
+        return request_values(self.source)["base_url"]
 
     @property
     def api_url(self) -> str:
-        return (self.source.api_url or self.source.spec.api_url or self.base_url).rstrip("/")
+        return request_values(self.source)["api_url"]
 
     # ------------------------------------------------------------------ requests
-
-    def values(self, **extra: Any) -> dict[str, Any]:
-        return {"base_url": self.base_url, "api_url": self.api_url, **extra}
 
     def build(self, spec: RequestSpec, values: dict[str, Any], **kwargs: Any) -> Request:
         """A GET or POST-JSON request from a request spec."""
@@ -84,19 +98,9 @@ class SiteSpider(SaigaSpider):
             return JsonRequest(url, data=body, method="POST", headers=headers, meta=meta, **kwargs)
         return Request(url, headers=headers, **kwargs)
 
-    def page_values(self, query: str, page: int) -> dict[str, Any]:
-        search = self.source.spec.search
-        return self.values(query=quote(query) if search.method == "GET" else query,
-                           query_dashed=quote("-".join(query.split())), page=page, page_size=search.page_size,
-                           offset=(page - search.first_page) * search.page_size)
-
     def site_search(self, query: str, page: int, cursor: str = "") -> Request:
         spec = self.source.spec.search
-        values = self.page_values(query, spec.first_page + page - 1)
-        values["cursor"] = quote(cursor) if spec.method == "GET" else cursor
-        if spec.method == "POST":
-            values["query"] = query
-        request = self.build(spec, values)
+        request = self.build(spec, search_values(self.source, query, page, cursor))
         return self.search_request(request.url, query=query, page=page, method=request.method,
                                    body=request.body, headers=request.headers,
                                    meta={"sw_capture_kind": "api"} if spec.method == "POST" else {})
@@ -131,7 +135,7 @@ class SiteSpider(SaigaSpider):
         spec = self.source.spec.detail_request
         if spec is None:
             return Request(url, **kwargs)
-        return self.build(spec, self.values(id=pid, url=url), **kwargs)
+        return self.build(spec, request_values(self.source, id=pid, url=url), **kwargs)
 
     def listing_request(self, card: ListingItem) -> Request | None:
         return self.detail_request_for(card.platform_listing_id, card.url, callback=self.parse_listing,
