@@ -346,11 +346,12 @@ class RetentionSettings(Section):
 
 class ReportSettings(Section):
     base_currency: str = "USD"
-    currency_rates: dict[str, float] = Field(default_factory=lambda: {"USD": 1.0, "KZT": 0.0021, "RUB": 0.011, "UZS": 0.000079, "CNY": 0.14, "MNT": 0.00029})
+    currency_rates: dict[str, float] = Field(default_factory=lambda: {"USD": 1.0, "KZT": 0.0021, "RUB": 0.011, "UZS": 0.000079, "CNY": 0.14, "MNT": 0.00029,
+                                                                                     "UAH": 0.024, "BYN": 0.30})
     grams_per_horn: float = Field(250.0, gt=0)
     language: Literal["ru", "en"] = "ru"
     platform_countries: dict[str, str] = Field(default_factory=lambda: {
-        "olx:kz": "KZ", "olx:uz": "UZ", "olx": "KZ", "avito": "RU", "vk": "RU", "xianyu": "CN", "weibo": "CN",
+        "olx:kz": "KZ", "olx:uz": "UZ", "olx:ua": "UA", "olx": "KZ", "violity": "UA", "meshok": "RU", "kufar": "BY", "avito": "RU", "vk": "RU", "xianyu": "CN", "weibo": "CN",
         "tieba": "CN", "telegram": "—"})
 
     @model_validator(mode="after")
