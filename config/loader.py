@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,9 @@ def _inherit_sources(path: Path, data: dict[str, Any], base: dict[str, Any]) -> 
         sources[i] = _merge(parents[like], source)
 
 
+UNION_BRANCH = re.compile(r"^(function-(after|before|wrap|plain)\[.*\]|Reader|list\[Reader\]|list\[.*\])$")
+
+
 def _key(loc: tuple, raw: dict[str, Any]) -> str:
     """The dotted key of an error; a source is named, not numbered: sources[violity].spec.list.fields.price."""
     parts = [str(p) for p in loc]
@@ -112,8 +116,8 @@ def _key(loc: tuple, raw: dict[str, Any]) -> str:
         entry = sources[loc[1]] if isinstance(sources, list) and loc[1] < len(sources) else None
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
             parts[:2] = [f"sources[{entry['name']}]"]
-    # pydantic names the branch of a union (Reader | list[Reader]) it tried; the user never wrote those
-    return ".".join(p for p in parts if p not in ("Reader", "list[Reader]")) or "(top level)"
+    # pydantic names the branch of a union (Reader | list[Reader]) and validators it tried; the user never wrote those
+    return ".".join(p for p in parts if not UNION_BRANCH.match(p)) or "(top level)"
 
 
 def _format_error(path: Path, exc: ValidationError, raw: dict[str, Any] | None = None) -> str:
