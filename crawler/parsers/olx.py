@@ -177,13 +177,18 @@ def _parse_html(text: str, url: str) -> ParseResult:
         return ParseResult(kind="empty", total=0)
     cards = sel.css('div[data-cy="l-card"]')
     if cards:
-        items = []
+        items, seen = [], set()
+        wider = set(sel.xpath(WIDER_AREA_CARDS).getall())
         for card in cards:
             item, errs = _safe(lambda card=card: _item_from_card(card, url), url)
             errors += errs
-            if item:
+            if item and item.platform_listing_id not in seen:  # promoted and organic copies: count the ad once
+                seen.add(item.platform_listing_id)
+                if item.platform_listing_id in wider:
+                    item.extra["wider_area"] = True  # from the second grid: results for a wider area
                 items.append(item)
-        return ParseResult(kind="search", items=items, next_page=_dom_next(sel, url), errors=errors)
+        return ParseResult(kind="search", items=items, next_page=_dom_next(sel, url), errors=errors,
+                           total=_dom_total(sel))
     if sel.css('[data-cy="offer_title"], [data-testid="offer_title"]'):
         item, errs = _safe(lambda: _item_from_ad_dom(sel, url), url)
         return ParseResult(kind="listing", items=[item] if item else [], errors=errors + errs)
@@ -266,6 +271,17 @@ def with_query(url: str, **params: str | None) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     query += [(k, v) for k, v in params.items() if v is not None]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+WIDER_AREA_CARDS = ('//div[@data-cy="l-card"][preceding::*[contains(text(), "для большего расстояния") or '
+                    'contains(text(), "для більшої відстані")]]/@id')
+
+
+def _dom_total(sel: Selector) -> int | None:
+    """«Мы нашли  N объявлений» / «Ми знайшли  N оголошень» (the number may sit in a child span)."""
+    text = " ".join(sel.css('[data-testid="total-count"] ::text').getall())
+    digits = re.sub(r"\D", "", text)
+    return int(digits) if digits else None
 
 
 def _dom_next(sel: Selector | None, url: str) -> str | None:
