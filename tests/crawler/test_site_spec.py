@@ -176,3 +176,16 @@ def test_site_check_unmatched_page_fails_with_one_line(tmp_path):
 def test_site_check_refuses_other_platforms():
     result = CliRunner().invoke(app, ["site", "check", "olx-ua", "--page", str(FILES / "violity_search.html")])
     assert result.exit_code == 1 and "saigawatch parse olx" in result.output
+
+
+def test_readme_walkthrough_spec_loads(tmp_path):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Adding a site")[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "mine.yaml"
+    path.write_text("\n".join(line[3:] for line in block.splitlines()), encoding="utf-8")
+    spec = load_config(path).source("lots-example").spec
+    page = """<html><body><div class="lot-card"><a class="title" href="/lot/7-rog">Rog saigi</a>
+      <span class="price">1 200 грн</span></div></body></html>""".encode()
+    item = SiteParser(spec).parse(page, "https://lots.example/search?q=x").items[0]
+    assert (item.platform, item.platform_listing_id, item.price, item.currency) == ("lots-example", "7", 1200.0, "UAH")
