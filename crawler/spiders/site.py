@@ -68,6 +68,9 @@ class SiteSpider(SaigaSpider):
 
         if source.spec is None:
             raise CrawlConfigError(f"sources[{source.name}].spec: a 'site' source needs a spec")
+        if source.options:
+            raise CrawlConfigError(f"sources[{source.name}].options: a 'site' source takes no options "
+                                   f"({', '.join(sorted(source.options))}); everything goes into its spec")
 
     @classmethod
     def listing_platform(cls, source: SourceSettings) -> str:
