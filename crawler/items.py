@@ -43,7 +43,8 @@ class ListingItem:
         from store.listings import sha256_of
 
         refreshed = self.refreshed_at.isoformat() if self.refreshed_at else ""
-        bids = f"\x1f{self.bids_count}" if self.bids_count is not None else ""  # auction cards: a new bid
+        bids = f"\x1f{self.bids_count}" if self.bids_count is not None else ""  # auction cards: a new bid...
+        bids += "\x1fended" if self.ended else ""  # ... or the end of bidding
         return sha256_of(f"{self.title}\x1f{self.price_text or self.price}\x1f{refreshed}{bids}".encode("utf-8"))
 
     def to_store_fields(self) -> dict[str, Any]:

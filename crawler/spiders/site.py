@@ -159,6 +159,12 @@ class SiteSpider(SaigaSpider):
                 self.crawler.stats.inc_value(f"field/{name}/unparsed", count)
         return result
 
+    def handle_card(self, card: ListingItem, response: Response) -> Iterator[Any]:
+        """A card whose end time has passed is not "unchanged": its lot is fetched once more and stored as ended."""
+        if card.ends_at is not None and card.ends_at <= self.now():
+            card.ended = True
+        yield from super().handle_card(card, response)
+
     def merge_card(self, card: ListingItem, item: ListingItem) -> ListingItem:
         item = super().merge_card(card, item)
         for attr in ("ends_at", "bids_count"):

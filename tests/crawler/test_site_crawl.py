@@ -211,3 +211,10 @@ def test_kufar_crawl_from_saved_pages(tmp_path):
     ad = stored[("kufar", "201001")]
     assert ad.price == 2100.0 and ad.currency == "BYN" and ad.text.startswith("Продам рога сайгака")
     assert ad.phones == ["+375291234567"] and ad.seller_id is not None
+
+
+def test_a_lot_past_its_end_time_is_ended_even_with_an_unchanged_card(auctions):
+    runs, _ = auctions
+    key = ("meshok", "310100512")  # ends on day 1 at 10:00 Moscow; the day-1 crawl runs at 08:00 UTC, card unchanged
+    assert runs["stored0"][key].ended_at is None
+    assert runs["stored1"][key].ended_at is not None and runs["stored1"][key].removed_at is None
