@@ -69,7 +69,7 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
             known = KnownListings()
             if rt is not None and rt.store is not None:
                 with rt.store.session() as session:
-                    known = KnownListings.load(session, cls.platform)
+                    known = KnownListings.load(session, cls.listing_platform(source))
             scrapy_settings = source_settings(crawl, source)
             scrapy_settings.update(extra_settings or {})
             minimum = float(scrapy_settings.pop("SAIGAWATCH_MIN_DELAY", 0) or 0)  # e.g. evidence.liveness_delay_s
