@@ -143,8 +143,11 @@ def _mark_interrupted(store: Store, crawl_run_id: int, now: dt.datetime) -> None
 
 def run_crawl(settings: Settings, store: Store, crawl_run_id: int, sources: list[str] | None = None,
               now: dt.datetime | None = None, on_event: Callable[[dict[str, Any]], None] | None = None,
-              verbose: bool = False) -> dict[str, Any]:
-    """Crawl the sources in a child process and return the summary read back from the store."""
+              verbose: bool = False, scrapy_settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Crawl the sources in a child process and return the summary read back from the store.
+
+    `scrapy_settings` are added to every source's (a distributed crawl part: crawler.distributed).
+    """
     selected = select_sources(settings, sources)
     problems = source_problems(selected)
     if problems and sources and len(problems) == len(selected):
@@ -164,6 +167,7 @@ def run_crawl(settings: Settings, store: Store, crawl_run_id: int, sources: list
         "sources": [s.model_dump(mode="json") for s in selected],
         "now": now.isoformat() if now else None,
         "verbose": verbose,
+        "scrapy_settings": scrapy_settings or {},
     }
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parent.parent)
@@ -208,9 +212,11 @@ def summarise(store: Store, crawl_run_id: int, source_names: list[str]) -> dict[
             summary.update(status=row.status, status_detail=row.status_detail, pages_fetched=row.pages_fetched,
                            listings_new=row.listings_new, listings_changed=row.listings_changed)
             summary.setdefault("errors", row.errors_count)
-            per_source[row.source_name] = summary
             for key in totals:
                 totals[key] += int(summary.get(key) or 0)
+            if row.source_name in per_source:  # several crawl parts (distributed mode) ran this source
+                summary = _merge_parts(per_source[row.source_name], summary)
+            per_source[row.source_name] = summary
             if row.status == "blocked":
                 blocked.append(row.source_name)
             elif row.status == "not_configured":
@@ -224,6 +230,22 @@ def summarise(store: Store, crawl_run_id: int, source_names: list[str]) -> dict[
     return {**totals, "listings_stored": totals["listings_new"] + totals["listings_changed"]
             + totals["listings_unchanged"], "sources": per_source, "blocked_sources": blocked,
             "not_configured_sources": not_configured, "failed_sources": failed + missing, "alerts": alerts}
+
+
+_STATUS_RANK = {"ok": 0, "interrupted": 1, "error": 2, "not_configured": 3, "blocked": 4}
+
+
+def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """One source's summary from two crawl parts: numbers added, the worse status kept."""
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(a.get(key), (int, float)):
+            out[key] = a[key] + value
+        elif key not in out or out[key] in (None, "", {}):
+            out[key] = value
+    if _STATUS_RANK.get(b.get("status"), 1) > _STATUS_RANK.get(a.get("status"), 1):
+        out["status"], out["status_detail"] = b.get("status"), b.get("status_detail")
+    return out
 
 
 def crawl_step(ctx) -> dict[str, Any]:
@@ -285,7 +307,9 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
                 with rt.store.session() as session:
                     known = KnownListings.load(session, cls.platform)
             scrapy_settings = source_settings(crawl, source)
-            scrapy_settings.update(extra_settings or {})
+            for key, value in (extra_settings or {}).items():  # dict settings (EXTENSIONS, …) are merged
+                base = scrapy_settings.get(key)
+                scrapy_settings[key] = {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
             crawler = Crawler(cls, scrapy_settings)
             try:
                 await process.crawl(crawler, source=source, known=known)
@@ -328,7 +352,7 @@ def child_main() -> int:
                               crawl_run_id=job["crawl_run_id"], clock=clock, warc_max_bytes=job["warc_max_bytes"],
                               on_event=emit)
     try:
-        crawl_sources(crawl, sources, rt)
+        crawl_sources(crawl, sources, rt, job.get("scrapy_settings"))
     finally:
         rt.close()
     return 0
