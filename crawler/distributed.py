@@ -21,6 +21,7 @@ from scrapy_redis.scheduler import Scheduler
 log = logging.getLogger("saigawatch.crawler")
 
 BUSY_TTL = 30.0  # seconds a part counts as busy after its last response
+DONE_GRACE = 10.0  # seconds a fetched request stays "owed" (its items' store batch commits within 0.25 s)
 
 
 def redis_settings(redis_url: str, crawl_run_id: int, part: int) -> dict[str, Any]:
@@ -46,14 +47,53 @@ def run_key(settings, spider) -> str:
 
 
 class SharedScheduler(Scheduler):
-    """scrapy-redis's scheduler with its Redis keys named after the run and the source (not the spider class)."""
+    """scrapy-redis's scheduler with its Redis keys named after the run and the source (not the spider class).
+
+    It also keeps this part's in-flight requests in Redis (popped, not yet stored for DONE_GRACE seconds): a
+    part whose worker was killed puts them back on the shared queue when RQ runs it again, so nothing it had
+    taken from the frontier is lost.
+    """
 
     def open(self, spider):
         base = run_key(spider.crawler.settings, spider)
         self.queue_key = base + ":requests"
         self.dupefilter_key = base + ":seen-requests"
         self.df = RFPDupeFilter(self.server, key=self.dupefilter_key)
-        return super().open(spider)
+        part = spider.crawler.settings.getint("SAIGAWATCH_CRAWL_PART", 0)
+        self.inflight_key = f"{base}:inflight:{part}"
+        self.done_key = f"{base}:done:{part}"
+        self.fingerprint = spider.crawler.request_fingerprinter.fingerprint
+        result = super().open(spider)
+        owed = self.server.hgetall(self.inflight_key)
+        for encoded in owed.values():  # left by an earlier, killed attempt of this part
+            request = self.queue._decode_request(encoded)
+            request.dont_filter = True
+            self.queue.push(request)
+        if owed:
+            log.warning("%s: %d request(s) of a killed crawl part are fetched again", spider.source.name, len(owed))
+            self.server.delete(self.inflight_key, self.done_key)
+        spider.crawler.signals.connect(self.request_done, signal=signals.response_received)
+        return result
+
+    def close(self, reason):
+        if reason == "finished":
+            self.server.delete(self.inflight_key, self.done_key)
+        return super().close(reason)
+
+    def next_request(self):
+        request = super().next_request()
+        if request is not None:
+            self.server.hset(self.inflight_key, self.fingerprint(request).hex(), self.queue._encode_request(request))
+        return request
+
+    def request_done(self, response, request, spider) -> None:
+        """A response arrived: its items are stored within a batch; forget it DONE_GRACE seconds later."""
+        now = time.time()
+        self.server.zadd(self.done_key, {self.fingerprint(request).hex(): now})
+        old = self.server.zrangebyscore(self.done_key, 0, now - DONE_GRACE)
+        if old:
+            self.server.hdel(self.inflight_key, *old)
+            self.server.zrem(self.done_key, *old)
 
 
 class SharedSeen(set):

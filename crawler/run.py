@@ -215,7 +215,7 @@ def summarise(store: Store, crawl_run_id: int, source_names: list[str]) -> dict[
             for key in totals:
                 totals[key] += int(summary.get(key) or 0)
             if row.source_name in per_source:  # several crawl parts (distributed mode) ran this source
-                summary = _merge_parts(per_source[row.source_name], summary)
+                summary = merge_part_summaries(per_source[row.source_name], summary)
             per_source[row.source_name] = summary
             if row.status == "blocked":
                 blocked.append(row.source_name)
@@ -235,7 +235,7 @@ def summarise(store: Store, crawl_run_id: int, source_names: list[str]) -> dict[
 _STATUS_RANK = {"ok": 0, "interrupted": 1, "error": 2, "not_configured": 3, "blocked": 4}
 
 
-def _merge_parts(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+def merge_part_summaries(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """One source's summary from two crawl parts: numbers added, the worse status kept."""
     out = dict(a)
     for key, value in b.items():

@@ -60,28 +60,45 @@ def classify_run(crawl_run_id: int, run_day: str, now: str, operator: str) -> di
         store.dispose()
 
 
-def capture_listing(crawl_run_id: int, listing_id: int, operator: str) -> dict[str, Any]:
-    """Capture one flagged listing as evidence, unless its current content is already captured."""
-    from sqlalchemy import select
+def capture_listings(crawl_run_id: int, listing_ids: list[int], operator: str) -> list[dict[str, Any]]:
+    """Capture flagged listings as evidence with one browser, skipping those whose current content is captured.
 
-    from alerts.evidence.capture import outside_event_loop, run_capture
-    from store.models import EvidenceCapture, Listing
+    Run again after a kill, it skips what the killed attempt finished (each capture commits on its own).
+    """
+    from alerts.evidence.browser import BrowserSession
+    from alerts.evidence.capture import outside_event_loop
 
     settings = _settings()
     store = _store(settings)
     try:
-        with store.session() as session:
-            listing = session.get(Listing, listing_id)
-            if listing is None or listing.removed_at is not None:
-                return {"listing_id": listing_id, "skipped": "gone"}
-            done = session.scalars(select(EvidenceCapture.id).where(
-                EvidenceCapture.listing_id == listing_id,
-                EvidenceCapture.content_hash == listing.content_hash)).first()
-        if done is not None:
-            return {"listing_id": listing_id, "capture_id": done, "already_captured": True}
-        capture = outside_event_loop(run_capture, settings, store, listing_id, operator=operator, reason="flagged")
-        return {"listing_id": listing_id, "capture_id": capture.id,
-                "steps": {name: {"status": step.get("status"), "error": step.get("error")}
-                          for name, step in capture.steps.items()}}
+        def run() -> list[dict[str, Any]]:
+            with BrowserSession(settings.browser) as browser:
+                return [_capture_one(settings, store, lid, operator, browser) for lid in listing_ids]
+        return outside_event_loop(run)
     finally:
         store.dispose()
+
+
+def _capture_one(settings, store, listing_id: int, operator: str, browser) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from alerts.evidence.capture import run_capture
+    from store.models import EvidenceCapture, Listing
+
+    with store.session() as session:
+        listing = session.get(Listing, listing_id)
+        if listing is None or listing.removed_at is not None:
+            return {"listing_id": listing_id, "skipped": "gone"}
+        done = session.scalars(select(EvidenceCapture.id).where(
+            EvidenceCapture.listing_id == listing_id,
+            EvidenceCapture.content_hash == listing.content_hash)).first()
+    if done is not None:
+        return {"listing_id": listing_id, "capture_id": done, "already_captured": True}
+    try:
+        capture = run_capture(settings, store, listing_id, operator=operator, reason="flagged", browser=browser)
+    except Exception as exc:  # noqa: BLE001 - one bad listing must not stop the others
+        log.error("capture of listing %s failed: %s", listing_id, exc)
+        return {"listing_id": listing_id, "error": f"{type(exc).__name__}: {exc}"}
+    return {"listing_id": listing_id, "capture_id": capture.id,
+            "steps": {name: {"status": step.get("status"), "error": step.get("error")}
+                      for name, step in capture.steps.items()}}

@@ -24,6 +24,7 @@ from store.models import SourceRun, utcnow
 log = logging.getLogger("saigawatch.distributed")
 
 POLL_SECONDS = 0.5
+CAPTURE_CHUNK = 4  # listings per capture job: one browser start each, and spread over the capture workers
 
 
 class JobsFailed(Exception):
@@ -87,7 +88,7 @@ def crawl_step(ctx) -> dict[str, Any]:
         wait_for(conn, jobs, ctx.settings, "crawl")
     except JobsFailed as exc:
         error = str(exc)
-    _close_killed_parts(ctx.store, ctx.crawl_run_id)
+    _merge_part_rows(ctx.store, conn, ctx.crawl_run_id)
     summary = summarise(ctx.store, ctx.crawl_run_id, names)
     summary["crawl_parts"] = parts
     if error:
@@ -96,14 +97,55 @@ def crawl_step(ctx) -> dict[str, Any]:
     return summary
 
 
-def _close_killed_parts(store, crawl_run_id: int) -> None:
-    """SourceRuns a killed crawl part left 'running': their work was redone by the retried part."""
+def _merge_part_rows(store, conn: Redis, crawl_run_id: int) -> None:
+    """One SourceRun per source, as on one machine: the parts' rows summed into the first, the others deleted.
+
+    A part killed mid-crawl left its row 'running'; its counts are kept, its status is not. The number of
+    listings seen is the size of the run's shared seen set in Redis (each card counted once, by any part).
+    """
+    from crawler.run import merge_part_summaries
+
     with store.session() as session:
-        for row in session.scalars(select(SourceRun).where(SourceRun.crawl_run_id == crawl_run_id,
-                                                           SourceRun.status == "running")):
-            row.status = "retried"
-            row.finished_at = row.finished_at or utcnow()
-            row.status_detail = "the crawl worker running this part died; the part was run again"
+        rows = session.scalars(select(SourceRun).where(SourceRun.crawl_run_id == crawl_run_id)
+                               .order_by(SourceRun.id)).all()
+        by_source: dict[str, list[SourceRun]] = {}
+        for row in rows:
+            by_source.setdefault(row.source_name, []).append(row)
+        for name, parts in by_source.items():
+            finished = [r for r in parts if r.status != "running"] or parts
+            keep = finished[0]
+            summary: dict[str, Any] = {}
+            scrapy: dict[str, Any] = {}
+            errors: list = []
+            for row in finished:
+                stats = row.stats or {}
+                summary = merge_part_summaries(summary, stats.get("summary") or {}) if summary else dict(
+                    stats.get("summary") or {})
+                for key, value in (stats.get("scrapy") or {}).items():
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        scrapy[key] = scrapy.get(key, 0) + value
+                    else:
+                        scrapy.setdefault(key, value)
+                errors += stats.get("errors") or []
+            killed = [r for r in parts if r.status == "running"]
+            for field in ("pages_fetched", "listings_new", "listings_changed", "errors_count"):
+                setattr(keep, field, sum(getattr(r, field) or 0 for r in parts))
+            seen = conn.scard(f"saigawatch:crawl:{crawl_run_id}:{name}:seen-listings")
+            keep.listings_seen = seen or sum(r.listings_seen or 0 for r in parts)
+            summary.update(pages_fetched=keep.pages_fetched, listings_new=keep.listings_new,
+                           listings_changed=keep.listings_changed, listings_seen=keep.listings_seen)
+            if keep.status == "running":  # every part of this source was killed and none finished
+                keep.status = "interrupted"
+                keep.status_detail = "every crawl part of this source was killed"
+            keep.started_at = min(r.started_at for r in parts)
+            keep.finished_at = max((r.finished_at for r in parts if r.finished_at), default=utcnow())
+            keep.stats = {"summary": {**summary, "status": keep.status}, "scrapy": scrapy, "errors": errors,
+                          "parts": len(finished), "killed_parts": len(killed)}
+            for row in parts:
+                if row is not keep:
+                    session.delete(row)
+    for key in conn.scan_iter(match=f"saigawatch:crawl:{crawl_run_id}:*", count=500):
+        conn.delete(key)
 
 
 def classify_step(ctx) -> dict[str, Any]:
@@ -115,7 +157,7 @@ def classify_step(ctx) -> dict[str, Any]:
 
 
 def capture_step(ctx) -> dict[str, Any]:
-    """One capture job per listing to capture (as the single-machine step chooses them), awaited."""
+    """Capture jobs of CAPTURE_CHUNK listings each (chosen as the single-machine step chooses them), awaited."""
     from alerts.evidence.capture import _listings_to_capture
 
     settings = ctx.settings
@@ -131,15 +173,20 @@ def capture_step(ctx) -> dict[str, Any]:
     if not todo:
         return stats
     conn = connect(settings)
-    jobs = [_enqueue(conn, "capture", settings, "saigawatch.distributed.jobs.capture_listing",
-                     f"capture-{ctx.crawl_run_id}-{lid}", ctx.crawl_run_id, lid, ctx.operator) for lid in todo]
+    chunks = [todo[i:i + CAPTURE_CHUNK] for i in range(0, len(todo), CAPTURE_CHUNK)]
+    jobs = [_enqueue(conn, "capture", settings, "saigawatch.distributed.jobs.capture_listings",
+                     f"capture-{ctx.crawl_run_id}-{chunk[0]}", ctx.crawl_run_id, chunk, ctx.operator)
+            for chunk in chunks]
     try:
-        results = wait_for(conn, jobs, settings, "capture")
+        done = wait_for(conn, jobs, settings, "capture")
     except JobsFailed as exc:
         stats["errors"].append({"error": str(exc)})
-        results = [j.return_value() for j in jobs if j.get_status(refresh=True) == JobStatus.FINISHED]
-    for result in results:
-        if not result or not result.get("capture_id"):
+        done = [j.return_value() for j in jobs if j.get_status(refresh=True) == JobStatus.FINISHED]
+    for result in (r for chunk in done for r in (chunk or [])):
+        if result.get("error"):
+            stats["errors"].append({"listing_id": result["listing_id"], "error": result["error"]})
+            continue
+        if not result.get("capture_id"):
             continue
         if result.get("already_captured"):
             stats["already_captured"] += 1
