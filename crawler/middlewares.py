@@ -10,6 +10,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
 from crawler import runtime
+from crawler.pipelines.batch import StoreBatch
+from crawler.raw_http import RAW_META
 from store.models import Capture
 
 log = logging.getLogger("saigawatch.crawler")
@@ -89,20 +91,21 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class WarcCaptureMiddleware:
-    """Writes every final response (after decompression) to WARC and records a Capture row.
+    """Writes every final response to WARC, as received (raw bytes from crawler.raw_http), and records a Capture row.
 
-    The capture id goes into `request.meta["sw_capture_id"]` so the store pipeline can link it to the
-    listing. Off (NotConfigured) when the crawl runs without a store.
+    The Capture goes into `request.meta["sw_capture"]` so the store pipeline can link it to the listing;
+    it is inserted with the store pipeline's batch. Off (NotConfigured) when the crawl runs without a store.
     """
 
     KIND_BY_META = {"search": "search", "listing": "page", "recheck": "page", "image": "image", "api": "api"}
 
     def __init__(self, crawler):
-        rt = runtime.current()
+        rt = runtime.of_crawler(crawler)
         if rt is None or rt.store is None:
             raise NotConfigured("no crawl runtime: WARC capture is off")
         self.rt = rt
         self.crawler = crawler
+        self.batch = StoreBatch.of(crawler, rt.store)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -118,19 +121,24 @@ class WarcCaptureMiddleware:
             kind = "blocked"
         try:
             fetched_at = self.rt.clock.now()
-            headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()]
-            req_headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in request.headers.items()]
-            ref = self.rt.warc.write_response(response.url, response.status, headers, response.body, fetched_at,
-                                              request_headers=req_headers, method=request.method)
+            req_headers = [(k.decode("latin-1"), x.decode("latin-1")) for k, v in request.headers.items() for x in v]
+            raw = request.meta.pop(RAW_META, None)
+            if raw is not None:  # the bytes as the server sent them
+                ref = self.rt.warc.write_raw_response(response.url, raw, fetched_at, request_headers=req_headers,
+                                                      method=request.method,
+                                                      ip_address=str(response.ip_address) if response.ip_address else None)
+            else:  # a handler that gives no raw bytes (a browser): rebuilt, each repeated header on its own line
+                headers = [(k.decode("latin-1"), x.decode("latin-1")) for k, v in response.headers.items() for x in v]
+                ref = self.rt.warc.write_response(response.url, response.status, headers, response.body, fetched_at,
+                                                  request_headers=req_headers, method=request.method)
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")[:200] or None
-            with self.rt.store.session() as session:
-                capture = Capture(crawl_run_id=self.rt.crawl_run_id, kind=kind, url=response.url,
-                                  status_code=response.status, content_type=content_type, warc_path=ref.path,
-                                  warc_offset=ref.offset, warc_length=ref.length, warc_record_id=ref.record_id,
-                                  sha256=ref.sha256, fetched_at=fetched_at)
-                session.add(capture)
-                session.flush()
-                request.meta["sw_capture_id"] = capture.id
+            capture = Capture(crawl_run_id=self.rt.crawl_run_id, listing_id=request.meta.get("sw_listing_id"),
+                              kind=kind, url=response.url,
+                              status_code=response.status, content_type=content_type, warc_path=ref.path,
+                              warc_offset=ref.offset, warc_length=ref.length, warc_record_id=ref.record_id,
+                              sha256=ref.sha256, fetched_at=fetched_at)
+            self.batch.add_capture(capture)  # written with the items of its batch
+            request.meta["sw_capture"] = capture
             self.crawler.stats.inc_value("warc/records")
         except Exception as exc:  # noqa: BLE001 - a full disk must show up, not kill the crawl silently
             self.crawler.stats.inc_value("warc/errors")

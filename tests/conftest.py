@@ -15,6 +15,20 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _db_counter = itertools.count()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def every_wacz_passes_the_reference_validator():
+    """Every archive.wacz the suite builds is checked with py-wacz's `wacz validate` as it is built."""
+    import alerts.evidence.export
+    import alerts.evidence.wacz
+    from tests.alerts.evidence.wacz_validator import validating
+
+    with pytest.MonkeyPatch.context() as mp:
+        checked = validating(alerts.evidence.wacz.build_wacz)
+        mp.setattr(alerts.evidence.wacz, "build_wacz", checked)
+        mp.setattr(alerts.evidence.export, "build_wacz", checked)
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A real PostgreSQL server for the whole session; skipped (with the reason) outside CI if unavailable."""
@@ -24,6 +38,21 @@ def postgres_server():
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI: {exc}")
         pytest.skip(f"PostgreSQL not available here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server for the whole session; skipped outside CI if redis-server is not installed."""
+    from tests.redis_server import RedisServer, RedisUnavailable
+
+    try:
+        server = RedisServer().start()
+    except (RedisUnavailable, OSError, RuntimeError) as exc:
+        if IN_CI:
+            pytest.fail(f"redis-server is required in CI: {exc}")
+        pytest.skip(f"redis-server not available here: {exc}")
     yield server
     server.stop()
 
