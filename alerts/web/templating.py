@@ -10,7 +10,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from alerts.web.gloss import gloss_of
 from alerts.web.i18n import LANGUAGES, gettext_for
+from alerts.web.wording import TEMPLATE_GLOBALS, template_names
 from alerts.web.security import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -57,7 +59,8 @@ def make_environment(timezone: str) -> Environment:
 
     env.filters.update(localtime=localtime, money=money, safe_url=safe_url,
                        score=lambda v: "—" if v is None else f"{v:.2f}")
-    env.globals.update(LANGUAGES=LANGUAGES, timezone_name=timezone, ROLE_LABELS=ROLE_LABELS)
+    env.globals.update(LANGUAGES=LANGUAGES, timezone_name=timezone, ROLE_LABELS=ROLE_LABELS, gloss_of=gloss_of,
+                       **TEMPLATE_GLOBALS)
     return env
 
 
@@ -77,13 +80,16 @@ class Renderer:
                  status_code: int = 200, headers: dict | None = None) -> HTMLResponse:
         user = getattr(request.state, "user", None)
         lang = getattr(request.state, "lang", None) or "ru"
+        _ = gettext_for(lang)
         session = request.scope.get("session")  # absent when a crash happened outside the session layer
         values = {
             "request": request,
-            "title": "SaigaWatch",
+            "title": None,
             "user": user,
             "lang": lang,
-            "_": gettext_for(lang),
+            "_": _,
+            "ngettext": _.n,
+            **template_names(_),
             "csrf_token": csrf_token(session) if session is not None else "",
             "flashes": session.pop("flash", []) if session is not None and "flash" in session else [],
             "url_with": url_with,

@@ -17,7 +17,7 @@ from alerts.web.views.account import safe_next
 from store.models import Appeal, EvidenceBundle
 
 MAX_LISTINGS = 200  # one appeal form never names more listings than this
-# The register's messages (English, from alerts/review/appeals.py) → UI msgids; anything else is shown as it is.
+# The register's messages (English, from alerts/review/appeals.py) → UI msgids; anything else gets a general message.
 ERROR_MESSAGES = [
     (re.compile(r"needs the registration number"),
      "Status “registered” needs the registration number (КУСП / ЕРДР). Enter it and save again."),
@@ -28,6 +28,9 @@ ERROR_MESSAGES = [
     (re.compile(r"^an appeal needs at least one listing"), "An appeal needs at least one listing."),
     (re.compile(r"^country must be one of"), "Choose the country: KZ, RU, MN or UZ."),
     (re.compile(r"^unknown status"), "Unknown status."),
+    (re.compile(r"^no listing with id (?P<ids>[\d, ]+)$"), "There is no listing with number {ids}."),
+    (re.compile(r"^no evidence bundle with id"), "There is no such evidence bundle."),
+    (re.compile(r"^no appeal with id"), "There is no such appeal."),
 ]
 
 
@@ -42,9 +45,9 @@ def error_text(_, exc: AppealError) -> str:
     for pattern, msgid in ERROR_MESSAGES:
         m = pattern.search(message)
         if m:
-            values = {k: _(v) for k, v in m.groupdict().items()}
+            values = {k: (v if k == "ids" else _(v)) for k, v in m.groupdict().items()}
             return _(msgid).format(**values) if values else _(msgid)
-    return message
+    return _("The request could not be carried out.")
 
 
 def _int_or_none(value) -> int | None:

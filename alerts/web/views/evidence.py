@@ -74,7 +74,7 @@ def export_evidence(request: Request, db, data) -> Response:
         log.exception("evidence export failed")
         record_event(db, user.username, "evidence.export_failed", "case", case_name,
                      {"listing_ids": ids, "error": f"{type(exc).__name__}: {exc}"})
-        flash(request, "error", _("Evidence export failed: {error}", error=str(exc)))
+        flash(request, "error", _("Evidence export failed. The administrator finds the details in the audit log."))
         return RedirectResponse(back, status_code=303)
     bundle_id = _bundle_id(db, result)
     record_event(db, user.username, "evidence.export", "case", case_name,

@@ -32,7 +32,7 @@ def test_listing_page_offers_the_create_form_with_csrf(analyst, seeded):
     page = analyst.get(f"/listings/{seeded.ids['top']}").text
     form = re.search(r'<form method="post" action="/appeals".*?</form>', page, re.S).group(0)
     assert 'name="csrf_token"' in form and f'name="ids" value="{seeded.ids["top"]}"' in form
-    assert 'name="country"' in form and "<option selected>KZ</option>" in form and "Create appeal" in form
+    assert 'name="country"' in form and '<option value="KZ" selected>Kazakhstan</option>' in form and "Create appeal" in form
     assert "<script" not in page.split("</head>")[1]  # no inline scripts (CSP)
     assert 'href="/appeals"' in page  # nav link
 
@@ -66,7 +66,7 @@ def test_create_from_a_listing_then_list_and_detail(analyst, seeded, web_store):
 def test_create_with_a_bad_listing_shows_the_error_and_stores_nothing(analyst, seeded, web_store):
     r = _create(analyst, seeded, ids="999999", case_name="x")
     assert r.status_code == 303 and r.headers["location"] == f"/listings/{seeded.ids['top']}"
-    assert "no listing with id 999999" in analyst.get(r.headers["location"]).text
+    assert "There is no listing with number 999999." in analyst.get(r.headers["location"]).text
     r = _create(analyst, seeded, country="FR")
     assert "Choose the country" in analyst.get(r.headers["location"]).text
     with web_store.session() as s:
@@ -196,7 +196,8 @@ def test_evidence_bundle_is_linked_and_shown(analyst, seeded, web_store):
         s.flush()
         bundle_id = bundle.id
     form = analyst.get(f"/listings/{seeded.ids['top']}").text
-    assert f'<option value="{bundle_id}" selected>' in form  # the listing's newest bundle is offered first
+    # the bundle that holds this listing alone is chosen for the appeal
+    assert re.search(rf'<option value="{bundle_id}" selected data-mixed="0">', form)
     r = _create(analyst, seeded, case_name="", bundle_id=str(bundle_id))
     page = analyst.get(r.headers["location"]).text
     assert f'href="/evidence/bundles/{bundle_id}"' in page and "sha256:abab" in page
