@@ -11,16 +11,16 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from alerts.web.gloss import gloss_of
-from alerts.web.i18n import LANGUAGES, gettext_for
+from alerts.web.i18n import LANGUAGES, N_, gettext_for
 from alerts.web.wording import TEMPLATE_GLOBALS, template_names
 from alerts.web.security import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SAFE_SCHEMES = ("http", "https")
 # msgids for the classifier's match roles (shown when hovering a highlighted word)
-ROLE_LABELS = {"species": "names the saiga", "disguise": "disguised name", "product": "horn or horn product",
-               "intent_sell": "sell wording", "intent_buy": "buy wording", "intent": "intent", "price": "price",
-               "quantity": "quantity", "confounder": "confounder", "protected_other": "another protected species"}
+ROLE_LABELS = {"species": N_("names the saiga"), "disguise": N_("disguised name"), "product": N_("horn or horn product"),
+               "intent_sell": N_("sell wording"), "intent_buy": N_("buy wording"), "intent": N_("intent"), "price": N_("price"),
+               "quantity": N_("quantity"), "confounder": N_("confounder"), "protected_other": N_("another protected species")}
 
 
 def safe_url(value: str | None) -> str | None:

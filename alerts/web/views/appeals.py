@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from alerts.review.appeals import (COUNTRIES, STATUSES, AppealError, appeal_dict, appeal_stats, create_appeal, list_appeals,
                             update_appeal, year_range)
 from alerts.web.auth import ANALYSTS, ApiError, action, page
-from alerts.web.i18n import gettext_for
+from alerts.web.i18n import N_, gettext_for
 from alerts.web.templating import flash
 from alerts.web.views.account import safe_next
 from store.models import Appeal, EvidenceBundle
@@ -20,17 +20,17 @@ MAX_LISTINGS = 200  # one appeal form never names more listings than this
 # The register's messages (English, from alerts/review/appeals.py) → UI msgids; anything else gets a general message.
 ERROR_MESSAGES = [
     (re.compile(r"needs the registration number"),
-     "Status “registered” needs the registration number (КУСП / ЕРДР). Enter it and save again."),
+     N_("Status “registered” needs the registration number (КУСП / ЕРДР). Enter it and save again.")),
     (re.compile(r"it can go to (?P<allowed>.+), not (?P<status>\w+)$"),
-     "This appeal cannot move to “{status}” from its current status."),
-    (re.compile(r"^nothing to update"), "Nothing to save: choose a new status or fill in a field."),
-    (re.compile(r"^an appeal needs a case name"), "An appeal needs a case name."),
-    (re.compile(r"^an appeal needs at least one listing"), "An appeal needs at least one listing."),
-    (re.compile(r"^country must be one of"), "Choose the country: KZ, RU, MN or UZ."),
-    (re.compile(r"^unknown status"), "Unknown status."),
-    (re.compile(r"^no listing with id (?P<ids>[\d, ]+)$"), "There is no listing with number {ids}."),
-    (re.compile(r"^no evidence bundle with id"), "There is no such evidence bundle."),
-    (re.compile(r"^no appeal with id"), "There is no such appeal."),
+     N_("This appeal cannot move to “{status}” from its current status.")),
+    (re.compile(r"^nothing to update"), N_("Nothing to save: choose a new status or fill in a field.")),
+    (re.compile(r"^an appeal needs a case name"), N_("An appeal needs a case name.")),
+    (re.compile(r"^an appeal needs at least one listing"), N_("An appeal needs at least one listing.")),
+    (re.compile(r"^country must be one of"), N_("Choose the country: KZ, RU, MN or UZ.")),
+    (re.compile(r"^unknown status"), N_("Unknown status.")),
+    (re.compile(r"^no listing with id (?P<ids>[\d, ]+)$"), N_("There is no listing with number {ids}.")),
+    (re.compile(r"^no evidence bundle with id"), N_("There is no such evidence bundle.")),
+    (re.compile(r"^no appeal with id"), N_("There is no such appeal.")),
 ]
 
 

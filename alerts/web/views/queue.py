@@ -10,7 +10,7 @@ from alerts.review.queue import DECISIONS, STATUS_FILTERS, QueueFilterError, Que
     flagged_queue, record_review
 from alerts.review.audit import record_event
 from alerts.web.auth import ANALYSTS, ApiError, action, page
-from alerts.web.i18n import gettext_for
+from alerts.web.i18n import N_, gettext_for
 from alerts.web.templating import flash, url_with
 from alerts.web.views.account import safe_next
 from alerts.web.wording import error_text
@@ -132,8 +132,8 @@ def api_decide(request: Request, db, data) -> Response:
 
 
 # msgids for decisions and statuses (translated in the catalogues)
-DECISION_LABELS = {"sale": "Confirmed sale", "buy": "Confirmed buy", "not_trade": "Not trade", "unsure": "Unsure",
-                   "unreviewed": "Unreviewed", "open": "To review", "all": "All"}
+DECISION_LABELS = {"sale": N_("Confirmed sale"), "buy": N_("Confirmed buy"), "not_trade": N_("Not trade"),
+                   "unsure": N_("Unsure"), "unreviewed": N_("Unreviewed"), "open": N_("To review"), "all": N_("All")}
 
 
 @page(roles=ANALYSTS)

@@ -175,7 +175,7 @@ def test_admin_can_use_the_register(admin, seeded):
 
 def test_statistics_count_the_new_appeal(analyst, seeded):
     def police_appeals(page: str) -> int:
-        return int(re.search(r'<span class="big">(\d+)</span>police appeals', page).group(1))
+        return int(re.search(r'<span class="big">(\d+)</span>police appeals?', page).group(1))
 
     before = police_appeals(analyst.get("/stats").text)
     _create(analyst, seeded)
