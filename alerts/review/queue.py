@@ -10,11 +10,12 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Classification, Listing, Review, Seller
-from store.queries import DECISIONS, latest_classification_ids, latest_review_ids
+from store.queries import DECISIONS, language_column, latest_classification_ids, latest_review_ids
 
 STATUSES = ("unreviewed", *DECISIONS)
 # "open" = the daily work list (flagged on the day, plus every flagged listing nobody has reviewed yet)
 STATUS_FILTERS = ("open", "all", *STATUSES)
+OPEN_MIN_SCORE = 0.5  # items scored lower are low priority: not in the daily work list ("open")
 
 
 class QueueFilterError(ValueError):
@@ -64,9 +65,9 @@ class QueueFilters:
             if value is None:
                 return None
             try:
-                return dt.date.fromisoformat(value)
+                return parse_day(value)
             except ValueError:
-                raise QueueFilterError(f"{name}: expected a date as YYYY-MM-DD, got {value!r}") from None
+                raise QueueFilterError(f"{name}: expected a date as DD.MM.YYYY or YYYY-MM-DD, got {value!r}") from None
 
         return cls(status=text("status") or "open", platform=text("platform"), language=text("language"),
                    intent=text("intent"), min_score=number("min_score"), max_score=number("max_score"),
@@ -81,6 +82,14 @@ class QueueFilters:
                 continue
             out[f.name] = value.isoformat() if isinstance(value, dt.date) else str(value)
         return out
+
+
+def parse_day(value: str) -> dt.date:
+    """A calendar date typed as YYYY-MM-DD or DD.MM.YYYY (how Russian and Kazakh readers write it)."""
+    value = value.strip()
+    if "." in value:
+        return dt.datetime.strptime(value, "%d.%m.%Y").date()
+    return dt.date.fromisoformat(value)
 
 
 @dataclass
@@ -167,7 +176,7 @@ def _filtered(session: Session, columns: list[Any], filters: QueueFilters, zone:
     if filters.platform:
         query = query.where(Listing.platform == filters.platform)
     if filters.language:
-        query = query.where(func.coalesce(Classification.language, Listing.language) == filters.language)
+        query = query.where(language_column() == filters.language)
     if filters.intent:
         query = query.where(Classification.intent == filters.intent)
     if filters.min_score is not None:
@@ -193,8 +202,13 @@ _STATUS = func.coalesce(Review.decision, literal("unreviewed"))
 
 
 def _open_clause(day: dt.date, zone: str | None = None):
+    """The daily work list: scored OPEN_MIN_SCORE or more, and unreviewed or flagged on the day.
+
+    Low-priority items (below the mark, e.g. patent medicines naming the saiga) stay under "all" and "unreviewed".
+    """
     start, end = _day_bounds(day, zone)
-    return or_(_STATUS == "unreviewed", and_(Classification.created_at >= start, Classification.created_at < end))
+    return and_(Classification.score >= OPEN_MIN_SCORE,
+                or_(_STATUS == "unreviewed", and_(Classification.created_at >= start, Classification.created_at < end)))
 
 
 def status_counts(session: Session, day: dt.date, filters: QueueFilters, zone: str | None = None) -> dict[str, int]:
@@ -245,7 +259,9 @@ def facet_values(session: Session) -> dict[str, list[str]]:
     """Distinct platforms, languages and intents among flagged classifications, for filter menus."""
     return {
         "platform": sorted(p for p in session.scalars(select(Listing.platform).distinct()) if p),
-        "language": sorted(x for x in session.scalars(select(Classification.language).distinct()) if x),
+        "language": sorted(x for x in session.scalars(
+            select(language_column()).select_from(Listing).join(Classification, Classification.listing_id == Listing.id)
+            .distinct()) if x),
         "intent": sorted(x for x in session.scalars(select(Classification.intent).distinct()) if x),
     }
 

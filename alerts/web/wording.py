@@ -95,7 +95,7 @@ FIELD_LABELS = {"min_score": N_("Score from"), "max_score": N_("Score to"), "dat
                 "note": N_("Note")}
 ERROR_PATTERNS = [
     (re.compile(r"^(?P<field>\w+): expected a number between 0 and 1"), N_("{field}: enter a number from 0 to 1.")),
-    (re.compile(r"^(?P<field>\w+): expected a date as YYYY-MM-DD"), N_("{field}: enter a date.")),
+    (re.compile(r"^(?P<field>\w+): expected a date as"), N_("{field}: enter a date.")),
     (re.compile(r"^(?P<field>\w+): expected one of"), N_("{field}: choose one of the offered values.")),
     (re.compile(r"^note: at most (?P<n>\d+) characters"), N_("The note is too long: at most {n} characters.")),
     (re.compile(r"^no listing with id"), N_("There is no such listing.")),

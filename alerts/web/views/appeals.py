@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 
 from alerts.review.appeals import (COUNTRIES, STATUSES, AppealError, appeal_dict, appeal_stats, create_appeal, list_appeals,
                             update_appeal, year_range)
+from alerts.review.queue import parse_day
 from alerts.web.auth import ANALYSTS, ApiError, action, page
 from alerts.web.i18n import N_, gettext_for
 from alerts.web.templating import flash
@@ -59,10 +60,10 @@ def _int_or_none(value) -> int | None:
 
 
 def _when(value: str | None) -> dt.datetime | None:
-    """An optional YYYY-MM-DD form date as noon UTC (like `saigawatch appeals update --date`)."""
-    if not value:
+    """An optional form date (DD.MM.YYYY or YYYY-MM-DD) as noon UTC (like `saigawatch appeals update --date`)."""
+    if not value or not value.strip():
         return None
-    day = dt.date.fromisoformat(value.strip())
+    day = parse_day(value)
     return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
 
 
@@ -181,7 +182,7 @@ def update(request: Request, db, data) -> Response:
     try:
         at = _when(data.get("date"))
     except ValueError:
-        flash(request, "error", _("The appeal was not changed: {error}", error=_("the date must be YYYY-MM-DD")))
+        flash(request, "error", _("The appeal was not changed: {error}", error=_("enter the date as DD.MM.YYYY")))
         return RedirectResponse(back, status_code=303)
     if at is not None and at.date() > dt.datetime.now(dt.timezone.utc).date():
         flash(request, "error", _("The appeal was not changed: {error}", error=_("the date is in the future")))

@@ -131,8 +131,8 @@ def test_errors_are_translated_for_russian_analysts(app, seeded, web_store):
 
 def test_bad_date_and_closed_appeal(analyst, seeded, web_store):
     appeal_id = _draft(web_store, seeded)
-    r = _post_update(analyst, appeal_id, status="submitted", date="20.11.2026")
-    assert "YYYY-MM-DD" in analyst.get(r.headers["location"]).text
+    r = _post_update(analyst, appeal_id, status="submitted", date="31.11.2026")
+    assert "enter the date as DD.MM.YYYY" in analyst.get(r.headers["location"]).text
     r = _post_update(analyst, appeal_id, status="submitted", date="2999-01-01")
     assert "in the future" in analyst.get(r.headers["location"]).text
     r = _post_update(analyst, appeal_id)

@@ -101,7 +101,10 @@ def test_bad_filters_name_the_field():
     with pytest.raises(QueueFilterError, match="min_score"):
         QueueFilters.from_params({"min_score": "lots"})
     with pytest.raises(QueueFilterError, match="date_from"):
-        QueueFilters.from_params({"date_from": "24.11.2026"})
+        QueueFilters.from_params({"date_from": "31.02.2026"})
+    # dates as Russian and Kazakh readers write them, or ISO
+    assert QueueFilters.from_params({"date_from": "24.11.2026"}).date_from == dt.date(2026, 11, 24)
+    assert QueueFilters.from_params({"date_to": "2026-11-24"}).date_to == dt.date(2026, 11, 24)
     with pytest.raises(QueueFilterError, match="status"):
         QueueFilters(status="maybe")
     assert QueueFilters.from_params({"min_score": "0,5", "status": ""}).min_score == 0.5
