@@ -11,6 +11,9 @@ STEP_LABELS = {"warc": N_("web archive (WARC)"), "screenshot": N_("screenshot"),
 STEP_STATUSES = {"ok": N_("done"), "error": N_("failed"), "skipped": N_("skipped"), "partial": N_("partly done"),
                  "pending": N_("waiting")}
 CAPTURE_REASONS = {"flagged": N_("flagged listing"), "changed": N_("the listing changed"), "manual": N_("captured by hand")}
+SOURCE_KINDS = {"search": N_("search"), "channel": N_("channel"), "community": N_("community"), "forum": N_("forum")}
+RUN_STATUSES = {"ok": N_("ok"), "blocked": N_("blocked"), "error": N_("error"), "empty": N_("nothing found"),
+                "running": N_("running"), "partial": N_("partly done")}
 CAPTURE_KINDS = {"page": N_("listing page"), "search": N_("search page"), "api": N_("platform data"),
                  "liveness": N_("online check"), "blocked": N_("blocked by the site"), "image": N_("photo")}
 COUNTRY_NAMES = {"KZ": N_("Kazakhstan"), "RU": N_("Russia"), "MN": N_("Mongolia"), "UZ": N_("Uzbekistan"),
@@ -37,7 +40,16 @@ AUDIT_FIELDS = {"decision": N_("decision"), "listing_ids": N_("listings"), "bund
                 "registration_number": N_("registration number"), "case": N_("case"), "role": N_("role"),
                 "language": N_("language"), "happened_at": N_("when it happened"), "country": N_("country"),
                 "ip": N_("address"), "count": N_("number"),
-                "from": N_("from"), "to": N_("to"), "listings": N_("listings"), "bundle": N_("bundle")}
+                "from": N_("from"), "to": N_("to"), "listings": N_("listings"), "bundle": N_("bundle"),
+                "changes": N_("changes"), "review_id": N_("decision number"), "authority": N_("authority"),
+                "outcome": N_("outcome"), "username": N_("user"), "reason": N_("reason")}
+# stored values shown in audit details → msgid
+AUDIT_VALUES = {"sale": N_("Confirmed sale"), "buy": N_("Confirmed buy"), "not_trade": N_("Not trade"),
+                "unsure": N_("Unsure"), "analyst": N_("analyst"), "admin": N_("admin"), "viewer": N_("viewer"),
+                "draft": N_("draft"), "submitted": N_("submitted"), "registered": N_("registered"),
+                "refused": N_("refused"), "case_opened": N_("case_opened"), "court": N_("court"), "closed": N_("closed"),
+                "ru": N_("Russian"), "kk": N_("Kazakh"), "en": N_("English")}
+
 
 
 def http_status_text(status: int | None) -> str:
@@ -59,19 +71,24 @@ def audit_details(details: Any, _) -> list[tuple[str, str]]:
     """(label, value) pairs of an audit entry's details, in the user's language (no Python dicts)."""
     if not isinstance(details, dict):
         return []
-    out = []
-    for key, value in details.items():
-        label = _(AUDIT_FIELDS[key]) if key in AUDIT_FIELDS else key.replace("_", " ")
-        if isinstance(value, list):
-            text = ", ".join(str(v) for v in value[:20]) + (" …" if len(value) > 20 else "")
-        elif isinstance(value, dict):
-            text = "; ".join(f"{k}: {v}" for k, v in value.items())
-        elif value is None:
-            text = "—"
-        else:
-            text = str(value)
-        out.append((label, text))
-    return out
+    return [(_field(key, _), _value(value, _)) for key, value in details.items()]
+
+
+def _field(key: str, _) -> str:
+    return _(AUDIT_FIELDS[key]) if key in AUDIT_FIELDS else key.replace("_", " ")
+
+
+def _value(value: Any, _) -> str:
+    """A detail value as words: known codes translated, lists joined, nested mappings as 'field: value'."""
+    if isinstance(value, list):
+        return ", ".join(_value(v, _) for v in value[:20]) + (" …" if len(value) > 20 else "")
+    if isinstance(value, dict):
+        return "; ".join(f"{_field(k, _)}: {_value(v, _)}" for k, v in value.items())
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str) and value in AUDIT_VALUES:
+        return _(AUDIT_VALUES[value])
+    return str(value)
 
 
 def template_names(_) -> dict[str, Any]:
@@ -86,7 +103,8 @@ def template_names(_) -> dict[str, Any]:
 
 
 TEMPLATE_GLOBALS = {"STEP_LABELS": STEP_LABELS, "STEP_STATUSES": STEP_STATUSES, "CAPTURE_REASONS": CAPTURE_REASONS,
-                    "CAPTURE_KINDS": CAPTURE_KINDS, "OBJECT_TYPES": OBJECT_TYPES, "http_status_text": http_status_text}
+                    "CAPTURE_KINDS": CAPTURE_KINDS, "OBJECT_TYPES": OBJECT_TYPES,
+                    "SOURCE_KINDS": SOURCE_KINDS, "RUN_STATUSES": RUN_STATUSES, "http_status_text": http_status_text}
 
 
 # Domain errors (English, for the CLI and the log) → the UI's msgid; {field} is a form field's label.
@@ -130,5 +148,5 @@ CODE_MSGIDS = (
     N_("ok"), N_("alert"), N_("no runs"), N_("seller"), N_("phone"), N_("handle"), N_("Status"),
     N_("Registration number (КУСП / ЕРДР)"), N_("Authority"), N_("Outcome"), N_("Evidence bundle"), N_("Listings"),
     N_("Confirmed sale"), N_("Confirmed buy"), N_("Not trade"), N_("Unsure"), N_("horn"), N_("product"),
-    N_("protected"),
+    N_("protected"), N_("other step"), N_("other reason"), N_("other page"), N_("other source"), N_("other result"),
 )
