@@ -228,30 +228,32 @@ def walk(browser, base: str, store: Store, ids: dict[str, int], lang: str, size:
     reports = []
     try:
         page.goto(f"{base}/login")
-        reports.append(_inspect(page, "login", lang, size, shots, login_page=True))
+        reports.append(_inspect(page, "login", lang, size, shots))
         login(page, base)
         for name, path in page_paths(ids):
             page.goto(base + path)
             page.wait_for_load_state("load")
             reports.append(_inspect(page, name, lang, size, shots))
+            if name == "queue":
+                reports[-1].scroll_y_after_load = page.evaluate("window.scrollY")
     finally:
         context.close()
     return reports
 
 
-def _inspect(page, name: str, lang: str, size: str, shots: Path | None, login_page: bool = False) -> PageReport:
+def _inspect(page, name: str, lang: str, size: str, shots: Path | None) -> PageReport:
     page.wait_for_timeout(50)
     text = page.evaluate(COLLECT_TEXT)
     metrics = page.evaluate("""() => {
       const out = document.querySelector('form[action="/logout"] button');
       const r = out ? out.getBoundingClientRect() : null;
-      return {width: document.documentElement.scrollWidth, viewport: window.innerWidth, y: window.scrollY,
-              header: r ? (r.right <= window.innerWidth + 0.5 && r.width > 0) : true};
+      return {width: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth), y: window.scrollY,
+              header: r ? (r.right <= screen.width + 0.5 && r.width > 0) : true};
     }""")
     if shots is not None:
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / f"{lang}-{size}-{name}.png"), full_page=True)
-    return PageReport(name, lang, size, english_words(text), metrics["width"], metrics["viewport"], metrics["y"],
+    return PageReport(name, lang, size, english_words(text), metrics["width"], SIZES[size][0], metrics["y"],
                       metrics["header"])
 
 
