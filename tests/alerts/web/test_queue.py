@@ -128,3 +128,19 @@ def test_queue_day_follows_the_configured_timezone(sqlite_store):
     with sqlite_store.session() as s:
         assert _ids(flagged_queue(s, day=dt.date(2026, 11, 25), timezone="Asia/Almaty")) == [listing_id]
         assert _ids(flagged_queue(s, day=dt.date(2026, 11, 25), timezone="UTC")) == []
+
+
+def test_low_scored_items_stay_out_of_the_daily_list_and_columns_sort(analyst, seeded, web_store):
+    from store.models import Classification
+
+    with web_store.session() as s:
+        low = s.query(Classification).filter_by(listing_id=seeded.ids["backlog"]).one()
+        low.score = 0.31  # e.g. a patent medicine naming the saiga: flagged at low priority
+    open_ids = [i["id"] for i in analyst.get("/api/queue?max_score=0.4").json()["items"]]
+    all_ids = [i["id"] for i in analyst.get("/api/queue?status=all&max_score=0.4").json()["items"]]
+    assert seeded.ids["backlog"] not in open_ids and seeded.ids["backlog"] in all_ids
+    by_score_up = [i["score"] for i in analyst.get("/api/queue?status=all&sort=score").json()["items"]]
+    assert by_score_up == sorted(by_score_up)
+    page = analyst.get("/queue?status=all&sort=-price").text
+    assert 'aria-sort="descending"' in page and "sort=price" in page  # the heading offers the other direction
+    assert analyst.get("/queue?sort=nonsense").status_code == 400
