@@ -7,12 +7,12 @@ import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from store.models import AuditEvent, utcnow
 
 GENESIS = "sha256:" + "0" * 64  # prev_hash of the first entry
-_TAIL = "saigawatch_audit_tail"  # connection.info key: the newest hash within one flush
+_TAIL = "saigawatch_audit_tail"  # session.info key: the newest hash within one flush
 _LOCK_KEY = 0x5A1A_A0D1  # PostgreSQL advisory lock: one audit append at a time per database
 
 
@@ -39,7 +39,9 @@ def _chain(mapper, connection, entry: AuditEvent) -> None:
     """Link a new entry to the newest one (serialised on PostgreSQL; the unique prev_hash catches any race)."""
     if entry.at is None:
         entry.at = utcnow()
-    tail = connection.info.get(_TAIL)
+    session = object_session(entry)
+    cache = session.info if session is not None else {}
+    tail = cache.get(_TAIL)
     if tail is None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
@@ -47,22 +49,18 @@ def _chain(mapper, connection, entry: AuditEvent) -> None:
                                   .order_by(AuditEvent.id.desc()).limit(1)).scalar() or GENESIS
     entry.prev_hash = tail
     entry.entry_hash = entry_hash(entry, tail)
-    connection.info[_TAIL] = entry.entry_hash
+    cache[_TAIL] = entry.entry_hash
 
 
 @event.listens_for(Session, "after_flush")
 def _forget_tail(session: Session, flush_context) -> None:
     """The tail cache lives for one flush only: later flushes read the table (and see other writers)."""
-    for connection in {session.connection()}:
-        connection.info.pop(_TAIL, None)
+    session.info.pop(_TAIL, None)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_tail_after_rollback(session: Session) -> None:
-    try:
-        session.connection().info.pop(_TAIL, None)
-    except Exception:  # noqa: BLE001 - no connection to clean after a failed rollback
-        pass
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_tail_after_rollback(session: Session, previous_transaction) -> None:
+    session.info.pop(_TAIL, None)
 
 
 @dataclass

@@ -98,3 +98,19 @@ def test_backdated_appeal_step_keeps_the_server_time(sqlite_store):
         assert rows[1].happened_at == backdated and rows[1].at > backdated + dt.timedelta(days=300)
         assert rows[0].at <= rows[1].at  # server times run in order
         assert verify_chain(s).ok
+
+
+def test_a_failed_write_leaves_the_chain_intact(sqlite_store):
+    store = sqlite_store
+    _events(store, 1)
+    with pytest.raises(Exception):
+        with store.session() as s:
+            record_event(s, "anna", "review", "listing", 1, {"decision": "sale"})
+            s.flush()
+            raise RuntimeError("the request failed after the audit entry was written")
+    with store.session() as s:  # several entries in one flush, after the rolled-back one
+        for i in range(3):
+            record_event(s, "anna", "review", "listing", i, {"decision": "unsure"})
+    with store.session() as s:
+        report = verify_chain(s)
+    assert report.ok and report.entries == 6
