@@ -1,7 +1,7 @@
 """audit chain: server time vs. user-given time, hash chain, append-only audit log
 
 Revision ID: 0005_audit_chain
-Revises: 0001
+Revises: 0004_auctions
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import store.models
 
 revision = '0005_audit_chain'
-down_revision = '0001'
+down_revision = '0004_auctions'
 branch_labels = None
 depends_on = None
 
