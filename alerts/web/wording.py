@@ -11,15 +11,16 @@ STEP_LABELS = {"warc": N_("web archive (WARC)"), "screenshot": N_("screenshot"),
 STEP_STATUSES = {"ok": N_("done"), "error": N_("failed"), "skipped": N_("skipped"), "partial": N_("partly done"),
                  "pending": N_("waiting")}
 CAPTURE_REASONS = {"flagged": N_("flagged listing"), "changed": N_("the listing changed"), "manual": N_("captured by hand")}
-SOURCE_KINDS = {"search": N_("search"), "channel": N_("channel"), "community": N_("community"), "forum": N_("forum")}
+SOURCE_KINDS = {"search": N_("search"), "channel": N_("channel"), "community": N_("community"), "forum": N_("forum"),
+                "site": N_("site")}
 RUN_STATUSES = {"ok": N_("ok"), "blocked": N_("blocked"), "error": N_("error"), "empty": N_("nothing found"),
                 "running": N_("running"), "partial": N_("partly done")}
 CAPTURE_KINDS = {"page": N_("listing page"), "search": N_("search page"), "api": N_("platform data"),
                  "liveness": N_("online check"), "blocked": N_("blocked by the site"), "image": N_("photo")}
 COUNTRY_NAMES = {"KZ": N_("Kazakhstan"), "RU": N_("Russia"), "MN": N_("Mongolia"), "UZ": N_("Uzbekistan"),
-                 "CN": N_("China")}
+                 "CN": N_("China"), "UA": N_("Ukraine")}
 LANGUAGE_NAMES = {"ru": N_("Russian"), "kk": N_("Kazakh"), "zh": N_("Chinese"), "mn": N_("Mongolian"),
-                  "uz": N_("Uzbek"), "en": N_("English"), "other": N_("other language")}
+                  "uz": N_("Uzbek"), "uk": N_("Ukrainian"), "en": N_("English"), "other": N_("other language")}
 PLATFORM_NAMES = {"olx": "OLX", "avito": "Avito", "xianyu": "Xianyu", "telegram": "Telegram", "vk": "VK",
                   "weibo": "Weibo", "tieba": "Tieba"}
 # audit action → msgid; detail keys → msgid
@@ -96,7 +97,7 @@ def template_names(_) -> dict[str, Any]:
     return {
         "country_name": lambda code: _(COUNTRY_NAMES[code]) if code in COUNTRY_NAMES else (code or "—"),
         "language_name": lambda code: _(LANGUAGE_NAMES[code]) if code in LANGUAGE_NAMES else (code or "—"),
-        "platform_name": lambda code: PLATFORM_NAMES.get(code, code or "—"),
+        "platform_name": lambda code: _(N_("website")) if code == "site" else PLATFORM_NAMES.get(code, code or "—"),
         "audit_action": lambda code: _(AUDIT_ACTIONS[code]) if code in AUDIT_ACTIONS else code,
         "audit_details": lambda details: audit_details(details, _),
     }

@@ -35,7 +35,7 @@ SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
 ALLOWED_WORDS = {
     "saigawatch", "olx", "avito", "vk", "telegram", "xianyu", "weibo", "tieba", "wechat", "warc", "zip", "http",
     "sha", "pdf", "english", "kzt", "rub", "usd", "cny", "uzs", "mnt", "eur", "boss", "anna", "vera", "rules",
-    "horntrader", "kz", "ru", "mn", "uz", "cn", "utc", "almaty", "asia", "enter", "system", "id",
+    "horntrader", "kz", "ru", "mn", "uz", "cn", "ua", "utc", "almaty", "asia", "enter", "system", "id",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
