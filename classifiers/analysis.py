@@ -14,10 +14,12 @@ from classifiers.langdetect import detect_language
 from classifiers.lexicon import CATEGORIES, Lexicon
 from classifiers.matcher import LexiconMatcher, Match, Token, tokenize
 from classifiers.normalize import CJK, Normalized, Normalizer
+from classifiers.stance import offer_report, stance_cues
 
 FIELDS = ("title", "text")
 FEATURES = ("model", "species", "product", "near", "sell", "buy", "price", "protected",
-            "firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant", "title_species")
+            "firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant", "title_species", "offer", "report",
+            "offer_species")
 NEAR_CHARS = 40
 _CJK_RUN = re.compile(f"[{CJK}]")
 # Frequent words of Chinese trade posts, so the segmenter keeps them whole (the lexicon adds its own terms).
@@ -46,6 +48,22 @@ class Analysis:
     @cached_property
     def features(self) -> dict[str, float]:
         return rule_features(self)
+
+    @cached_property
+    def cues(self) -> dict[str, int]:
+        """Offer-versus-report cue counts over title and text (see classifiers/stance.py)."""
+        return stance_cues(" ".join(fa.norm.text for fa in self.fields),
+                           " ".join(fa.norm.original for fa in self.fields))
+
+    def cue_tokens(self) -> list[str]:
+        """The cues as model features: «phone», «official2» (two or more), and the language."""
+        out = [f"lang:{self.lang}"]
+        for kind, n in self.cues.items():
+            if n:
+                out.append(kind)
+                if n > 1:
+                    out.append(kind + "2")
+        return out
 
     def explained_matches(self) -> list[dict]:
         """Matches with offsets into the ORIGINAL title/text and the exact original substring."""
@@ -96,6 +114,8 @@ def rule_features(a: Analysis) -> dict[str, float]:
             for p in products:
                 if abs(p.start - s.end) <= NEAR_CHARS or abs(s.start - p.end) <= NEAR_CHARS:
                     f["near"] = 1.0
+    f["offer"], f["report"] = offer_report(a.cues)
+    f["offer_species"] = f["offer"] * min(1.0, f["species"])
     return f
 
 
