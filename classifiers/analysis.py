@@ -18,8 +18,8 @@ from classifiers.stance import offer_report, stance_cues
 
 FIELDS = ("title", "text")
 FEATURES = ("model", "species", "product", "near", "sell", "buy", "price", "protected",
-            "firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant", "title_species", "offer", "report",
-            "offer_species")
+            "firearm", "souvenir", "news", "conservation", "other-horn", "medicine", "irrelevant", "title_species",
+            "offer", "report", "offer_species", "protected_only")
 NEAR_CHARS = 40
 _CJK_RUN = re.compile(f"[{CJK}]")
 # Frequent words of Chinese trade posts, so the segmenter keeps them whole (the lexicon adds its own terms).
@@ -116,6 +116,7 @@ def rule_features(a: Analysis) -> dict[str, float]:
                     f["near"] = 1.0
     f["offer"], f["report"] = offer_report(a.cues)
     f["offer_species"] = f["offer"] * min(1.0, f["species"])
+    f["protected_only"] = 1.0 if f["protected"] and not f["species"] else 0.0
     return f
 
 

@@ -253,11 +253,13 @@ FEATURE_LABELS = {
     "other-horn": "other animals' horns", "medicine": "patent medicine wording", "irrelevant": "unrelated goods",
     "offer": "reads like an offer (contact, price, terms)", "report": "reads like a report or notice (officials, "
     "courts, bans, reported speech)", "offer_species": "an offer that names the saiga",
+    "conservation": "conservation or legal-notice wording",
+    "protected_only": "another protected species and no saiga named",
 }
 FEATURE_ROLES = {"species": ("species", "disguise"), "title_species": ("species", "disguise"), "product": ("product",),
                  "near": ("species", "disguise", "product"), "sell": ("intent_sell",), "buy": ("intent_buy",),
                  "price": ("price", "quantity"), "protected": ("protected_other",),
-                 "offer_species": ("species", "disguise")}
+                 "offer_species": ("species", "disguise"), "protected_only": ("protected_other",)}
 FEATURE_CUES = {"offer": ("contact", "phone", "deal", "money"), "report": ("official", "reported", "rule", "past",
                                                                              "year", "quote")}
 
