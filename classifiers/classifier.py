@@ -148,7 +148,9 @@ class Classifier:
         for start in range(0, len(items), batch_size):
             with _no_gc():  # a batch allocates many short-lived, acyclic objects: the cyclic GC only costs time
                 analyses = [self._analyse(it) for it in items[start:start + batch_size]]
-                probs = self.text_model.predict([self.text_model.indices(model_features(a)) for a in analyses])
+                tm = self.text_model
+                probs = tm.predict([tm.text_indices(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
+                                    for a in analyses])
                 labels = self.text_model.labels
                 out.extend(self._verdict(a, dict(zip(labels, p.tolist()))) for a, p in zip(analyses, probs))
         return out

@@ -6,7 +6,7 @@ import re
 from classifiers.normalize import KAZAKH_FOLD
 
 # Cue words per kind, written naturally; they are folded like normalised text (ә→а, і→и, й→и, ё→е) before use.
-# A trailing * matches any ending. Language does not matter: a cue is a cue wherever it appears.
+# A trailing * matches any ending; _ joins a two-word cue. Language does not matter: a cue is a cue wherever it appears.
 _CUES = {
     # an offer addresses the reader: contact channels and calls to act
     "contact": """whatsapp ватсап вацап вотсап watsapp телеграм* telegram тг-канал вайбер viber личк* лс директ* dm pm
@@ -40,37 +40,71 @@ _CUES = {
 }
 _PHONE = re.compile(r"(?:\+?\d[\d \-()]{8,}\d)|(?:@[a-z0-9_]{4,})")
 _MONEY = re.compile(r"\d[\d\s.,]*\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
-_PAST_RU = re.compile(r"\b[а-я]{3,}(?:ли|лись|ено|ены|ана|ано|аны)\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年|\d+月\d+日")
 _QUOTE = re.compile("[«»“”„\"「」]")
+_WORD = re.compile(r"[^\W\d_]+", re.U)
+_CJK_WORD = re.compile(r"[\u3400-\u9fff]")
+_PAST_ENDINGS = ("ли", "лись", "ено", "ены", "ана", "ано", "аны")
 
 
 def _fold(word: str) -> str:
     return word.lower().translate(KAZAKH_FOLD).replace("_", " ")
 
 
-def _compile(words: str) -> re.Pattern:
-    alts = []
-    for w in sorted({_fold(w) for w in words.split()}, key=len, reverse=True):
-        prefix = w.endswith("*")
-        w = re.escape(w.rstrip("*"))
-        if re.match(r"[\u3400-\u9fff]", w):
-            alts.append(w)
-        else:
-            alts.append(rf"(?<!\w){w}" + (r"\w*" if prefix else r"(?!\w)"))
-    return re.compile("|".join(alts))
+class _CueIndex:
+    """Exact words, word pairs and stems (word*) per kind, looked up word by word; Chinese cues by one regex."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, tuple[str, ...]] = {}
+        self.stems: dict[str, tuple[str, ...]] = {}
+        cjk: dict[str, list[str]] = {}
+        for kind, words in _CUES.items():
+            for w in sorted({_fold(w) for w in words.split()}):
+                if _CJK_WORD.match(w):
+                    cjk.setdefault(kind, []).append(w)
+                elif w.endswith("*"):
+                    self.stems[w[:-1]] = self.stems.get(w[:-1], ()) + (kind,)
+                else:
+                    self.exact[w] = self.exact.get(w, ()) + (kind,)
+        self.stem_lengths = sorted({len(s) for s in self.stems})
+        self.cjk = {kind: re.compile("|".join(map(re.escape, sorted(ws, key=len, reverse=True))))
+                    for kind, ws in cjk.items()}
+
+    def count(self, text: str) -> dict[str, int]:
+        out = dict.fromkeys(_CUES, 0)
+        out["past"] = 0
+        words = _WORD.findall(text)
+        exact, stems, lengths = self.exact, self.stems, self.stem_lengths
+        prev = ""
+        for w in words:
+            for kind in exact.get(w, ()):
+                out[kind] += 1
+            if prev:
+                for kind in exact.get(prev + " " + w, ()):
+                    out[kind] += 1
+            for n in lengths:
+                if n > len(w):
+                    break
+                for kind in stems.get(w[:n], ()):
+                    out[kind] += 1
+            if len(w) > 4 and w.endswith(_PAST_ENDINGS):
+                out["past"] += 1
+            prev = w
+        if _CJK_WORD.search(text):
+            for kind, pattern in self.cjk.items():
+                out[kind] += len(pattern.findall(text))
+        return out
 
 
-_PATTERNS = {kind: _compile(words) for kind, words in _CUES.items()}
+_INDEX = _CueIndex()
 STANCE_CUES = ("contact", "deal", "phone", "money", "official", "reported", "rule", "past", "year", "quote")
 
 
 def stance_cues(norm_text: str, raw_text: str) -> dict[str, int]:
     """Counts of each cue kind; `norm_text` is the normalised (folded) text, `raw_text` the original."""
-    out = {kind: len(p.findall(norm_text)) for kind, p in _PATTERNS.items()}
+    out = _INDEX.count(norm_text)
     out["phone"] = len(_PHONE.findall(raw_text.lower()))
     out["money"] = len(_MONEY.findall(raw_text))
-    out["past"] = len(_PAST_RU.findall(norm_text))
     out["year"] = len(_YEAR.findall(raw_text))
     out["quote"] = len(_QUOTE.findall(raw_text)) // 2
     return out

@@ -15,22 +15,34 @@ CATEGORY_OF = {"FIREARM": "firearm", "SOUVENIR": "souvenir", "NEWS": "news", "CO
                "OTHER_HORN": "other-horn", "OTHER_SPECIES": "other-species", "MEDICINE": "medicine",
                "IRRELEVANT": "irrelevant"}
 LABEL_OF_CATEGORY = {v: k for k, v in CATEGORY_OF.items()}
-CHAR_NGRAMS = (3, 4, 5)
+CHAR_NGRAMS = (4,)
 MAX_CHARS = 3000  # character n-grams come from the first 3,000 characters of each field
 WEIGHTS_FILE = "weights.f32"
 VOCAB_FILE = "vocab.txt"
 PARAMS_FILE = "textmodel.json"
 
 
-def feature_strings(words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> set[str]:
-    """Every feature of one listing, as strings: w:word, b:word|next, c:char n-gram (obfuscation-proof), s:cue."""
-    feats = {"w:" + w for w in words}
-    feats.update("b:" + a + "|" + b for a, b in zip(words, words[1:]))
+def _char_grams(field_texts: Iterable[str]) -> list[str]:
+    out: list[str] = []
     for text in field_texts:
         t = " " + " ".join(text[:MAX_CHARS].split()) + " "
         for n in CHAR_NGRAMS:
-            feats.update("c:" + t[i:i + n] for i in range(len(t) - n + 1))
-    feats.update("s:" + c for c in cues)
+            out.extend([t[i:i + n] for i in range(len(t) - n + 1)])
+    return out
+
+
+def _word_feats(words: list[str], cues: Iterable[str]) -> list[str]:
+    out = ["w:" + w for w in words]
+    out.extend(["b:" + a + "|" + b for a, b in zip(words, words[1:])])
+    out.extend(["s:" + c for c in cues])
+    return out
+
+
+def feature_strings(words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> set[str]:
+    """Every feature of one listing: w:word, b:word|next, s:cue, and bare character n-grams (obfuscation-proof:
+    they come from the normalised text, so «с@йг0» and «сайго» share them)."""
+    feats = set(_word_feats(words, cues))
+    feats.update(_char_grams(field_texts))
     return feats
 
 
@@ -43,9 +55,18 @@ class TextModel:
     bias: np.ndarray  # float32, (len(labels),)
     labels: tuple[str, ...] = LABELS
 
-    def indices(self, feats: set[str]) -> list[int]:
+    def indices(self, feats: Iterable[str]) -> list[int]:
+        found = set(map(self.vocab.get, feats))
+        found.discard(None)
+        return sorted(found)
+
+    def text_indices(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> list[int]:
+        """The same as indices(feature_strings(...)), without building the set of strings."""
         get = self.vocab.get
-        return [i for i in map(get, feats) if i is not None]
+        found = set(map(get, _word_feats(words, cues)))
+        found.update(map(get, _char_grams(field_texts)))
+        found.discard(None)
+        return sorted(found)
 
     def predict(self, rows: list[list[int]]) -> np.ndarray:
         """Label probabilities for each row of feature indices (binary features, scaled by 1/√n)."""
