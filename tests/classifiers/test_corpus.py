@@ -35,3 +35,19 @@ def test_build_is_deterministic_and_matches_shipped_files():
     rebuilt = build(13)
     for split in shipped:
         assert [r["text"] for r in rebuilt[split]] == [r["text"] for r in shipped[split]]
+
+
+def test_written_texts_are_split_and_validated(tmp_path):
+    import pytest
+
+    from classifiers.corpus.written import CorpusError, load_written
+
+    written = load_written()
+    rows = [r for split in written.values() for r in split]
+    assert len(rows) >= 1200 and {r["lang"] for r in rows} == {"ru", "kk", "zh", "mn", "uk", "en"}
+    assert len(written["train"]) > len(written["dev"]) > 0 and len(written["test"]) > 0
+    (tmp_path / "w.jsonl").write_text('{"lang": "ru", "text": "x", "label": "trade", "category": "trade"}\n'
+                                      '{"lang": "fr", "text": "x", "label": "trade", "category": "trade"}\n',
+                                      encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"w.jsonl:2: field 'lang' must be one of"):
+        load_written(tmp_path)
