@@ -269,6 +269,13 @@ FEATURE_CUES = {"offer": ("contact", "phone", "deal", "money"), "report": ("offi
 def reasons(contributions: dict[str, float], matches: list[dict], p_trade: float,
             cues: dict[str, int] | None = None) -> list[dict]:
     """Reasons, strongest first: a stable `code` (the feature), its `params`, an English `text` and the `weight`."""
+    by_role: dict[str, list[str]] = {}
+    for m in matches:
+        key = "title_species" if m["field"] == "title" and m["role"] in ("species", "disguise") else None
+        for k in filter(None, (m["role"], m.get("category") if m["role"] == "confounder" else None, key)):
+            words = by_role.setdefault(k, [])
+            if m["text"] not in words:
+                words.append(m["text"])
     out = []
     for feature, weight in sorted(contributions.items(), key=lambda kv: -abs(kv[1])):
         label = FEATURE_LABELS.get(feature, feature)
@@ -280,13 +287,12 @@ def reasons(contributions: dict[str, float], matches: list[dict], p_trade: float
             params["cues"] = {k: v for k, v in (cues or {}).items() if k in FEATURE_CUES[feature]}
             text = label + (": " + ", ".join(f"{k} ×{v}" for k, v in params["cues"].items()) if params["cues"] else "")
         else:
-            roles = FEATURE_ROLES.get(feature, ("confounder",))
-            words = []
-            for m in matches:
-                if m["role"] in roles and (feature != "title_species" or m["field"] == "title") and (
-                        m["role"] != "confounder" or m.get("category") == feature):
-                    if m["text"] not in words:
-                        words.append(m["text"])
+            if feature == "title_species":
+                words = list(by_role.get("title_species", ()))
+            else:
+                words = []
+                for role in FEATURE_ROLES.get(feature, (feature,)):
+                    words.extend(w for w in by_role.get(role, ()) if w not in words)
             params["words"] = words[:6]
             text = label + (": " + ", ".join(f"«{w}»" for w in words[:6]) if words else "")
         out.append({"code": feature, "params": params, "text": text, "weight": weight})

@@ -67,6 +67,7 @@ class _CueIndex:
                 else:
                     self.exact[w] = self.exact.get(w, ()) + (kind,)
         self.stem_lengths = sorted({len(s) for s in self.stems})
+        self.heads = {s[:3] for s in self.stems}  # most words share no three-letter start with any stem
         self.cjk = {kind: re.compile("|".join(map(re.escape, sorted(ws, key=len, reverse=True))))
                     for kind, ws in cjk.items()}
 
@@ -74,7 +75,7 @@ class _CueIndex:
         out = dict.fromkeys(_CUES, 0)
         out["past"] = 0
         words = _WORD.findall(text)
-        exact, stems, lengths = self.exact, self.stems, self.stem_lengths
+        exact, stems, lengths, heads = self.exact, self.stems, self.stem_lengths, self.heads
         prev = ""
         for w in words:
             for kind in exact.get(w, ()):
@@ -82,11 +83,12 @@ class _CueIndex:
             if prev:
                 for kind in exact.get(prev + " " + w, ()):
                     out[kind] += 1
-            for n in lengths:
-                if n > len(w):
-                    break
-                for kind in stems.get(w[:n], ()):
-                    out[kind] += 1
+            if w[:3] in heads:
+                for n in lengths:
+                    if n > len(w):
+                        break
+                    for kind in stems.get(w[:n], ()):
+                        out[kind] += 1
             if len(w) > 4 and w.endswith(_PAST_ENDINGS):
                 out["past"] += 1
             prev = w
