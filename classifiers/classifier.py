@@ -119,6 +119,9 @@ class Classifier:
                  low_priority_categories: Iterable[str] = ("medicine",), max_chars: int | None = None) -> None:
         self.model_path = Path(model_path)
         self.meta = json.loads((self.model_path / "meta.json").read_text(encoding="utf-8"))
+        if not (self.model_path / "text").is_dir():
+            raise ModelNotFound(f"{self.model_path}: made by an older SaigaWatch (a spaCy model); train a new one with "
+                                f"`saigawatch train` or switch with `saigawatch models --use VERSION`")
         self.text_model = TextModel.load(self.model_path / "text")
         self.label_index = {lbl: i for i, lbl in enumerate(self.text_model.labels)}
         self.trade_ids = [self.label_index[lbl] for lbl in TRADE_LABELS]

@@ -152,3 +152,12 @@ def test_lexicon_change_shows_in_model_version(tmp_path):
     changed = load_classifier(lexicon_dir=tmp_path)
     same = load_classifier(lexicon_dir=LEXICON_DIR)
     assert "+lex." in changed.version and "+lex." not in same.version
+
+
+def test_model_from_an_older_version_gives_a_clear_error(tmp_path):
+    from classifiers import ModelNotFound
+
+    (tmp_path / "meta.json").write_text('{"version": "sw-old"}', encoding="utf-8")
+    (tmp_path / "nlp").mkdir()
+    with pytest.raises(ModelNotFound, match="older SaigaWatch"):
+        load_classifier(tmp_path)

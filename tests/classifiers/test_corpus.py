@@ -51,3 +51,21 @@ def test_written_texts_are_split_and_validated(tmp_path):
                                       encoding="utf-8")
     with pytest.raises(CorpusError, match=r"w.jsonl:2: field 'lang' must be one of"):
         load_written(tmp_path)
+
+
+def test_model_input_does_not_depend_on_the_hash_seed():
+    """Training is reproducible across processes: features must not follow set order (PYTHONHASHSEED varies)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib; from classifiers.analysis import Analyzer; from classifiers.lexicon import load_lexicon;"
+            "from classifiers.classifier import model_features; from classifiers.training import load_corpus;"
+            "an = Analyzer(load_lexicon('config/lexicons')); rows = load_corpus()['train'];"
+            "print(hashlib.sha256(repr([sorted(model_features(an.analyse(r['text'], r.get('title'), r.get('lang'))))"
+            " for r in rows]).encode()).hexdigest())")
+    root = CORPUS_DIR.parents[1]
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, PYTHONHASHSEED=seed)) for seed in ("1", "2")]
+    out = [p.communicate()[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs) and out[0] == out[1]
