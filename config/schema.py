@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Platform = Literal["olx", "avito", "xianyu", "telegram", "vk", "weibo", "tieba"]
-Lang = Literal["ru", "kk", "zh", "mn", "uz", "en", "other"]
+from config.site_spec import SiteSpec
+
+Platform = Literal["olx", "avito", "xianyu", "telegram", "vk", "weibo", "tieba", "site"]
+Lang = Literal["ru", "kk", "zh", "mn", "uz", "uk", "en", "other"]
 
 
 class Section(BaseModel):
@@ -56,7 +58,7 @@ class SourceSettings(Section):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     platform: Platform
-    site: str | None = None  # e.g. olx: "kz" | "uz"
+    site: str | None = None  # e.g. olx: "kz" | "uz" | "ua"
     enabled: bool = True
     kind: Literal["search", "channel", "community", "forum"] = "search"
     queries: list[str] = Field(default_factory=list)
@@ -76,11 +78,16 @@ class SourceSettings(Section):
     max_rechecks: int = Field(100, ge=0)  # listings gone from the results re-opened per run to detect removal
     credentials_env: str | None = None  # name of the env var holding a token / cookie / session path
     options: dict[str, Any] = Field(default_factory=dict)
+    spec: SiteSpec | None = None  # platform `site`: the site described in configuration (see README, "Adding a site")
 
     @model_validator(mode="after")
     def _needs_target(self) -> "SourceSettings":
         if self.enabled and not self.queries and not self.channels:
             raise ValueError("an enabled source needs 'queries' or 'channels'")
+        if self.platform == "site" and self.spec is None:
+            raise ValueError("a source with platform 'site' needs a 'spec' describing the site")
+        if self.platform != "site" and self.spec is not None:
+            raise ValueError(f"'spec' is only for platform 'site', not {self.platform!r}")
         return self
 
 
@@ -140,6 +147,7 @@ class ScreenshotStepOptions(Section):
     wait_until: Literal["load", "domcontentloaded", "networkidle"] = "load"
     settle_ms: int = Field(500, ge=0, le=30_000)  # extra wait for late scripts after the load event
     max_height_px: int = Field(20_000, ge=500)  # taller pages are cut (recorded in the step result)
+    concurrency: int = Field(4, ge=1, le=16)  # pages captured at once in the one browser context (memory bound)
 
 
 class ContextStepOptions(Section):
@@ -151,7 +159,7 @@ class ContextStepOptions(Section):
 
 
 class SignStepOptions(Section):
-    """Step `sign`: manifest of sha256 hashes, Ed25519 signature, optional RFC 3161 timestamp."""
+    """Step `sign`: manifest of sha256 hashes, ECDSA P-384 signature, optional RFC 3161 timestamp."""
 
     require_signature: bool = True  # a missing key fails the step (the manifest is still written)
     timestamp: bool = True  # ask evidence.tsa_url for a token when it is set
@@ -167,7 +175,9 @@ class EvidenceSettings(Section):
     max_captures_per_run: int = Field(200, ge=0)
     signing_key_path: str = "~/.config/saigawatch/signing_key.pem"
     tsa_url: str | None = None
-    tsa_ca_file: str | None = None  # PEM of the TSA's CA, for checking tokens (copied into bundles)
+    tsa_ca_file: str | None = None  # PEM of the TSA certificate(s) trusted to check tokens (never taken from a bundle)
+    trusted_keys: list[str] = Field(default_factory=list)  # signing-key fingerprints `evidence verify` trusts
+    operator_names: dict[str, str] = Field(default_factory=dict)  # login -> full name on screenshots and reports
     tsa_timeout_s: float = Field(20, gt=0)
     organisation: str = "Example Wildlife NGO"
     organisation_address: str = ""
@@ -340,11 +350,12 @@ class RetentionSettings(Section):
 
 class ReportSettings(Section):
     base_currency: str = "USD"
-    currency_rates: dict[str, float] = Field(default_factory=lambda: {"USD": 1.0, "KZT": 0.0021, "RUB": 0.011, "UZS": 0.000079, "CNY": 0.14, "MNT": 0.00029})
+    currency_rates: dict[str, float] = Field(default_factory=lambda: {"USD": 1.0, "KZT": 0.0021, "RUB": 0.011, "UZS": 0.000079, "CNY": 0.14, "MNT": 0.00029,
+                                                                                     "UAH": 0.024, "BYN": 0.30})
     grams_per_horn: float = Field(250.0, gt=0)
     language: Literal["ru", "en"] = "ru"
     platform_countries: dict[str, str] = Field(default_factory=lambda: {
-        "olx:kz": "KZ", "olx:uz": "UZ", "olx": "KZ", "avito": "RU", "vk": "RU", "xianyu": "CN", "weibo": "CN",
+        "olx:kz": "KZ", "olx:uz": "UZ", "olx:ua": "UA", "olx": "KZ", "violity": "UA", "meshok": "RU", "kufar": "BY", "avito": "RU", "vk": "RU", "xianyu": "CN", "weibo": "CN",
         "tieba": "CN", "telegram": "—"})
 
     @model_validator(mode="after")

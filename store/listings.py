@@ -21,8 +21,10 @@ def sha256_of(data: bytes) -> str:
 
 
 def content_hash(fields: dict[str, Any]) -> str:
-    """Hash of the fields whose change makes a new ListingVersion."""
+    """Hash of the fields whose change makes a new ListingVersion (an auction lot's bid count too)."""
     payload = {k: fields.get(k) for k in CONTENT_FIELDS}
+    if fields.get("bids_count") is not None:  # only lots carry it, so other listings keep their hashes
+        payload["bids_count"] = fields["bids_count"]
     return sha256_of(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
 
 
@@ -65,6 +67,7 @@ def upsert_listing(session: Session, fields: dict[str, Any], now: dt.datetime | 
     """
     now = now or utcnow()
     fields = dict(fields)
+    ended = fields.pop("ended", None)
     seller_key = fields.pop("seller_platform_id", None)
     seller_name = fields.pop("seller_name", None)
     seller_url = fields.pop("seller_url", None)
@@ -80,7 +83,8 @@ def upsert_listing(session: Session, fields: dict[str, Any], now: dt.datetime | 
         select(Listing).where(Listing.platform == platform, Listing.platform_listing_id == pid)
     ).one_or_none()
     if listing is None:
-        listing = Listing(**fields, content_hash=chash, first_seen=now, last_seen=now, last_checked_at=now)
+        listing = Listing(**fields, content_hash=chash, first_seen=now, last_seen=now, last_checked_at=now,
+                          ended_at=now if ended else None)
         session.add(listing)
         listing.versions.append(_version(fields, chash, now))
         session.flush()
@@ -96,6 +100,8 @@ def upsert_listing(session: Session, fields: dict[str, Any], now: dt.datetime | 
     listing.last_seen = max(listing.last_seen, now)
     listing.last_checked_at = now
     listing.removed_at = None
+    if ended and listing.ended_at is None:
+        listing.ended_at = now  # the lot's bidding is over; its page is still there (not removed)
     if chash != listing.content_hash:
         listing.content_hash = chash
         listing.versions.append(_version(fields, chash, now))
@@ -134,4 +140,5 @@ def _version(fields: dict[str, Any], chash: str, now: dt.datetime) -> ListingVer
         price=fields.get("price"),
         currency=fields.get("currency"),
         location=fields.get("location"),
+        bids_count=fields.get("bids_count"),
     )
