@@ -107,7 +107,8 @@ class ClassifierSettings(Section):
     lexicon_dir: str | None = None  # None: the shipped config/lexicons; relative: to the YAML file that sets it
     model_dir: str = "./var/models"  # versions written by `saigawatch train`; the shipped model is used until then
     threshold: float | None = Field(None, ge=0, le=1)  # None: the threshold chosen on the dev split, stored with the model
-    low_priority_categories: list[Literal["firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant"]] = Field(
+    low_priority_categories: list[Literal["firearm", "souvenir", "news", "conservation", "other-horn", "other-species",
+                                          "medicine", "irrelevant"]] = Field(
         default_factory=lambda: ["medicine"])
     max_text_chars: int = Field(20_000, ge=100)  # longer texts are cut (the explanation says so)
     batch_size: int = Field(256, ge=1, le=10_000)
@@ -367,6 +368,27 @@ class ReportSettings(Section):
         return self
 
 
+class DistributedSettings(Section):
+    """Several machines: crawl, classify and capture workers over Redis (off: the single-machine default)."""
+
+    enabled: bool = False
+    redis_url_env: str = "SAIGAWATCH_REDIS_URL"  # e.g. redis://:password@10.0.0.1:6379/0, read from the environment
+    crawl_concurrency: int = Field(1, ge=1, le=64)  # crawl jobs one `worker --role crawl` runs at once
+    classify_concurrency: int = Field(1, ge=1, le=64)
+    capture_concurrency: int = Field(1, ge=1, le=64)
+    crawl_parts: int = Field(0, ge=0, le=256)  # crawl jobs per run sharing one frontier; 0 = one per live crawl slot
+    job_timeout: int = Field(3600, ge=10)  # seconds one job may run
+    retries: int = Field(3, ge=0, le=20)  # a failed or abandoned (worker killed) job is run again up to this often
+    heartbeat_seconds: int = Field(5, ge=1, le=300)  # a killed worker's job is retried ~3 heartbeats after it died
+
+    def redis_url(self) -> str:
+        url = os.environ.get(self.redis_url_env)
+        if not url:
+            raise ValueError(f"distributed mode needs a Redis URL in the environment variable {self.redis_url_env} "
+                             f"(config key distributed.redis_url_env)")
+        return url
+
+
 class Settings(Section):
     """The whole configuration."""
 
@@ -383,6 +405,7 @@ class Settings(Section):
     health: HealthSettings = Field(default_factory=HealthSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    distributed: DistributedSettings = Field(default_factory=DistributedSettings)
 
     config_path: Path | None = Field(default=None, exclude=True)
 

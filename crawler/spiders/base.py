@@ -372,7 +372,7 @@ class SaigaSpider(scrapy.Spider):
         item.is_card = bool(item.is_card)
         if not item.language and self.source.language:
             item.language = self.source.language
-        item.__dict__["_sw_capture_id"] = response.meta.get("sw_capture_id")
+        item.__dict__["_sw_capture"] = response.meta.get("sw_capture")  # the page's WARC Capture (not yet stored)
         item.__dict__["_sw_kind"] = response.meta.get("sw_kind")
         return self.post_process_item(item, response)
 
