@@ -268,7 +268,7 @@ def refresh_cases(session: Session, case_ids: Iterable[int]) -> None:
         .outerjoin(Review.__table__, R.id == newest_review_id_for(L.id))
     for chunk in _chunks(ids):
         rows = session.execute(select(
-            L.id, L.case_id, L.platform, L.seller_id, L.first_seen, L.last_seen,
+            L.id, L.case_id, L.platform, L.seller_id, L.first_seen, L.last_seen, L.language.label("listing_language"),
             C.id.label("cls_id"), C.score, C.flagged, C.created_at.label("cls_at"), C.language, C.intent,
             R.id.label("rev_id"), R.decision, R.analyst, R.created_at.label("rev_at"))
             .select_from(joined).where(L.case_id.in_(chunk))).all()
@@ -307,7 +307,9 @@ def summarise(members: list, cls: dict, revs: dict) -> dict[str, Any]:
         "status": newest.decision if newest is not None else "unreviewed",
         "decided_by": newest.analyst if newest is not None else None,
         "decided_at": newest.created_at if newest is not None else None,
-        "language": best_cls.language if best_cls is not None else None,
+        # language_of(): the classifier's language, else the listing's own (one rule for queue, stats and API)
+        "language": (best_cls.language if best_cls is not None else None)
+        or next((m.listing_language for m in members if m.id == best_id), None),
         "intent": best_cls.intent if best_cls is not None else None,
         "first_seen": min(m.first_seen for m in members),
         "last_seen": max(m.last_seen for m in members),

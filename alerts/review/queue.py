@@ -9,12 +9,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import Case, Classification, Listing, Review, Seller
-from store.queries import DECISIONS, latest_classification_ids, latest_classifications, latest_review_ids
+from store.models import Case, Classification, Listing, Seller
+from store.queries import DECISIONS, latest_classifications
 
 STATUSES = ("unreviewed", *DECISIONS)
 # "open" = the daily work list (flagged on the day, plus every flagged listing nobody has reviewed yet)
 STATUS_FILTERS = ("open", "all", *STATUSES)
+SORT_KEYS = {  # sortable queue columns (the UI's headings); price and seller are the best copy's
+    "score": lambda: Case.best_score, "price": lambda: _best_copy(Listing.price), "last_seen": lambda: Case.last_seen,
+    "platform": lambda: Case.platforms, "status": lambda: Case.status, "copies": lambda: Case.copies,
+    "seller": lambda: select(Seller.name).join(Listing, Listing.seller_id == Seller.id)
+    .where(Listing.id == Case.best_listing_id).correlate(Case).scalar_subquery(),
+}
+OPEN_MIN_SCORE = 0.5  # items scored lower are low priority: not in the daily work list ("open")
 
 
 class QueueFilterError(ValueError):
@@ -34,10 +41,13 @@ class QueueFilters:
     date_from: dt.date | None = None  # flagged on or after (UTC day)
     date_to: dt.date | None = None  # flagged on or before
     q: str | None = None  # text search in title, text, location and platform id
+    sort: str | None = None  # a SORT_KEYS key, "-" in front for descending; None: highest score first
 
     def __post_init__(self) -> None:
         if self.status not in STATUS_FILTERS:
             raise QueueFilterError(f"status: expected one of {', '.join(STATUS_FILTERS)}, got {self.status!r}")
+        if self.sort is not None and self.sort.lstrip("-") not in SORT_KEYS:
+            raise QueueFilterError(f"sort: expected one of {', '.join(SORT_KEYS)} (optionally with '-'), got {self.sort!r}")
         for name in ("min_score", "max_score"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 1:
@@ -64,13 +74,13 @@ class QueueFilters:
             if value is None:
                 return None
             try:
-                return dt.date.fromisoformat(value)
+                return parse_day(value)
             except ValueError:
-                raise QueueFilterError(f"{name}: expected a date as YYYY-MM-DD, got {value!r}") from None
+                raise QueueFilterError(f"{name}: expected a date as DD.MM.YYYY or YYYY-MM-DD, got {value!r}") from None
 
         return cls(status=text("status") or "open", platform=text("platform"), language=text("language"),
                    intent=text("intent"), min_score=number("min_score"), max_score=number("max_score"),
-                   date_from=day("date_from"), date_to=day("date_to"), q=text("q"))
+                   date_from=day("date_from"), date_to=day("date_to"), q=text("q"), sort=text("sort"))
 
     def as_params(self) -> dict[str, str]:
         """The non-empty filters as query-string values (for links that keep the filters)."""
@@ -81,6 +91,14 @@ class QueueFilters:
                 continue
             out[f.name] = value.isoformat() if isinstance(value, dt.date) else str(value)
         return out
+
+
+def parse_day(value: str) -> dt.date:
+    """A calendar date typed as YYYY-MM-DD or DD.MM.YYYY (how Russian and Kazakh readers write it)."""
+    value = value.strip()
+    if "." in value:
+        return dt.datetime.strptime(value, "%d.%m.%Y").date()
+    return dt.date.fromisoformat(value)
 
 
 @dataclass
@@ -165,7 +183,7 @@ def _filtered(session: Session, columns: list[Any], filters: QueueFilters, zone:
     if filters.platform:
         copy_conditions.append(Listing.platform == filters.platform)
     if filters.language:
-        query = query.where(Case.language == filters.language)
+        query = query.where(Case.language == filters.language)  # the case's best copy, by language_of()
     if filters.intent:
         query = query.where(Case.intent == filters.intent)
     if filters.min_score is not None:
@@ -187,9 +205,29 @@ def _filtered(session: Session, columns: list[Any], filters: QueueFilters, zone:
     return query
 
 
+def _best_copy(column):
+    """A column of the case's best copy, as a correlated scalar subquery (for sorting)."""
+    return select(column).where(Listing.id == Case.best_listing_id).correlate(Case).scalar_subquery()
+
+
+def _order(sort: str | None) -> list:
+    """ORDER BY for a sort key: the chosen column first, then the index order (flagged, score, recency) as ties."""
+    default = [Case.flagged.desc(), Case.best_score.desc(), Case.last_seen.desc(), Case.id.desc()]
+    if not sort:
+        return default
+    column = SORT_KEYS[sort.lstrip("-")]()
+    first = column.desc() if sort.startswith("-") else column.asc()
+    return [first.nulls_last(), *default]
+
+
 def _open_clause(day: dt.date, zone: str | None = None):
+    """The daily work list: scored OPEN_MIN_SCORE or more, and unreviewed or flagged on the day.
+
+    Low-priority items (below the mark, e.g. patent medicines naming the saiga) stay under "all" and "unreviewed".
+    """
     start, end = _day_bounds(day, zone)
-    return or_(Case.status == "unreviewed", and_(Case.flagged_at >= start, Case.flagged_at < end))
+    return and_(Case.best_score >= OPEN_MIN_SCORE,
+                or_(Case.status == "unreviewed", and_(Case.flagged_at >= start, Case.flagged_at < end)))
 
 
 def status_counts(session: Session, day: dt.date, filters: QueueFilters, zone: str | None = None) -> dict[str, int]:
@@ -227,7 +265,7 @@ def flagged_queue(session: Session, day: dt.date | str | None = None, filters: Q
         query = query.where(_open_clause(day, timezone))
     elif filters.status != "all":
         query = query.where(Case.status == filters.status)
-    query = query.order_by(Case.flagged.desc(), Case.best_score.desc(), Case.last_seen.desc(), Case.id.desc())
+    query = query.order_by(*_order(filters.sort))
     cases = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
     return QueuePage(items=case_rows(session, cases), total=counts[filters.status], page=page,
                      page_size=page_size, counts=counts, day=day)
@@ -270,7 +308,9 @@ def facet_values(session: Session) -> dict[str, list[str]]:
     """Distinct platforms, languages and intents among flagged classifications, for filter menus."""
     return {
         "platform": sorted(p for p in session.scalars(select(Listing.platform).distinct()) if p),
-        "language": sorted(x for x in session.scalars(select(Classification.language).distinct()) if x),
+        "language": sorted(x for x in session.scalars(
+            select(language_column()).select_from(Listing).join(Classification, Classification.listing_id == Listing.id)
+            .distinct()) if x),
         "intent": sorted(x for x in session.scalars(select(Classification.intent).distinct()) if x),
     }
 

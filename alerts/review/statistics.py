@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import Appeal, Classification, Listing
-from store.queries import CONFIRMED_DECISIONS, is_confirmed, latest_reviews
+from store.queries import CONFIRMED_DECISIONS, is_confirmed, language_column, latest_classification_ids, latest_reviews
 
 CHUNK = 500
 
@@ -81,8 +81,12 @@ def collect(session: Session, weeks: int = 12, now: dt.datetime | None = None) -
     ids = set(first_flagged) | set(latest)
     meta: dict[int, tuple] = {}
     for chunk in _chunks(sorted(ids)):
+        latest_cls = latest_classification_ids(chunk)  # the language rule of the queue and the API
         meta.update({lid: (platform, lang, seller) for lid, platform, lang, seller in session.execute(
-            select(Listing.id, Listing.platform, Listing.language, Listing.seller_id).where(Listing.id.in_(chunk)))})
+            select(Listing.id, Listing.platform, language_column(), Listing.seller_id).select_from(Listing)
+            .outerjoin(latest_cls, latest_cls.c.listing_id == Listing.id)
+            .outerjoin(Classification, Classification.id == latest_cls.c.max_id)
+            .where(Listing.id.in_(chunk)))})
     offer = case_keys(session, ids)
 
     counter = OfferCounter()

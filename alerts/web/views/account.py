@@ -10,6 +10,7 @@ from alerts.review.users import UserError, authenticate, set_language
 from alerts.review.audit import record_event
 from alerts.web.auth import EVERYONE, action, page
 from alerts.web.i18n import LANGUAGES, gettext_for
+from alerts.web.wording import error_text
 from alerts.web.security import csrf_token, ip_actor, login_blocked, password_stamp
 from alerts.web.templating import flash
 from store.models import User
@@ -86,7 +87,7 @@ def change_language(request: Request, db, data) -> Response:
     try:
         set_language(db, db.get(User, user.id), data.get("language") or "")
     except UserError as exc:
-        flash(request, "error", str(exc))
+        flash(request, "error", error_text(exc, gettext_for(request.state.lang)))
     back = safe_next(data.get("next"), home_for(user.role))
     return RedirectResponse(back, status_code=303)
 
