@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from store.fingerprints import MAX_PHASH_DISTANCE, Fingerprint, fingerprint, phash_distance, similarity
@@ -140,7 +140,7 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
         current = row.case_id
         if best is not None:
             kind, detail, other, sim, target = best
-            reason = {"kind": kind, "detail": _describe(kind, detail, other, sim), "listing_id": other,
+            reason = {"kind": kind, "detail": _describe(kind, detail, other, sim), "value": detail, "listing_id": other,
                       "similarity": round(sim, 3) if sim is not None else None}
             if current is None or (current in alone and current != target):
                 updates.append({"id": row.id, "case_id": target, "case_reason": reason})
@@ -404,7 +404,7 @@ def split_listing(session: Session, listing_id: int, now: dt.datetime | None = N
     session.flush()
     listing.case_id = case.id
     listing.case_reason = {"kind": "split", "detail": f"split out of case #{old} by an analyst", "listing_id": None,
-                           "similarity": None}
+                           "similarity": None, "from_case": old}
     session.execute(update(Case).where(Case.id == old).values(manual=True))
     session.flush()
     refresh_cases(session, [old, case.id])
@@ -421,7 +421,7 @@ def merge_cases(session: Session, target_id: int, other_id: int) -> Case:
             raise CaseError(f"no open case with id {cid}")
     session.execute(update(Listing.__table__).where(L.case_id == other_id).values(
         case_id=target_id, case_reason={"kind": "merge", "detail": f"case #{other_id} merged by an analyst",
-                                        "listing_id": None, "similarity": None}))
+                                        "listing_id": None, "similarity": None, "from_case": other_id}))
     other.merged_into_id = target_id
     target.manual = other.manual = True
     session.flush()

@@ -23,6 +23,7 @@ class AccountLink:
 
     seller: Seller
     evidence: list[str]  # "starting account", "same phone +7702... (olx #12, telegram #40)", "same photo as #97 ..."
+    items: list[dict] = field(default_factory=list)  # the same evidence as data, for wording in the UI's language
 
 
 @dataclass
@@ -162,16 +163,22 @@ def account_evidence(sellers: list[Seller], listings: list[Listing], start: int 
                 case_owners[listing.case_id].add(s.id)
     out = []
     for s in sellers:
-        evidence = ["starting account"] if s.id == start else []
+        found: dict[str, dict] = {}  # English text -> the same evidence as data
+        if s.id == start:
+            found["starting account"] = {"kind": "start"}
         for contact, owners in sorted(contact_owners.items()):
             if s.id in owners and len(owners) > 1:
+                kind, value = contact.split(" ", 1)
                 where = ", ".join(_label(l) for l in listings if l.seller_id in owners and l.seller_id != s.id
-                                  and contact.split(" ", 1)[1] in {*(l.phones or []),
-                                                                   *(h.casefold() for h in l.handles or [])})
-                evidence.append(f"same {contact}" + (f" ({where})" if where else ""))
+                                  and value in {*(l.phones or []), *(h.casefold() for h in l.handles or [])})
+                found[f"same {contact}" + (f" ({where})" if where else "")] = {
+                    "kind": "contact", "contact": kind, "value": value, "where": where}
         for listing in by_seller.get(s.id, []):
             reason = listing.case_reason or {}
             if reason.get("kind") in ("text", "photo", "phone", "handle") and len(case_owners[listing.case_id]) > 1:
-                evidence.append(f"{_label(listing)}: {reason.get('detail')} (case #{listing.case_id})")
-        out.append(AccountLink(s, list(dict.fromkeys(evidence)) or ["listings linked by contacts"]))
+                found[f"{_label(listing)}: {reason.get('detail')} (case #{listing.case_id})"] = {
+                    "kind": "case", "label": _label(listing), "reason": reason, "case": listing.case_id}
+        if not found:
+            found["listings linked by contacts"] = {"kind": "linked"}
+        out.append(AccountLink(s, list(found), list(found.values())))
     return out

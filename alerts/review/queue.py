@@ -6,11 +6,11 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import Case, Classification, Listing, Seller
-from store.queries import DECISIONS, latest_classifications
+from store.models import Case, Classification, Listing, Review, Seller
+from store.queries import DECISIONS, language_column, latest_classification_ids, latest_classifications, latest_review_ids
 
 STATUSES = ("unreviewed", *DECISIONS)
 # "open" = the daily work list (flagged on the day, plus every flagged listing nobody has reviewed yet)
