@@ -68,7 +68,7 @@ def test_digest_content(store, tmp_path):
     assert digest.failed_steps == ["crawl"]
     assert digest.subject() == "[SaigaWatch] 2026-11-24: 12 объявлений на проверку, 1 подтверждённый случай, 5 предупреждений"
     assert "изменилась разметка: markup/ad/price_missing=4" in digest.markup[0].message
-    assert digest.health[0].message == "найдено 6 объявлений, 15% от среднего 40.0 (предупреждение ниже 30%)"
+    assert digest.health[0].message == "найдено 6 объявлений, 15% от среднего 40.0 (порог предупреждения: 30%)"
 
 
 def test_digest_without_classify_results_uses_verdicts_since_run_start(sqlite_store, tmp_path):
@@ -360,7 +360,7 @@ def test_health_alerts_are_worded_in_the_digest_language(sqlite_store, tmp_path)
     assert health_text({"kind": "zero_yield", "average": 12.0, "reason": "no_results"}, ru) == \
         "не найдено ни одного объявления (в среднем 12.0): сайт ответил «ничего не найдено» на каждый запрос"
     assert health_text({"kind": "yield_drop", "listings": 2, "average": 10.0, "threshold": 0.3}, ru) == \
-        "найдено 2 объявления, 20% от среднего 10.0 (предупреждение ниже 30%)"
+        "найдено 2 объявления, 20% от среднего 10.0 (порог предупреждения: 30%)"
     assert health_text({"kind": "error", "detail": "TimeoutError"}, kk) == "жинау қатемен аяқталды: TimeoutError"
     assert health_text({"kind": "missing"}, ru) == "не запускался в этом сборе"
 
