@@ -309,6 +309,7 @@ class NotifySettings(Section):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     top_items: int = Field(10, ge=1, le=100)
     send_when_empty: bool = True  # a daily "nothing new" message proves the schedule is alive
+    language: Literal["ru", "kk", "en"] = "ru"  # the digest's language (alerts/notify/translations)
 
 
 class ScheduleSettings(Section):

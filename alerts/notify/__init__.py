@@ -9,6 +9,7 @@ from alerts.notify.digest import Digest, build_digest, review_base_url
 from alerts.notify.email import ChannelError, send_email
 from alerts.notify.telegram import send_telegram
 from alerts.notify.webhook import send_webhook
+from alerts.notify.wording import gettext_for
 from config import Settings
 
 log = logging.getLogger("saigawatch.notify")
@@ -52,17 +53,19 @@ def send_digest(settings: Settings, digest: Digest) -> dict[str, str]:
 
 def send_test_digest(settings: Settings, store=None, run: Any = None) -> dict[str, str]:
     """Send the digest of `run` (a CrawlRun; an empty digest without one) through every enabled channel, marked
-    as a test (subject prefix "… test") and sent even when empty; the same statuses as send_digest."""
+    as a test (subject prefix "… test", in notify.language) and sent even when empty; the same statuses as send_digest."""
     if store is not None and run is not None:
         with store.session() as session:
             digest = build_digest(session, settings, run.id, (run.stats or {}).get("pipeline") or {})
     else:
         now = dt.datetime.now(dt.timezone.utc)
         digest = Digest(run_id=0, run_day=now.date().isoformat(), generated_at=now.isoformat(timespec="seconds"),
-                        review_url=review_base_url(settings))
+                        review_url=review_base_url(settings), language=settings.notify.language)
     n = settings.notify
+    _ = gettext_for(n.language)
+    test = _("test")
     test_settings = settings.model_copy(update={"notify": n.model_copy(update={
-        "smtp": n.smtp.model_copy(update={"subject_prefix": f"{n.smtp.subject_prefix} test"}),
+        "smtp": n.smtp.model_copy(update={"subject_prefix": f"{n.smtp.subject_prefix} {test}"}),
         "send_when_empty": True})})
     return send_digest(test_settings, digest)
 

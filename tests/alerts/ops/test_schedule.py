@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import os
 import shutil
 import subprocess
@@ -177,6 +179,7 @@ def test_check_reports_problems_and_sends_a_test_digest(config_file, tmp_path, m
         assert "[ok  ] database" in r.output and "[warn] no run yet" in r.output
         assert "[ok  ] test digest via email: sent" in r.output, r.output
         assert r.exit_code == 0 and "ready for unattended runs" in r.output
-        assert b"Subject: [SaigaWatch] test " in sink.messages[0].original_content and sink.logins == ["robot"]
+        sent = email.message_from_bytes(sink.messages[0].original_content, policy=email.policy.default)
+        assert sent["Subject"].startswith("[SaigaWatch] тест ") and sink.logins == ["robot"]  # notify.language: ru
     finally:
         controller.stop()
