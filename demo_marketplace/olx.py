@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 from urllib.parse import quote, unquote, urlencode
 
-from demo_marketplace.olx_listings import ADS, BY_ID, CATEGORIES, REGIONS_KZ, REGIONS_UA, REGIONS_UZ, SELLERS,
-                                             DemoAd
+from demo_marketplace.olx_listings import (ADS, BY_ID, CATEGORIES, REGIONS_KZ, REGIONS_UA, REGIONS_UZ, SELLERS,
+                                           DemoAd)
 from demo_marketplace.server import DemoRequest, DemoResponse, DemoState
 
 PREFIXES = ["/olx-kz", "/olx-uz", "/olx-ua"]
