@@ -20,7 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from demo_marketplace.auctions import at
+from demo_marketplace.auctions import at, stem
 from demo_marketplace.server import DemoRequest, DemoResponse, DemoState
 from demo_marketplace.telegram_posts import make_jpeg
 
@@ -105,15 +105,11 @@ def _ads(state: DemoState) -> list[KufarAd]:
     return state.cache("kufar:ads", lambda: list(ADS))
 
 
-def _stem(word: str) -> str:
-    return word[:4] if len(word) > 4 else word[:3]
-
-
 def search(ads: list[KufarAd], query: str, day: int) -> list[KufarAd]:
     """Online ads with every query word (by its stem) in the subject or body, newest first."""
     words = [w for w in re.split(r"\W+", query.lower()) if w]
     found = [ad for ad in ads if ad.online(day) and words
-             and all(_stem(w) in f"{ad.subject} {ad.body}".lower() for w in words)]
+             and all(stem(w) in f"{ad.subject} {ad.body}".lower() for w in words)]
     return sorted(found, key=lambda ad: (-ad.day, -ad.id))
 
 

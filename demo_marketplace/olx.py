@@ -383,7 +383,10 @@ def _search_page(request: DemoRequest, state: DemoState, site: Site, segments: s
         nxt = f"{base_path}?page={page + 1}"
         pager = (f'<div data-testid="pagination-wrapper"><span data-testid="pagination-list-item">{page}</span>'
                  f'<a data-cy="pagination-forward" data-testid="pagination-forward" href="{html.escape(nxt)}">{site.say("forward")}</a></div>')
-    body = (f'<h1 data-testid="listing-count-msg">{site.say("found").format(n=len(capped))}</h1>'
+    count = (f'<span data-testid="total-count">Ми знайшли  <span>{len(capped)}</span> оголошень</span>'
+             if site.words == "uk" else
+             f'<h1 data-testid="listing-count-msg">{site.say("found").format(n=len(capped))}</h1>')
+    body = (f'{count}'
             f'<div data-testid="listing-grid">{cards}</div>{pager}')
     return DemoResponse.html(_layout(site, ui_lang, f"{query_text} — {site.brand}", body, state_doc))
 
