@@ -103,7 +103,7 @@ def run_server(settings, host: str | None = None, port: int | None = None, store
     """Serve the review UI with uvicorn until interrupted (blocking).
 
     With workers > 1 each uvicorn worker process builds its own app from the same config file; nothing
-    is kept in process memory (sessions are signed cookies, login limits live in the database).
+    is kept in process memory (sessions and login throttling live in the database).
     """
     import os
 
