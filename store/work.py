@@ -1,7 +1,11 @@
 """Work owed after a crash (photos pending, not yet notified, capture incomplete): one home for its queries."""
 from __future__ import annotations
 
+import os
+import shutil
+import socket
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -45,3 +49,45 @@ def owed_listing_ids(session: Session, kind: str) -> list[int]:
 
 def owed(session: Session, kind: str) -> list[WorkOwed]:
     return list(session.scalars(select(WorkOwed).where(WorkOwed.kind == kind).order_by(WorkOwed.id)))
+
+
+def process_owner() -> str:
+    """Who does a piece of work: host:pid of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    """True while the process named by process_owner() still runs (another host's process: assumed alive)."""
+    host, _, pid = (owner or "").rpartition(":")
+    if not host or not pid.isdigit():
+        return False
+    if host != socket.gethostname():
+        return True
+    if int(pid) == os.getpid():
+        return False  # this process did not begin it in this life: a reused pid of a dead process
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_captures(session: Session, data_dir: Path) -> list[int]:
+    """Captures begun by a process that died: delete the partial folder (only under data_dir/evidence) and
+    keep the capture owed (detail "") so the capture step does it again. Returns the listing ids."""
+    evidence_root = (data_dir / "evidence").resolve()
+    again: list[int] = []
+    for row in owed(session, CAPTURE):
+        if not row.detail or owner_alive(row.owner):
+            continue
+        folder = (data_dir / row.detail).resolve()
+        if folder.is_relative_to(evidence_root) and folder != evidence_root and folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        listing_id = row.listing_id
+        session.delete(row)
+        session.flush()
+        owe(session, CAPTURE, listing_id)
+        again.append(listing_id)
+    return again

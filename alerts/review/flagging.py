@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from store.models import Classification, Image, Listing, Review
+from store.work import NOTIFY, owe
 
 log = logging.getLogger("saigawatch.flagging")
 OCR_SEPARATOR = "\n\n"
@@ -103,6 +104,7 @@ def classify_step(ctx) -> dict[str, Any]:
                         stats["flagged"] += 1
                         before = previous.get(lst.id)
                         if before is None or not before.flagged:
+                            owe(session, NOTIFY, lst.id)  # with the verdict: a crash before notify keeps it owed
                             stats["flagged_listing_ids"].append(lst.id)
                             if v.priority == "low":
                                 stats["low_priority_ids"].append(lst.id)

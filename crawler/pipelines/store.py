@@ -11,6 +11,7 @@ from crawler import runtime
 from crawler.items import ListingGone, ListingItem, ListingSeen
 from store.listings import mark_removed, touch_listing, upsert_listing
 from store.models import Capture, Listing
+from store.work import PHOTOS, owe
 
 log = logging.getLogger("saigawatch.crawler")
 
@@ -29,6 +30,10 @@ class StorePipeline:
     def __init__(self, crawler, rt: runtime.CrawlRuntime):
         self.crawler = crawler
         self.rt = rt
+        # photos are owed in the listing's own transaction, so a crawl killed before fetching them leaves
+        # "photos pending" for the next crawl (ImagesPipeline settles it)
+        self.photos_wanted = (crawler.settings.getbool("SAIGAWATCH_DOWNLOAD_IMAGES", True)
+                              and crawler.settings.getint("SAIGAWATCH_MAX_PHOTOS", 10) > 0)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -92,6 +97,8 @@ class StorePipeline:
                 capture = session.get(Capture, capture_id)
                 if capture is not None and capture.listing_id is None:
                     capture.listing_id = result.listing.id
+            if item.photo_urls and self.photos_wanted:
+                owe(session, PHOTOS, result.listing.id)
             item.__dict__["_sw_listing_id"] = result.listing.id
             item.__dict__["_sw_store_status"] = result.status
         stats.inc_value(f"listings/{result.status}")

@@ -54,10 +54,14 @@ def test_digest_content(store, tmp_path):
     assert digest.subject() == "[SaigaWatch] 2026-11-24: 12 new flagged, 1 confirmed, 5 alerts"
 
 
-def test_digest_without_classify_results_uses_verdicts_since_run_start(sqlite_store, tmp_path):
+def test_digest_without_classify_results_lists_what_is_not_yet_notified(sqlite_store, tmp_path):
+    from store.work import NOTIFY, owe
+
     settings = ops_settings(tmp_path)
     with sqlite_store.session() as s:
         run, ids = _populate(s)
+        for lid in ids:
+            owe(s, NOTIFY, lid)
         digest = build_digest(s, settings, run.id, {}, NOW)
     assert digest.flagged_count == 12
     assert digest.flagged[0].review_url.startswith("http://127.0.0.1:8000/listings/")
