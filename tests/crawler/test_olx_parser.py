@@ -44,7 +44,7 @@ def api():
 
 
 def test_registered_under_platform_olx():
-    assert registry()["olx"] is parse
+    assert registry()["olx"].__wrapped__ is parse
 
 
 # ---------------------------------------------------------------- search page (prerendered state)
