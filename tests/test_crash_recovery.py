@@ -41,7 +41,8 @@ def write_config(tmp: Path, base_url: str, sources: list[str], **sections) -> Pa
         "extends": str(DEMO_CONFIG),
         "storage": {"database_path": str(tmp / "sw.db"), "data_dir": str(tmp / "var")},
         "schedule": {"lock_file": str(tmp / "run.lock"), "log_file": str(tmp / "log" / "sw.log")},
-        "evidence": {"signing_key_path": str(tmp / "keys" / "signing_key.pem"), "export_dir": str(tmp / "exports")},
+        "evidence": {"signing_key_path": str(tmp / "keys" / "signing_key.pem"), "export_dir": str(tmp / "exports"),
+                     **sections.pop("evidence", {})},
         "sources": chosen, **sections,
     }
     tmp.mkdir(parents=True, exist_ok=True)
@@ -171,8 +172,9 @@ def webhook():
 @pytest.mark.browser
 def test_run_daily_killed_between_batches_and_during_capture_loses_nothing(demo, tmp_path, webhook):
     url, received = webhook
-    config = write_config(tmp_path, demo, ["olx-kz-ru", "avito-ru"], classifier={"batch_size": 2},
-                          notify={"webhook": {"enabled": True, "url": url}, "top_items": 100})
+    config = write_config(tmp_path, demo, ["olx-kz-ru"], classifier={"batch_size": 2},
+                          notify={"webhook": {"enabled": True, "url": url}, "top_items": 100},
+                          evidence={"screenshot": {"settle_ms": 0}, "context": {"seller_listings": False}})
     ensure_key(load_config(config))
     db = tmp_path / "sw.db"
     args = ["-c", str(config), "run-daily", "--operator", "test"]
