@@ -34,7 +34,7 @@ def load_secret_key(settings) -> str:
             raise SecretKeyError(f"{settings.web.secret_key_env} is too short: use at least 32 random characters")
         return from_env
     data_dir = Path(settings.storage.data_dir).expanduser()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = data_dir / SECRET_KEY_FILE
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
