@@ -258,3 +258,31 @@ def test_confirmed_cases_since_previous_daily_run_ignore_manual_crawls(sqlite_st
         run = add_run(s, NOW, {"olx-kz-ru": {"listings": 10}})
         digest = build_digest(s, settings, run.id, {"classify": {"flagged_listing_ids": []}}, NOW)
     assert digest.confirmed_count == 1 and digest.confirmed[0].listing_id == listing.id
+
+
+def test_flagged_listings_stay_owed_until_a_digest_is_delivered(sqlite_store, tmp_path):
+    from store.work import NOTIFY, owe, owed_listing_ids
+
+    with sqlite_store.session() as s:
+        run, ids = _populate(s)
+        for lid in ids:
+            owe(s, NOTIFY, lid)
+
+    class Ctx:
+        pass
+
+    ctx = Ctx()
+    ctx.store, ctx.crawl_run_id, ctx.now, ctx.results = sqlite_store, run.id, NOW, {"classify": {"flagged_listing_ids": []}}
+    received = []
+    with FakeHTTP(lambda path, body: (500, {"error": "down"})) as down:
+        ctx.settings = ops_settings(tmp_path, notify={"webhook": {"enabled": True, "url": down.url}})
+        out = notify_step(ctx)
+    assert out["failed"] == ["webhook"] and out["still_owed"] == 12
+    with sqlite_store.session() as s:
+        assert owed_listing_ids(s, NOTIFY) == ids  # every channel failed: the next run tries again
+    with FakeHTTP(lambda path, body: (received.append(json.loads(body)) or 200, {})) as up:
+        ctx.settings = ops_settings(tmp_path, notify={"webhook": {"enabled": True, "url": up.url}})
+        out = notify_step(ctx)
+    assert out["sent"] == ["webhook"] and out["still_owed"] == 0 and received[0]["flagged_count"] == 12
+    with sqlite_store.session() as s:
+        assert owed_listing_ids(s, NOTIFY) == []
