@@ -212,3 +212,5 @@ def test_run_daily_killed_between_batches_and_during_capture_loses_nothing(demo,
     on_disk = {str(p.relative_to(tmp_path / "var")) for p in (tmp_path / "var" / "evidence").glob("*/*/*")}
     assert on_disk == captured_dirs, "every capture folder belongs to a finished capture"
     assert count(db, "SELECT count(*) FROM work_owed") == 0
+    doctor = run(["-c", str(config), "doctor"])  # database, WAL, logs, WARC, photos, captures: all private
+    assert doctor.returncode == 0, doctor.stdout
