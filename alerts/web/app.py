@@ -94,7 +94,9 @@ def app_from_environment() -> Starlette:
 
     from config import load_config
     from store import Store
+    from store.private import private_umask
 
+    private_umask()  # also when started by uvicorn directly: the database, WAL and logs stay private
     settings = load_config(os.environ.get("SAIGAWATCH_CONFIG") or None)
     return create_app(settings, Store.from_settings(settings))
 
