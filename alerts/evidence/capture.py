@@ -8,10 +8,9 @@ import hashlib
 import logging
 import re
 import traceback
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from alerts.evidence.browser import BrowserSession
 from alerts.evidence.custody import append_event
@@ -19,6 +18,7 @@ from alerts.evidence.manifest import iso
 from alerts.evidence.steps import StepError, build_chain
 from alerts.evidence.steps.base import CaptureJob
 from store.models import Classification, EvidenceCapture, Listing, utcnow
+from store.queries import latest_classification, latest_classification_ids
 from store.work import CAPTURE, owe, owed_listing_ids, process_owner, settle
 
 log = logging.getLogger("saigawatch.evidence")
@@ -36,11 +36,6 @@ def capture_directory(listing: Listing, at: dt.datetime) -> str:
     """evidence/<platform>/<listing id>/<UTC time>, relative to data_dir."""
     stamp = at.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     return f"evidence/{safe_name(listing.platform)}/{safe_name(listing.platform_listing_id)}/{stamp}"
-
-
-def latest_classification(session, listing_id: int) -> Classification | None:
-    return session.scalars(select(Classification).where(Classification.listing_id == listing_id)
-                           .order_by(Classification.id.desc()).limit(1)).first()
 
 
 def run_capture(settings, store, listing_id: int, *, operator: str, reason: str = "flagged",
@@ -108,10 +103,9 @@ def _listings_to_capture(settings, store, flagged_ids: list[int]) -> tuple[list[
     with store.session() as session:
         captured = {(lid, chash) for lid, chash in session.execute(
             select(EvidenceCapture.listing_id, EvidenceCapture.content_hash))}
-        newest = (select(Classification.listing_id, func.max(Classification.id).label("cid"))
-                  .group_by(Classification.listing_id).subquery())
+        newest = latest_classification_ids()
         pending = session.scalars(
-            select(Classification.listing_id).join(newest, newest.c.cid == Classification.id)
+            select(Classification.listing_id).join(newest, newest.c.max_id == Classification.id)
             .where(Classification.flagged.is_(True))
             .where(~Classification.listing_id.in_(select(EvidenceCapture.listing_id)))).all()
         owed = owed_listing_ids(session, CAPTURE)  # captures a killed process left incomplete

@@ -15,7 +15,15 @@ from alerts.evidence.browser import BrowserSession
 from alerts.evidence.capture import outside_event_loop, run_capture
 from crawler.parsers import recheck_url
 from store.listings import mark_removed, upsert_listing
-from store.models import Capture, Classification, EvidenceCapture, Listing, LivenessCheck, Review, utcnow
+from store.models import (
+    Capture,
+    Classification,
+    EvidenceCapture,
+    Listing,
+    LivenessCheck,
+    utcnow,
+)
+from store.queries import is_confirmed, latest_classification_ids, latest_reviews
 from store.warc import WarcWriter
 
 log = logging.getLogger("saigawatch.evidence")
@@ -45,24 +53,21 @@ def listings_to_check(session, settings, day_start: dt.datetime) -> list[Listing
     """Not removed; confirmed by an analyst (latest review sale/buy), or flagged and not yet older than the
     configured limit without confirmation; not already checked since `day_start`."""
     ev = settings.evidence
-    newest_cls = (select(Classification.listing_id, func.max(Classification.id).label("cid"))
-                  .group_by(Classification.listing_id).subquery())
+    newest_cls = latest_classification_ids()
     flagged = dict(session.execute(
-        select(Classification.listing_id, Classification.created_at).join(newest_cls, newest_cls.c.cid == Classification.id)
+        select(Classification.listing_id, Classification.created_at).join(newest_cls, newest_cls.c.max_id == Classification.id)
         .where(Classification.flagged.is_(True))).all())
-    newest_rev = (select(Review.listing_id, func.max(Review.id).label("rid")).group_by(Review.listing_id).subquery())
-    decisions = dict(session.execute(
-        select(Review.listing_id, Review.decision).join(newest_rev, newest_rev.c.rid == Review.id)).all())
+    decisions = {lid: r.decision for lid, r in latest_reviews(session).items()}
     checked_today = set(session.scalars(select(LivenessCheck.listing_id).where(LivenessCheck.checked_at >= day_start)))
     first_flag = dict(session.execute(select(Classification.listing_id, func.min(Classification.created_at))
                                       .where(Classification.flagged.is_(True)).group_by(Classification.listing_id)).all())
     wanted = []
     limit = dt.timedelta(days=ev.liveness_confirmed_only_after_days)
-    for lid in set(flagged) | {k for k, v in decisions.items() if v in ("sale", "buy")}:
+    for lid in set(flagged) | {k for k, v in decisions.items() if is_confirmed(v)}:
         decision = decisions.get(lid)
         if decision == "not_trade" or lid in checked_today:
             continue
-        if decision not in ("sale", "buy"):
+        if not is_confirmed(decision):
             since = first_flag.get(lid)
             if since is not None and day_start - since > limit:
                 continue

@@ -5,15 +5,14 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.health import markup_problems, run_alerts
 from config import Settings
+from crawler.health import markup_problems, run_alerts
 from store.models import Classification, CrawlRun, Listing, Review, SourceRun
+from store.queries import CONFIRMED_DECISIONS, latest_classifications
 from store.work import NOTIFY, owed_listing_ids
-
-CONFIRMED_DECISIONS = ("sale", "buy")
 
 
 def review_base_url(settings: Settings) -> str:
@@ -110,15 +109,6 @@ def _chunks(ids: list[int], size: int = 500):
         yield ids[i:i + size]
 
 
-def _latest_classifications(session: Session, listing_ids: list[int]) -> dict[int, Classification]:
-    out: dict[int, Classification] = {}
-    for chunk in _chunks(list(listing_ids)):
-        newest = (select(Classification.listing_id, func.max(Classification.id).label("cid"))
-                  .where(Classification.listing_id.in_(chunk)).group_by(Classification.listing_id).subquery())
-        out.update({c.listing_id: c for c in session.scalars(select(Classification).join(newest, Classification.id == newest.c.cid))})
-    return out
-
-
 def _listings(session: Session, ids: list[int]) -> dict[int, Listing]:
     out: dict[int, Listing] = {}
     for chunk in _chunks(list(ids)):
@@ -155,7 +145,7 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
                     generated_at=now.isoformat(timespec="seconds"), review_url=review_base_url(settings))
 
     flagged_ids = flagged_to_notify(session, results)
-    verdicts = _latest_classifications(session, flagged_ids)
+    verdicts = latest_classifications(session, flagged_ids)
     listings = [l for l in _listings(session, flagged_ids).values() if l.id not in verdicts or verdicts[l.id].flagged]
     listings = sorted(listings, key=lambda l: (-(verdicts[l.id].score if l.id in verdicts else 0), l.id))
     digest.flagged_count = len(listings)
@@ -165,7 +155,7 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
     reviews = session.scalars(select(Review).where(Review.created_at >= since, Review.decision.in_(CONFIRMED_DECISIONS))
                               .order_by(Review.created_at.desc())).all()
     confirmed_ids = list(dict.fromkeys(r.listing_id for r in reviews))
-    confirmed_verdicts = _latest_classifications(session, confirmed_ids)
+    confirmed_verdicts = latest_classifications(session, confirmed_ids)
     confirmed = _listings(session, confirmed_ids)
     digest.confirmed_count = len(confirmed_ids)
     digest.confirmed = [_item(settings, confirmed[i], confirmed_verdicts.get(i)) for i in confirmed_ids[:top] if i in confirmed]

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from alerts.reports.prices import normalise, price_unit
 from config import Settings
 from store.models import Appeal, Classification, Listing, Review, Seller
+from store.queries import CONFIRMED_DECISIONS
 
-CONFIRMED = ("sale", "buy")
+CONFIRMED = CONFIRMED_DECISIONS
 
 
 class ReportError(Exception):

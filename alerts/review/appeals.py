@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from store.models import Appeal, AuditEvent, Classification, EvidenceBundle, Listing, Review, utcnow
+from store.models import (
+    Appeal,
+    AuditEvent,
+    Classification,
+    EvidenceBundle,
+    Listing,
+    Review,
+    utcnow,
+)
+from store.queries import CONFIRMED_DECISIONS
 
 STATUSES = ("draft", "submitted", "registered", "refused", "case_opened", "court", "closed")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -199,7 +208,7 @@ def appeal_stats(session: Session, *, start: dt.datetime | None = None, end: dt.
     found = session.scalar(select(func.count(func.distinct(Classification.listing_id)))
                            .where(Classification.flagged.is_(True), *within(Classification.created_at))) or 0
     confirmed = session.scalar(select(func.count(func.distinct(Review.listing_id)))
-                               .where(Review.decision.in_(("sale", "buy")), *within(Review.created_at))) or 0
+                               .where(Review.decision.in_(CONFIRMED_DECISIONS), *within(Review.created_at))) or 0
     appeals = list(session.scalars(select(Appeal)))
 
     def in_period(at: dt.datetime | None) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from store.models import Classification, Image, Listing, Review
+from store.models import Classification, Listing, Review
+from store.queries import is_confirmed, latest_classifications, latest_reviews
 from store.work import NOTIFY, owe
 
 log = logging.getLogger("saigawatch.flagging")
@@ -40,15 +41,9 @@ def _relabel_ocr(explanation: dict, ocr_start: int | None) -> dict:
     return explanation
 
 
-def _latest_classifications(session: Session) -> dict[int, Classification]:
-    latest = select(func.max(Classification.id)).group_by(Classification.listing_id)
-    rows = session.scalars(select(Classification).where(Classification.id.in_(latest)))
-    return {c.listing_id: c for c in rows}
-
-
 def listings_to_classify(session: Session, model_version: str) -> list[int]:
     """Ids of listings never classified, changed since (content hash), or classified by another model version."""
-    latest = {lid: (c.content_hash, c.model_version) for lid, c in _latest_classifications(session).items()}
+    latest = {lid: (c.content_hash, c.model_version) for lid, c in latest_classifications(session).items()}
     rows = session.execute(select(Listing.id, Listing.content_hash).order_by(Listing.id)).all()
     return [lid for lid, chash in rows if latest.get(lid) != (chash, model_version)]
 
@@ -68,10 +63,7 @@ def classify_step(ctx) -> dict[str, Any]:
     for start in range(0, len(todo), batch_size):
         ids = todo[start:start + batch_size]
         with ctx.store.session() as session:
-            previous = {c.listing_id: c for c in session.scalars(
-                select(Classification).where(Classification.id.in_(
-                    select(func.max(Classification.id)).where(Classification.listing_id.in_(ids))
-                    .group_by(Classification.listing_id))))}
+            previous = latest_classifications(session, ids)
             listings = session.scalars(select(Listing).where(Listing.id.in_(ids))
                                        .options(selectinload(Listing.images)).order_by(Listing.id)).all()
             try:
@@ -127,7 +119,7 @@ def uncertain_listings(session: Session, limit: int = 20) -> list[tuple[Listing,
     """Unreviewed listings whose latest score lies closest to the decision threshold: the best ones to label next."""
     reviewed = set(session.scalars(select(Review.listing_id).distinct()))
     items = []
-    for lid, c in _latest_classifications(session).items():
+    for lid, c in latest_classifications(session).items():
         if lid in reviewed:
             continue
         threshold = (c.explanation or {}).get("threshold", 0.5)
@@ -140,13 +132,12 @@ def uncertain_listings(session: Session, limit: int = 20) -> list[tuple[Listing,
 
 def review_examples(session: Session) -> list[dict[str, Any]]:
     """Labelled examples from analysts' latest decision per listing: sale/buy → trade, not_trade → not_trade."""
-    latest = select(func.max(Review.id)).where(Review.decision != "unsure").group_by(Review.listing_id)
-    reviews = session.scalars(select(Review).where(Review.id.in_(latest)).order_by(Review.id)).all()
-    last_class = _latest_classifications(session)
+    reviews = sorted(latest_reviews(session, decided_only=True).values(), key=lambda r: r.id)
+    last_class = latest_classifications(session)
     out = []
     for r in reviews:
         listing = session.get(Listing, r.listing_id)
-        if listing is None or r.decision not in ("sale", "buy", "not_trade"):
+        if listing is None or not (is_confirmed(r.decision) or r.decision == "not_trade"):
             continue
         item, _ = listing_input(listing)
         if r.decision == "not_trade":

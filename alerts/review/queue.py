@@ -10,8 +10,8 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Classification, Listing, Review, Seller
+from store.queries import DECISIONS, latest_classification_ids, latest_review_ids
 
-DECISIONS = ("sale", "buy", "not_trade", "unsure")
 STATUSES = ("unreviewed", *DECISIONS)
 # "open" = the daily work list (flagged on the day, plus every flagged listing nobody has reviewed yet)
 STATUS_FILTERS = ("open", "all", *STATUSES)
@@ -107,11 +107,6 @@ class QueuePage:
         return max(1, -(-self.total // self.page_size))
 
 
-def _latest_ids(model, alias: str):
-    return (select(model.listing_id.label("listing_id"), func.max(model.id).label("max_id"))
-            .group_by(model.listing_id).subquery(alias))
-
-
 def _day_bounds(day: dt.date, zone: str | None = None) -> tuple[dt.datetime, dt.datetime]:
     """The UTC instants where a calendar day starts and ends in `zone` (default UTC)."""
     tz = ZoneInfo(zone) if zone else dt.timezone.utc
@@ -192,8 +187,8 @@ def _filtered(session: Session, columns: list[Any], filters: QueueFilters, zone:
     return query
 
 
-_LATEST_CLS = _latest_ids(Classification, "latest_cls")
-_LATEST_REV = _latest_ids(Review, "latest_rev")
+_LATEST_CLS = latest_classification_ids()
+_LATEST_REV = latest_review_ids()
 _STATUS = func.coalesce(Review.decision, literal("unreviewed"))
 
 

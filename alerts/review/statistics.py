@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from store.models import Appeal, Classification, Listing, Review
-
-CONFIRMED = ("sale", "buy")
+from store.models import Appeal, Classification, Listing
+from store.queries import CONFIRMED_DECISIONS, is_confirmed, latest_reviews
 
 
 @dataclass
@@ -36,9 +35,7 @@ def collect(session: Session, weeks: int = 12, now: dt.datetime | None = None) -
     first_flagged = dict(session.execute(
         select(Classification.listing_id, func.min(Classification.created_at))
         .where(Classification.flagged.is_(True)).group_by(Classification.listing_id)).all())
-    latest_review_ids = select(func.max(Review.id)).group_by(Review.listing_id)
-    latest_reviews = {lid: (decision, at) for lid, decision, at in session.execute(
-        select(Review.listing_id, Review.decision, Review.created_at).where(Review.id.in_(latest_review_ids)))}
+    latest = {lid: (r.decision, r.created_at) for lid, r in latest_reviews(session).items()}
     meta = {lid: (platform, lang) for lid, platform, lang in session.execute(
         select(Listing.id, Listing.platform, Listing.language).where(Listing.id.in_(list(first_flagged))))} \
         if first_flagged else {}
@@ -52,9 +49,9 @@ def collect(session: Session, weeks: int = 12, now: dt.datetime | None = None) -
         flagged_p[platform] += 1
         flagged_l[lang or "?"] += 1
     decisions = Counter()
-    for lid, (decision, at) in latest_reviews.items():
+    for lid, (decision, at) in latest.items():
         decisions[decision] += 1
-        if decision in CONFIRMED:
+        if is_confirmed(decision):
             confirmed_w[_week(at)] += 1
             platform, lang = meta.get(lid, ("?", None))
             confirmed_p[platform] += 1
@@ -72,6 +69,6 @@ def collect(session: Session, weeks: int = 12, now: dt.datetime | None = None) -
         decisions=dict(decisions),
         appeals_by_status=dict(Counter(status for status, _ in appeals)),
         appeal_outcomes=dict(Counter((outcome or "").strip() for status, outcome in appeals if (outcome or "").strip())),
-        totals={"flagged": len(first_flagged), "reviewed": len(latest_reviews),
-                "confirmed": sum(decisions[d] for d in CONFIRMED), "appeals": len(appeals)},
+        totals={"flagged": len(first_flagged), "reviewed": len(latest),
+                "confirmed": sum(decisions[d] for d in CONFIRMED_DECISIONS), "appeals": len(appeals)},
     )

@@ -12,6 +12,7 @@ from PIL import Image as PILImage
 from alerts.evidence.case_report import fonts
 from alerts.evidence.case_report.model import ReportCase, ReportListing
 from alerts.evidence.case_report.texts import t
+from store.queries import is_confirmed
 
 class ReportPdf(FPDF):
     def __init__(self, lang: str, case_name: str):
@@ -82,7 +83,7 @@ def why_text(item: ReportListing, lang: str) -> str:
         parts.append(t(lang, "why_score", model=cls.get("model_version"), intent=t(lang, intent),
                        score=f"{cls['score']:.2f}"))
     for review in item.reviews:
-        if review.get("decision") in ("sale", "buy"):
+        if is_confirmed(review.get("decision")):
             parts.append(t(lang, "why_review", analyst=review["analyst"], at=review["at"],
                            decision=t(lang, f"decision_{review['decision']}")))
     if item.photos:
