@@ -52,8 +52,3 @@ def end_user_sessions(session: Session, user_id: int) -> int:
     result = session.execute(delete(WebSession).where(WebSession.user_id == user_id))
     return result.rowcount or 0
 
-
-def open_sessions(session: Session, user_id: int, now: dt.datetime | None = None) -> int:
-    rows = session.scalars(select(WebSession.id).where(WebSession.user_id == user_id,
-                                                       WebSession.expires_at > (now or utcnow())))
-    return len(list(rows))
