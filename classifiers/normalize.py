@@ -254,10 +254,6 @@ def _collapse_spaced(text: str, starts: list[int], ends: list[int]):
     return t, s, e, collapsed
 
 
-def _is_letter(ch: str) -> bool:
-    return ch.isalpha()
-
-
 def _fix_word(word: str) -> str:
     """Fold look-alike Latin letters and digit/symbol substitutes inside one word (same length)."""
     has_cyr = _HAS_CYR.search(word) is not None

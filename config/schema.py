@@ -139,6 +139,7 @@ class ScreenshotStepOptions(Section):
     wait_until: Literal["load", "domcontentloaded", "networkidle"] = "load"
     settle_ms: int = Field(500, ge=0, le=30_000)  # extra wait for late scripts after the load event
     max_height_px: int = Field(20_000, ge=500)  # taller pages are cut (recorded in the step result)
+    concurrency: int = Field(4, ge=1, le=16)  # pages captured at once in the one browser context (memory bound)
 
 
 class ContextStepOptions(Section):
@@ -150,7 +151,7 @@ class ContextStepOptions(Section):
 
 
 class SignStepOptions(Section):
-    """Step `sign`: manifest of sha256 hashes, Ed25519 signature, optional RFC 3161 timestamp."""
+    """Step `sign`: manifest of sha256 hashes, ECDSA P-384 signature, optional RFC 3161 timestamp."""
 
     require_signature: bool = True  # a missing key fails the step (the manifest is still written)
     timestamp: bool = True  # ask evidence.tsa_url for a token when it is set
@@ -166,7 +167,9 @@ class EvidenceSettings(Section):
     max_captures_per_run: int = Field(200, ge=0)
     signing_key_path: str = "~/.config/saigawatch/signing_key.pem"
     tsa_url: str | None = None
-    tsa_ca_file: str | None = None  # PEM of the TSA's CA, for checking tokens (copied into bundles)
+    tsa_ca_file: str | None = None  # PEM of the TSA certificate(s) trusted to check tokens (never taken from a bundle)
+    trusted_keys: list[str] = Field(default_factory=list)  # signing-key fingerprints `evidence verify` trusts
+    operator_names: dict[str, str] = Field(default_factory=dict)  # login -> full name on screenshots and reports
     tsa_timeout_s: float = Field(20, gt=0)
     organisation: str = "Example Wildlife NGO"
     organisation_address: str = ""

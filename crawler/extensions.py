@@ -64,7 +64,7 @@ class SourceRunRecorder:
 
     @classmethod
     def from_crawler(cls, crawler):
-        rt = runtime.current()
+        rt = runtime.of_crawler(crawler)
         if rt is None or rt.store is None or rt.crawl_run_id is None:
             raise NotConfigured("no crawl run to record into")
         ext = cls(crawler, rt)

@@ -10,6 +10,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
 from crawler import runtime
+from crawler.raw_http import RAW_META
 from store.models import Capture
 
 log = logging.getLogger("saigawatch.crawler")
@@ -89,7 +90,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
 
 class WarcCaptureMiddleware:
-    """Writes every final response (after decompression) to WARC and records a Capture row.
+    """Writes every final response to WARC, as received (raw bytes from crawler.raw_http), and records a Capture row.
 
     The capture id goes into `request.meta["sw_capture_id"]` so the store pipeline can link it to the
     listing. Off (NotConfigured) when the crawl runs without a store.
@@ -98,7 +99,7 @@ class WarcCaptureMiddleware:
     KIND_BY_META = {"search": "search", "listing": "page", "recheck": "page", "image": "image", "api": "api"}
 
     def __init__(self, crawler):
-        rt = runtime.current()
+        rt = runtime.of_crawler(crawler)
         if rt is None or rt.store is None:
             raise NotConfigured("no crawl runtime: WARC capture is off")
         self.rt = rt
@@ -118,13 +119,20 @@ class WarcCaptureMiddleware:
             kind = "blocked"
         try:
             fetched_at = self.rt.clock.now()
-            headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in response.headers.items()]
-            req_headers = [(k.decode("latin-1"), b", ".join(v).decode("latin-1")) for k, v in request.headers.items()]
-            ref = self.rt.warc.write_response(response.url, response.status, headers, response.body, fetched_at,
-                                              request_headers=req_headers, method=request.method)
+            req_headers = [(k.decode("latin-1"), x.decode("latin-1")) for k, v in request.headers.items() for x in v]
+            raw = request.meta.pop(RAW_META, None)
+            if raw is not None:  # the bytes as the server sent them
+                ref = self.rt.warc.write_raw_response(response.url, raw, fetched_at, request_headers=req_headers,
+                                                      method=request.method,
+                                                      ip_address=str(response.ip_address) if response.ip_address else None)
+            else:  # a handler that gives no raw bytes (a browser): rebuilt, each repeated header on its own line
+                headers = [(k.decode("latin-1"), x.decode("latin-1")) for k, v in response.headers.items() for x in v]
+                ref = self.rt.warc.write_response(response.url, response.status, headers, response.body, fetched_at,
+                                                  request_headers=req_headers, method=request.method)
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")[:200] or None
             with self.rt.store.session() as session:
-                capture = Capture(crawl_run_id=self.rt.crawl_run_id, kind=kind, url=response.url,
+                capture = Capture(crawl_run_id=self.rt.crawl_run_id, listing_id=request.meta.get("sw_listing_id"),
+                                  kind=kind, url=response.url,
                                   status_code=response.status, content_type=content_type, warc_path=ref.path,
                                   warc_offset=ref.offset, warc_length=ref.length, warc_record_id=ref.record_id,
                                   sha256=ref.sha256, fetched_at=fetched_at)

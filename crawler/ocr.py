@@ -115,7 +115,7 @@ class OcrPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        rt = store_runtime()
+        rt = store_runtime(crawler)
         wanted = crawler.settings.get("SAIGAWATCH_OCR_LANGUAGES", DEFAULT_LANGUAGES)
         try:
             languages = usable_languages(wanted)

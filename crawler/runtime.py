@@ -25,7 +25,8 @@ class RunClock:
 
 @dataclass
 class CrawlRuntime:
-    """The resources of one crawl run, set up by crawler.run and read by pipelines and middlewares."""
+    """The resources of one crawl run, set up by crawler.child and handed to every crawler in its settings
+    (RUNTIME_SETTING), where spiders, pipelines, middlewares and extensions read it (from_crawler)."""
 
     database_url: str | None
     data_dir: Path
@@ -57,6 +58,12 @@ class CrawlRuntime:
         if self.on_event is not None:
             self.on_event(event)
 
+    def __copy__(self) -> CrawlRuntime:
+        return self  # shared by every crawler of the process: Scrapy copies settings, never the resources
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CrawlRuntime:
+        return self
+
     def close(self) -> None:
         if self._warc is not None:
             self._warc.close()
@@ -64,14 +71,10 @@ class CrawlRuntime:
             self._store.dispose()
 
 
-_current: CrawlRuntime | None = None
+RUNTIME_SETTING = "SAIGAWATCH_RUNTIME"
 
 
-def install(runtime: CrawlRuntime | None) -> None:
-    """Make `runtime` the one the crawl components of this process use (None: storage off)."""
-    global _current
-    _current = runtime
-
-
-def current() -> CrawlRuntime | None:
-    return _current
+def of_crawler(crawler: Any) -> CrawlRuntime | None:
+    """The runtime crawler.child put into this crawler's settings (RUNTIME_SETTING); None: a crawl without storage."""
+    settings = getattr(crawler, "settings", None)
+    return settings.get(RUNTIME_SETTING) if settings is not None else None

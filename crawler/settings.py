@@ -8,7 +8,7 @@ from config.schema import CrawlSettings, SourceSettings
 # Components the crawl process always uses; numbers order them as in Scrapy's own settings.
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.middlewares.SourceGateMiddleware": 10,  # drop requests once a source is blocked
-    "crawler.middlewares.WarcCaptureMiddleware": 50,  # sees the final, decoded response
+    "crawler.middlewares.WarcCaptureMiddleware": 50,  # final responses; the bytes come raw from the handler
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
 }
@@ -46,6 +46,9 @@ def base_settings() -> dict[str, Any]:
         "DNS_TIMEOUT": 20,
         "MEMUSAGE_ENABLED": False,
         "REACTOR_THREADPOOL_MAXSIZE": 4,
+        # keeps each response's bytes as received, for the WARC (crawler/raw_http.py)
+        "DOWNLOAD_HANDLERS": {"http": "crawler.raw_http.RawRecordingDownloadHandler",
+                              "https": "crawler.raw_http.RawRecordingDownloadHandler"},
     }
 
 

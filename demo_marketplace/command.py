@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import secrets
 import socket
 from pathlib import Path
@@ -16,6 +17,12 @@ log = logging.getLogger("saigawatch.demo")
 
 DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo.yaml"
 DEMO_USER = "analyst"
+# The fake credentials the demo marketplace accepts, handed to the crawler the way a real install hands it
+# real ones: through the environment variables named by the sources' `credentials_env` in config/demo.yaml.
+DEMO_CREDENTIALS = {
+    "SAIGAWATCH_DEMO_VK_TOKEN": "demo-vk-service-token",
+    "SAIGAWATCH_DEMO_WEIBO_COOKIE": "SUB=demo-cookie; SUBP=demo",
+}
 
 
 def register(app: click.Group) -> None:
@@ -38,6 +45,12 @@ def demo_origin(settings) -> tuple[str, int]:
             parts = urlsplit(source.base_url)
             return parts.hostname or "127.0.0.1", parts.port or 80
     return "127.0.0.1", 8089
+
+
+def set_demo_credentials(environ=os.environ) -> None:
+    """Put the demo's fake VK token and Weibo cookie into the environment (values already set are kept)."""
+    for name, value in DEMO_CREDENTIALS.items():
+        environ.setdefault(name, value)
 
 
 def point_sources_at(settings, old_origin: str, new_origin: str) -> None:
@@ -88,6 +101,7 @@ def demo_command(days: int, port: int | None, keep: bool, no_serve: bool) -> Non
     ctx = get_context()
     settings = ctx.settings if ctx.config_path else load_config(DEMO_CONFIG)
     host, configured_port = demo_origin(settings)
+    set_demo_credentials()
     wanted = port or configured_port
     if not _port_free(host, wanted):
         click.echo(f"port {wanted} is busy: the demo marketplace uses a free port instead")

@@ -327,6 +327,7 @@ class CustodyEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str | None] = mapped_column(String(80))
     entry_hash: Mapped[str] = mapped_column(String(80))
+    signature: Mapped[str | None] = mapped_column(Text)  # "<key fingerprint> <base64 ECDSA over entry_hash>"
 
 
 class EvidenceBundle(Base):

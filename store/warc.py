@@ -1,7 +1,10 @@
 """Append raw HTTP responses to gzipped WARC files and read single records back by offset."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import gzip
+import hashlib
 import io
 import os
 import threading
@@ -38,6 +41,11 @@ def _http_reason(status: int) -> str:
         return "Unknown"
 
 
+def _digest(data: bytes) -> str:
+    """WARC digest notation, as warcio writes and checks it: 'sha256:<base32>'."""
+    return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode("ascii")
+
+
 class WarcWriter:
     """Writes response (and request) records to data_dir/warc/YYYY/MM/DD/<unique>.warc.gz.
 
@@ -67,13 +75,52 @@ class WarcWriter:
         self._writer.write_record(info)
         self._fh.flush()
 
+    def write_raw_response(self, url: str, raw: bytes, fetched_at: dt.datetime | None = None,
+                           request_headers: list[tuple[str, str]] | None = None, method: str = "GET",
+                           ip_address: str | None = None) -> WarcRef:
+        """Append one HTTP response exactly as received (status line, headers, framing, encoded body), plus its
+        request. The record is written by hand: warcio would re-serialise the headers it parsed."""
+        fetched_at = fetched_at or dt.datetime.now(dt.timezone.utc)
+        split = raw.find(b"\r\n\r\n")
+        if not raw.startswith(b"HTTP/") or split < 0:
+            raise ValueError(f"{url}: not an HTTP response message ({raw[:20]!r}...)")
+        warc_date = fetched_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        record_id = f"<urn:uuid:{uuid.uuid4()}>"
+        head = ["WARC/1.1", "WARC-Type: response", f"WARC-Record-ID: {record_id}", f"WARC-Date: {warc_date}",
+                f"WARC-Target-URI: {url}", *([f"WARC-IP-Address: {ip_address}"] if ip_address else []),
+                "Content-Type: application/http; msgtype=response",
+                f"WARC-Block-Digest: {_digest(raw)}", f"WARC-Payload-Digest: {_digest(raw[split + 4:])}",
+                f"Content-Length: {len(raw)}"]
+        member = gzip.compress(("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + raw + b"\r\n\r\n", mtime=0)
+        record = next(iter(ArchiveIterator(io.BytesIO(member))))
+        body = record.content_stream().read()  # de-chunked and decoded: the hash the evidence chain checks
+        with self._lock:
+            if self._fh is None or self._fh.tell() > self.max_bytes:
+                self._open(fetched_at)
+            assert self._writer is not None and self._fh is not None and self._path is not None
+            offset = self._fh.tell()
+            self._fh.write(member)
+            self._fh.flush()
+            self._write_request(url, method, request_headers, warc_date, record_id)
+            return WarcRef(str(self._path), offset, len(member), record_id, sha256_of(body))
+
+    def _write_request(self, url: str, method: str, request_headers, warc_date: str, record_id: str) -> None:
+        req_headers = StatusAndHeaders(f"{method} {url} HTTP/1.1", request_headers or [], is_http_request=True)
+        request = self._writer.create_warc_record(
+            url, "request", payload=io.BytesIO(b""), http_headers=req_headers,
+            warc_headers_dict={"WARC-Date": warc_date, "WARC-Concurrent-To": record_id},
+        )
+        self._writer.write_record(request)
+        self._fh.flush()
+
     def write_response(self, url: str, status: int, headers: list[tuple[str, str]] | dict[str, str], body: bytes,
                        fetched_at: dt.datetime | None = None, request_headers: list[tuple[str, str]] | None = None,
                        method: str = "GET") -> WarcRef:
-        """Append one HTTP response (plus its request) and return where it is."""
+        """Append one HTTP response rebuilt from parsed parts (plus its request), for downloads whose raw bytes are
+        unknown (a browser download handler); prefer write_raw_response."""
         fetched_at = fetched_at or dt.datetime.now(dt.timezone.utc)
         header_list = list(headers.items()) if isinstance(headers, dict) else list(headers)
-        # The body is stored decoded; drop transfer headers that no longer describe it.
+        # The body given is decoded (a browser's); drop transfer headers that no longer describe it.
         header_list = [(k, v) for k, v in header_list
                        if k.lower() not in ("content-encoding", "transfer-encoding", "content-length")]
         header_list.append(("Content-Length", str(len(body))))
@@ -92,13 +139,7 @@ class WarcWriter:
             self._fh.flush()
             length = self._fh.tell() - offset
             record_id = record.rec_headers.get_header("WARC-Record-ID")
-            req_headers = StatusAndHeaders(f"{method} {url} HTTP/1.1", request_headers or [], is_http_request=True)
-            request = self._writer.create_warc_record(
-                url, "request", payload=io.BytesIO(b""), http_headers=req_headers,
-                warc_headers_dict={"WARC-Date": warc_date, "WARC-Concurrent-To": record_id},
-            )
-            self._writer.write_record(request)
-            self._fh.flush()
+            self._write_request(url, method, request_headers, warc_date, record_id)
             return WarcRef(str(self._path), offset, length, record_id, sha256_of(body))
 
     def close(self) -> None:

@@ -15,6 +15,20 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _db_counter = itertools.count()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def every_wacz_passes_the_reference_validator():
+    """Every archive.wacz the suite builds is checked with py-wacz's `wacz validate` as it is built."""
+    import alerts.evidence.export
+    import alerts.evidence.wacz
+    from tests.alerts.evidence.wacz_validator import validating
+
+    with pytest.MonkeyPatch.context() as mp:
+        checked = validating(alerts.evidence.wacz.build_wacz)
+        mp.setattr(alerts.evidence.wacz, "build_wacz", checked)
+        mp.setattr(alerts.evidence.export, "build_wacz", checked)
+        yield
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A real PostgreSQL server for the whole session; skipped (with the reason) outside CI if unavailable."""

@@ -3,19 +3,16 @@ from __future__ import annotations
 
 import io
 import textwrap
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-                   "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
-
+from alerts import fonts
 
 def _font(size: int):
-    for candidate in FONT_CANDIDATES:
-        if Path(candidate).exists():
-            return ImageFont.truetype(candidate, size)
-    return ImageFont.load_default()
+    try:
+        return ImageFont.truetype(str(fonts.find("DejaVuSans.ttf")), size)
+    except fonts.FontMissing:
+        return ImageFont.load_default()
 
 
 def add_banner(png: bytes, lines: list[str], max_height: int | None = None) -> tuple[bytes, bool]:
@@ -37,5 +34,5 @@ def add_banner(png: bytes, lines: list[str], max_height: int | None = None) -> t
         draw.text((10, 6 + i * line_h), text, font=font, fill=(255, 230, 120) if i == 0 else (255, 255, 255))
     out.paste(shot, (0, height))
     buf = io.BytesIO()
-    out.save(buf, "PNG", optimize=False)
+    out.save(buf, "PNG", optimize=False, compress_level=1)  # lossless all the same; level 6 costs 3x the CPU
     return buf.getvalue(), cut

@@ -7,6 +7,8 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 MAX_MEMBERS = 100_000
+MAX_RATIO = 200  # deflate rarely beats 200:1 on real evidence; zip bombs reach 1000:1 and more
+RATIO_FLOOR = 10_000_000  # below this size a high ratio is harmless (a page of spaces)
 
 
 class UnsafeBundle(Exception):
@@ -59,6 +61,9 @@ class Bundle:
             if info.file_size > self.max_member_bytes:
                 raise UnsafeBundle(f"member {info.filename!r}: {info.file_size} bytes, over the "
                                    f"{self.max_member_bytes}-byte limit (evidence.max_member_bytes)")
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise UnsafeBundle(f"member {info.filename!r}: {info.file_size} bytes packed into "
+                                   f"{info.compress_size} (zip bomb?)")
             if info.filename in self._sizes:
                 raise UnsafeBundle(f"member {info.filename!r} appears twice")
             total += info.file_size
@@ -80,6 +85,10 @@ class Bundle:
             if size > self.max_member_bytes:
                 raise UnsafeBundle(f"{rel}: {size} bytes, over the {self.max_member_bytes}-byte limit")
             self._sizes[rel] = size
+
+    @property
+    def zip(self) -> zipfile.ZipFile | None:
+        return self._zip
 
     def names(self) -> list[str]:
         return sorted(self._sizes)

@@ -6,14 +6,18 @@ import concurrent.futures
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
+import shutil
+import tempfile
 import traceback
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 from sqlalchemy import select
 
 from alerts.evidence.browser import BrowserSession
-from alerts.evidence.custody import append_event
+from alerts.evidence.custody import append_event, use_signing_key
 from alerts.evidence.manifest import iso
 from alerts.evidence.steps import StepError, build_chain
 from alerts.evidence.steps.base import CaptureJob
@@ -38,6 +42,30 @@ def capture_directory(listing: Listing, at: dt.datetime) -> str:
     return f"evidence/{safe_name(listing.platform)}/{safe_name(listing.platform_listing_id)}/{stamp}"
 
 
+STAGING = "evidence/.staging"
+
+
+def staging_directory(settings) -> Path:
+    """A fresh folder for one capture under data_dir/evidence/.staging, after removing those of dead processes."""
+    root = settings.storage.data_path / STAGING
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.iterdir():
+        pid = old.name.split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def run_capture(settings, store, listing_id: int, *, operator: str, reason: str = "flagged",
                 browser: BrowserSession | None = None, now: dt.datetime | None = None) -> EvidenceCapture:
     """Run every configured step on one listing. A failing step is recorded and the next one runs.
@@ -45,9 +73,10 @@ def run_capture(settings, store, listing_id: int, *, operator: str, reason: str 
     Returns the EvidenceCapture row (steps: {name: {status, error?, files, ...}}).
     """
     chain = build_chain(settings)
+    use_signing_key(settings)
     own_browser = browser is None and "screenshot" in settings.evidence.steps
     if own_browser:
-        browser = BrowserSession(settings.browser)
+        browser = browser_for(settings)
     try:
         with store.session() as session:
             listing = session.get(Listing, listing_id)
@@ -58,12 +87,22 @@ def run_capture(settings, store, listing_id: int, *, operator: str, reason: str 
             with store.session() as owing:  # "capture incomplete" until this capture's row is written
                 owe(owing, CAPTURE, listing.id, rel, owner=process_owner())
             directory = settings.storage.data_path / rel
-            directory.mkdir(parents=True, exist_ok=False)
+            if directory.exists():
+                raise FileExistsError(f"{directory} already exists")
+            # files go to a staging folder, renamed into place only when every step has run: a capture killed
+            # mid-way leaves no partial folder where evidence is expected (staging is swept on the next run)
+            staging = staging_directory(settings)
             job = CaptureJob(settings=settings, session=session, listing=listing,
-                             classification=latest_classification(session, listing.id), directory=directory,
+                             classification=latest_classification(session, listing.id), directory=staging,
                              rel_directory=rel, operator=operator, now=started, reason=reason, browser=browser)
-            for step in chain:
-                job.step_results[step.name] = _run_step(step, job)
+            try:
+                for step in chain:
+                    job.step_results[step.name] = _run_step(step, job)
+                directory.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging, directory)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            job.directory = directory
             capture = EvidenceCapture(listing_id=listing.id, started_at=started, finished_at=utcnow(), directory=rel,
                                       content_hash=listing.content_hash, steps=job.step_results,
                                       manifest_sha256=job.facts.get("manifest_sha256"), reason=reason)
@@ -136,6 +175,34 @@ def capture_step(ctx) -> dict[str, Any]:
     return outside_event_loop(_capture_all, ctx)
 
 
+def browser_for(settings) -> BrowserSession:
+    """The run's one browser, capturing evidence.screenshot.concurrency pages at once."""
+    return BrowserSession(settings.browser, settings.evidence.screenshot.concurrency)
+
+
+def capture_listings(settings, store, listing_ids: list[int], *, operator: str, reason: str,
+                     browser: BrowserSession | None) -> Iterator[tuple[int, EvidenceCapture | Exception]]:
+    """Capture each listing in turn, the browser working ahead on the next ones: at most `window` screenshots
+    wait in memory at any time. Yields (listing id, capture or the exception that stopped it)."""
+    shooting = browser is not None and "screenshot" in settings.evidence.steps
+    options = settings.evidence.screenshot
+    window = 2 * options.concurrency
+    urls: dict[int, str] = {}
+    if shooting:
+        with store.session() as session:
+            urls = dict(session.execute(select(Listing.id, Listing.url).where(Listing.id.in_(listing_ids))).all())
+    for n, listing_id in enumerate(listing_ids):
+        if shooting:
+            for ahead in listing_ids[n:n + window]:
+                if ahead in urls:
+                    browser.prefetch(urls[ahead], options)
+        try:
+            yield listing_id, run_capture(settings, store, listing_id, operator=operator, reason=reason,
+                                          browser=browser)
+        except Exception as exc:  # noqa: BLE001 - one bad listing must not stop the others
+            yield listing_id, exc
+
+
 def _capture_all(ctx) -> dict[str, Any]:
     settings = ctx.settings
     flagged = (ctx.results.get("classify") or {}).get("flagged_listing_ids") or []
@@ -145,14 +212,12 @@ def _capture_all(ctx) -> dict[str, Any]:
     todo = todo[:limit]
     stats: dict[str, Any] = {"flagged": len(flagged), "captured": 0, "already_captured": skipped, "deferred": deferred,
                              "capture_ids": [], "failed_steps": {}, "errors": []}
-    with BrowserSession(settings.browser) as browser:
-        for listing_id in todo:
-            try:
-                capture = run_capture(settings, ctx.store, listing_id, operator=ctx.operator, reason="flagged",
-                                      browser=browser)
-            except Exception as exc:  # noqa: BLE001 - one bad listing must not stop the run
-                log.error("capture of listing %s failed: %s", listing_id, exc)
-                stats["errors"].append({"listing_id": listing_id, "error": f"{type(exc).__name__}: {exc}"})
+    with browser_for(settings) as browser:
+        for listing_id, capture in capture_listings(settings, ctx.store, todo, operator=ctx.operator,
+                                                    reason="flagged", browser=browser):
+            if isinstance(capture, Exception):
+                log.error("capture of listing %s failed: %s", listing_id, capture)
+                stats["errors"].append({"listing_id": listing_id, "error": f"{type(capture).__name__}: {capture}"})
                 continue
             stats["captured"] += 1
             stats["capture_ids"].append(capture.id)

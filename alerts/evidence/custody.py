@@ -1,6 +1,8 @@
-"""The chain of custody: an append-only, hash-chained log per listing (captured → reviewed → exported → handed over)."""
+"""The chain of custody: an append-only, hash-chained log per listing (captured → reviewed → exported → handed
+over), each entry signed with the organisation's key when it is written."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -8,6 +10,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.evidence import keys as keymod
 from alerts.evidence.hashing import canonical_json, sha256_bytes
 from store.models import CustodyEvent, Listing, Review, utcnow
 
@@ -30,9 +33,57 @@ def entry_hash(entry: dict[str, Any]) -> str:
 
 
 def entry_of(event: CustodyEvent, key: str) -> dict[str, Any]:
-    """The JSON line for an event, exactly as it was hashed."""
+    """The JSON line for an event, exactly as it was hashed, with its signature."""
     return {"listing": key, "at": _iso(event.at), "actor": event.actor, "action": event.action,
-            "details": event.details or {}, "prev_hash": event.prev_hash, "entry_hash": event.entry_hash}
+            "details": event.details or {}, "prev_hash": event.prev_hash, "entry_hash": event.entry_hash,
+            "signature": event.signature}
+
+
+_signer: keymod.PrivateKey | None = None
+
+
+def use_signing_key(settings) -> keymod.PrivateKey | None:
+    """Sign every entry this process writes from now on with the configured key (None when there is none yet)."""
+    global _signer
+    try:
+        _signer = keymod.load_private_key(keymod.private_key_path(settings))
+    except keymod.SigningKeyError:
+        _signer = None
+    return _signer
+
+
+def sign_entry(private: keymod.PrivateKey, entry_hash_value: str) -> str:
+    """'<key fingerprint> <base64 DER ECDSA-SHA256 over the entry_hash text>'."""
+    return f"{keymod.key_id(private.public_key())} {keymod.b64(keymod.sign(private, entry_hash_value.encode('ascii')))}"
+
+
+def check_entry_signature(entry: dict[str, Any], public: keymod.PublicKey) -> str | None:
+    """None when the entry is signed by `public`; otherwise why not."""
+    value = entry.get("signature")
+    if not value:
+        return "entry is not signed"
+    kid, _, sig = str(value).partition(" ")
+    if kid != keymod.key_id(public):
+        return f"entry signed by key {kid}, not by the bundle's key"
+    try:
+        raw = base64.b64decode(sig, validate=True)
+    except ValueError:
+        return "signature is not base64"
+    if not keymod.verify(public, str(entry.get("entry_hash", "")).encode("ascii"), raw):
+        return "signature does not match the entry (forged or edited)"
+    return None
+
+
+def sign_unsigned(session: Session, listing: Listing, private: keymod.PrivateKey) -> int:
+    """Sign the listing's entries written where no key was loaded (e.g. by the web UI before a key existed)."""
+    count = 0
+    for event in events_for(session, listing.id):
+        if not event.signature:
+            event.signature = sign_entry(private, event.entry_hash)
+            count += 1
+    if count:
+        session.flush()
+    return count
 
 
 def events_for(session: Session, listing_id: int) -> list[CustodyEvent]:
@@ -41,8 +92,10 @@ def events_for(session: Session, listing_id: int) -> list[CustodyEvent]:
 
 
 def append_event(session: Session, listing: Listing, action: str, actor: str,
-                 details: dict[str, Any] | None = None, at: dt.datetime | None = None) -> CustodyEvent:
-    """Add one link to the listing's chain; the previous link's hash is part of this one."""
+                 details: dict[str, Any] | None = None, at: dt.datetime | None = None,
+                 signer: keymod.PrivateKey | None = None) -> CustodyEvent:
+    """Add one link to the listing's chain (the previous link's hash is part of this one), signed with `signer`
+    or the key loaded by use_signing_key()."""
     if action not in ACTIONS:
         raise ValueError(f"unknown custody action {action!r}; expected one of {', '.join(ACTIONS)}")
     if not actor:
@@ -54,12 +107,15 @@ def append_event(session: Session, listing: Listing, action: str, actor: str,
     event = CustodyEvent(listing_id=listing.id, at=at, actor=actor, action=action, details=details or {},
                          prev_hash=prev, entry_hash="")
     event.entry_hash = entry_hash(entry_of(event, listing_key(listing)))
+    signer = signer or _signer
+    if signer is not None:
+        event.signature = sign_entry(signer, event.entry_hash)
     session.add(event)
     session.flush()
     return event
 
 
-def sync_reviews(session: Session, listing: Listing) -> int:
+def sync_reviews(session: Session, listing: Listing, signer: keymod.PrivateKey | None = None) -> int:
     """Record each analyst decision not yet in the chain as a 'reviewed' link; returns how many were added."""
     done = {e.details.get("review_id") for e in events_for(session, listing.id) if e.action == "reviewed"}
     added = 0
@@ -68,7 +124,7 @@ def sync_reviews(session: Session, listing: Listing) -> int:
             continue
         append_event(session, listing, "reviewed", review.analyst,
                      {"review_id": review.id, "decision": review.decision, "note": review.note or "",
-                      "reviewed_at": _iso(review.created_at)})
+                      "reviewed_at": _iso(review.created_at)}, signer=signer)
         added += 1
     return added
 
@@ -85,9 +141,11 @@ class ChainProblem:
 
 
 def check_chain(entries: Iterable[tuple[int, dict[str, Any]]],
-                anchors: dict[str, dict[str, Any]] | None = None) -> tuple[list[ChainProblem], dict[str, int]]:
-    """Check each listing's chain: every hash, every back-link, and (with anchors from the signed manifest) that
-    the first `count` links end at the anchored `head` — so an edited, reordered or deleted entry is caught."""
+                anchors: dict[str, dict[str, Any]] | None = None,
+                public: keymod.PublicKey | None = None) -> tuple[list[ChainProblem], dict[str, int]]:
+    """Check each listing's chain: every hash, every back-link, every signature (with `public`), and (with anchors
+    from the signed manifest) that the first `count` links end at the anchored `head` — so an edited, reordered,
+    deleted or forged entry is caught."""
     problems: list[ChainProblem] = []
     heads: dict[str, str | None] = {}
     counts: dict[str, int] = {}
@@ -100,6 +158,8 @@ def check_chain(entries: Iterable[tuple[int, dict[str, Any]]],
             continue
         if entry_hash(entry) != entry["entry_hash"]:
             problems.append(ChainProblem(lineno, key, f"entry was changed: its content does not hash to {entry['entry_hash']}"))
+        elif public is not None and (why := check_entry_signature(entry, public)):
+            problems.append(ChainProblem(lineno, key, why))
         expected_prev = heads.get(key)
         if entry["prev_hash"] != expected_prev:
             problems.append(ChainProblem(lineno, key, "chain broken: prev_hash does not match the previous entry "

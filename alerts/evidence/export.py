@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -13,16 +14,19 @@ from typing import Any
 
 from sqlalchemy import select
 
-from alerts.evidence import custody
-from alerts.evidence.capture import latest_classification, outside_event_loop, run_capture, safe_name
+from alerts.evidence import custody, keys
+from alerts.evidence.capture import outside_event_loop, run_capture, safe_name
 from alerts.evidence.hashing import pretty_json, sha256_file
 from alerts.evidence.law import LawNotFound, law_in_force, listing_country
+from alerts.evidence.operator import operator_name
 from alerts.evidence.manifest import SEAL_FILES, iso, list_files, seal, software_version
 from alerts.evidence.case_report import build_report
 from alerts.evidence.case_report.model import ReportCase, ReportListing
 from alerts.evidence.verify_text import verify_text
 from alerts.evidence.wacz import Page, build_wacz
+from alerts.money import price_label
 from store.models import AuditEvent, EvidenceBundle, EvidenceCapture, Listing, LivenessCheck, Review, utcnow
+from store.queries import latest_classification
 
 log = logging.getLogger("saigawatch.evidence")
 
@@ -52,20 +56,21 @@ def transliterate(text: str) -> str:
     return "_".join(filter(None, "".join(out).split("_")))
 
 
+def case_stem(case_name: str) -> str:
+    """A file stem for a case: transliterated when it has Latin or Cyrillic letters; otherwise (e.g. a Chinese-only
+    name) 'case-' and a hash of the name itself, so two such cases never share a stem."""
+    latin = transliterate(case_name)
+    if any(ch.isalnum() for ch in latin):
+        return safe_name(latin, 60)
+    return "case-" + hashlib.sha256(case_name.encode("utf-8")).hexdigest()[:12]
+
+
 class ExportError(Exception):
     """The case cannot be exported (unknown listing, bad case name, no law for the country...)."""
 
 
 def _fmt(at: dt.datetime | None) -> str:
     return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if at else ""
-
-
-def _price(listing: Listing) -> str:
-    if listing.price_text:
-        return listing.price_text
-    if listing.price is not None:
-        return f"{listing.price:,.0f} {listing.currency or ''}".replace(",", " ").strip()
-    return ""
 
 
 def listing_json(session, listing: Listing, captures: list[EvidenceCapture]) -> dict[str, Any]:
@@ -103,7 +108,8 @@ def listing_json(session, listing: Listing, captures: list[EvidenceCapture]) -> 
     }
 
 
-def _wacz_for(listing: Listing, folder: Path, captures: list[EvidenceCapture], created: dt.datetime) -> bytes | None:
+def _wacz_for(listing: Listing, folder: Path, captures: list[EvidenceCapture], created: dt.datetime,
+              signing_key) -> bytes | None:
     warcs: dict[str, bytes] = {}
     pages: list[Page] = []
     for cap in captures:
@@ -118,7 +124,7 @@ def _wacz_for(listing: Listing, folder: Path, captures: list[EvidenceCapture], c
         return None
     return build_wacz(warcs, pages, title=f"{listing.platform} {listing.platform_listing_id}: {listing.title}"[:200],
                       description=f"HTTP responses stored by SaigaWatch for {listing.url}",
-                      software=f"SaigaWatch {software_version()}", created=created)
+                      software=f"SaigaWatch {software_version()}", created=created, signing_key=signing_key)
 
 
 def export_case(settings, store, listing_ids: list[int], case_name: str, operator: str, language: str | None = None,
@@ -147,11 +153,15 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
         for lid in uncaptured:
             log.info("listing %s has no capture yet: capturing it now", lid)
             outside_event_loop(run_capture, settings, store, lid, operator=operator, reason="manual")
+    try:
+        signing_key = keys.load_private_key(keys.private_key_path(settings))
+    except keys.SigningKeyError as exc:
+        raise ExportError(f"the bundle cannot be signed: {exc}") from None
     now = now or utcnow()
     export_dir = Path(settings.evidence.export_dir).expanduser()
     export_dir.mkdir(parents=True, exist_ok=True)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    zip_path = export_dir / f"{safe_name(transliterate(case_name), 60)}-{stamp}.zip"
+    zip_path = export_dir / f"{case_stem(case_name)}-{stamp}.zip"
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=export_dir))
     try:
         with store.session() as session:
@@ -160,11 +170,13 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
             report_items, anchors = [], {}
             listings = [session.get(Listing, i) for i in ids]
             for listing in listings:
-                report_items.append(_export_listing(settings, session, listing, bundle_dir, now))
+                report_items.append(_export_listing(settings, session, listing, bundle_dir, now, signing_key))
             for listing in listings:
-                custody.sync_reviews(session, listing)
+                custody.sync_reviews(session, listing, signer=signing_key)
                 custody.append_event(session, listing, "exported", operator,
-                                     {"case": case_name, "bundle": zip_path.name, "language": language}, at=now)
+                                     {"case": case_name, "bundle": zip_path.name, "language": language}, at=now,
+                                     signer=signing_key)
+                custody.sign_unsigned(session, listing, signing_key)
             lines = []
             for listing in listings:
                 key = custody.listing_key(listing)
@@ -173,12 +185,10 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
                 anchors[key] = {"count": len(events), "head": events[-1].entry_hash}
             (bundle_dir / CUSTODY).write_text(
                 "".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines), encoding="utf-8")
-            if settings.evidence.tsa_ca_file:
-                ca = Path(settings.evidence.tsa_ca_file).expanduser()
-                if not ca.is_file():
-                    raise ExportError(f"evidence.tsa_ca_file {ca} does not exist")
-                shutil.copyfile(ca, bundle_dir / "tsa-ca.pem")
-            (bundle_dir / "VERIFY.txt").write_text(verify_text(case_name, now), encoding="utf-8")
+            timestamped = bool(settings.evidence.tsa_url)
+            (bundle_dir / "VERIFY.txt").write_text(
+                verify_text(case_name, now, key_id=keys.key_id(signing_key.public_key()), timestamped=timestamped,
+                            languages=["ru", "kk"] if language == "kk" else ["ru"]), encoding="utf-8")
             files = list_files(bundle_dir, set(SEAL_FILES) | {CUSTODY})
             for item in report_items:
                 prefix = item.key_dir + "/"
@@ -187,8 +197,10 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
             case = ReportCase(case_name=case_name, organisation=settings.evidence.organisation,
                               organisation_address=settings.evidence.organisation_address,
                               organisation_contact=settings.evidence.organisation_contact,
-                              signatory=settings.evidence.signatory, operator=operator, generated=_fmt(now),
-                              listings=[i.report for i in report_items], files=files)
+                              signatory=settings.evidence.signatory, operator=operator_name(settings, operator),
+                              generated=_fmt(now),
+                              listings=[i.report for i in report_items], files=files,
+                              key_id=keys.key_id(signing_key.public_key()))
             languages = ["ru", "kk"] if language == "kk" else ["ru"]
             for lang in languages:
                 (bundle_dir / f"report-{lang}.pdf").write_bytes(build_report(case, lang, now))
@@ -197,6 +209,17 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
                 "listings": [custody.listing_key(x) for x in listings],
                 "custody": {"file": CUSTODY, "anchors": anchors},
             }, exclude={CUSTODY}, require_signature=True, timestamp=True)
+            if timestamped and sealed.timestamp_time is None:
+                # the TSA failed: VERIFY.txt must not describe a token the bundle does not hold
+                (bundle_dir / "VERIFY.txt").write_text(
+                    verify_text(case_name, now, key_id=keys.key_id(signing_key.public_key()), timestamped=False,
+                                languages=languages), encoding="utf-8")
+                sealed = seal(bundle_dir, settings, kind="bundle", created_by=operator, now=now, extra={
+                    "case": case_name, "languages": languages,
+                    "listings": [custody.listing_key(x) for x in listings],
+                    "custody": {"file": CUSTODY, "anchors": anchors},
+                    "timestamp_error": "; ".join(sealed.errors),
+                }, exclude={CUSTODY}, require_signature=True, timestamp=False)
             if not sealed.signed:
                 raise ExportError("; ".join(sealed.errors) or "the bundle could not be signed")
             for err in sealed.errors:
@@ -232,7 +255,8 @@ class _Exported:
         self.report = report
 
 
-def _export_listing(settings, session, listing: Listing, bundle_dir: Path, now: dt.datetime) -> _Exported:
+def _export_listing(settings, session, listing: Listing, bundle_dir: Path, now: dt.datetime,
+                    signing_key) -> _Exported:
     key_dir = f"listings/{safe_name(listing.platform)}-{safe_name(listing.platform_listing_id)}"
     folder = bundle_dir / key_dir
     folder.mkdir(parents=True)
@@ -245,7 +269,7 @@ def _export_listing(settings, session, listing: Listing, bundle_dir: Path, now: 
             raise ExportError(f"capture {cap.id} of listing {listing.id}: directory {src} is missing")
         shutil.copytree(src, folder / "captures" / Path(cap.directory).name, symlinks=True)
     (folder / "listing.json").write_bytes(pretty_json(listing_json(session, listing, captures)))
-    wacz = _wacz_for(listing, folder, captures, now)
+    wacz = _wacz_for(listing, folder, captures, now, signing_key)
     if wacz:
         (folder / "archive.wacz").write_bytes(wacz)
     first_capture = captures[0].started_at if captures else now
@@ -261,18 +285,21 @@ def _export_listing(settings, session, listing: Listing, bundle_dir: Path, now: 
     seller = listing.seller
     contacts = list(dict.fromkeys([*(listing.phones or []), *(listing.handles or []),
                                    *((seller.phones or []) if seller else [])]))
+    capturers = {e.details.get("capture_id"): e.actor for e in custody.events_for(session, listing.id)
+                 if e.action == "captured"}
     newest = captures[-1] if captures else None
     shot = folder / "captures" / Path(newest.directory).name / "browser" / "screenshot.png" if newest else None
     photos = sum(1 for cap in captures for _ in (folder / "captures" / Path(cap.directory).name / "photos").glob("*")) \
         if captures else 0
     report = ReportListing(
         key=custody.listing_key(listing), platform=listing.platform, platform_id=listing.platform_listing_id,
-        url=listing.url, title=listing.title, text=listing.text or "", price=_price(listing),
+        url=listing.url, title=listing.title, text=listing.text or "", price=price_label(listing),
         seller=", ".join(x for x in ((seller.name if seller else None), (f"id {seller.platform_seller_id}" if seller else None),
                                      (seller.url if seller else None)) if x),
         contacts=contacts, location=listing.location or "", posted=_fmt(listing.posted_at),
         first_seen=_fmt(listing.first_seen), last_seen=_fmt(listing.last_seen), removed=_fmt(listing.removed_at) or None,
-        captures=[_fmt(c.started_at) for c in captures], country=country, capture_date=first_capture.date().isoformat(),
+        captures=[f"{_fmt(c.started_at)} — {operator_name(settings, capturers.get(c.id, '?'))}" for c in captures],
+        country=country, capture_date=first_capture.date().isoformat(),
         law=law, law_error=law_error,
         classification={"score": verdict.score, "model_version": verdict.model_version, "intent": verdict.intent,
                         "matched_terms": verdict.matched_terms or [],

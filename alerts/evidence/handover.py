@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from alerts.evidence.bundlefile import check_member_name
-from alerts.evidence.custody import append_event, entry_of, events_for, listing_key
+from alerts.evidence import keys as keymod
+from alerts.evidence.custody import append_event, entry_of, events_for, listing_key, sign_unsigned
 from store.models import Listing
 
 CUSTODY = "custody.jsonl"
@@ -20,19 +21,21 @@ class HandoverError(Exception):
 
 
 def record_handover(session, listing_ids: list[int], *, actor: str, recipient: str, number: str | None = None,
-                    bundle: Path | None = None) -> list[dict[str, Any]]:
-    """Add a 'handed_over' link for each listing; with `bundle`, append the same entries to its custody.jsonl.
+                    bundle: Path | None = None, signer: keymod.PrivateKey | None = None) -> list[dict[str, Any]]:
+    """Add a signed 'handed_over' link for each listing; with `bundle`, append the same entries to its custody.jsonl.
 
-    The appended entries continue each listing's chain, so `evidence verify` still passes and reports them as
-    added after the export (chained, not covered by the export signature).
+    The appended entries continue each listing's chain and are signed with the key that signed the bundle, so
+    `evidence verify` still passes and reports them as added after the export; a forged entry fails.
     """
+    if bundle is not None and signer is None:
+        raise HandoverError("appending to a bundle needs the organisation's signing key (saigawatch keys generate)")
     listings = []
     for lid in listing_ids:
         listing = session.get(Listing, lid)
         if listing is None:
             raise HandoverError(f"no listing with id {lid}")
         listings.append(listing)
-    lines = _bundle_custody(bundle) if bundle else None
+    lines = _bundle_custody(bundle, signer) if bundle else None
     if lines is not None:
         in_bundle = {json.loads(x)["listing"] for x in lines if x.strip()}
         outside = [listing_key(x) for x in listings if listing_key(x) not in in_bundle]
@@ -42,20 +45,29 @@ def record_handover(session, listing_ids: list[int], *, actor: str, recipient: s
     for listing in listings:
         event = append_event(session, listing, "handed_over", actor,
                              {"to": recipient, "registration_number": number,
-                              "bundle": bundle.name if bundle else None})
+                              "bundle": bundle.name if bundle else None}, signer=signer)
         entries.append(entry_of(event, listing_key(listing)))
     if bundle is not None:
+        for listing in listings:
+            sign_unsigned(session, listing, signer)  # e.g. an appeal submitted where no key was loaded
         missing = _missing_from_bundle(session, lines, listings, bundle)
         _rewrite_custody(bundle, lines + [json.dumps(e, ensure_ascii=False, sort_keys=True) for e in missing])
     return entries
 
 
-def _bundle_custody(bundle: Path) -> list[str]:
+def _bundle_custody(bundle: Path, signer: keymod.PrivateKey) -> list[str]:
     try:
         with zipfile.ZipFile(bundle) as zf:
             for info in zf.infolist():
                 check_member_name(info.filename)
+            bundle_key = keymod.load_public_key(zf.read("public_key.pem"), f"{bundle.name}: public_key.pem")
+            if keymod.key_id(bundle_key) != keymod.key_id(signer.public_key()):
+                raise HandoverError(f"{bundle.name} was signed with key {keymod.key_id(bundle_key)}, not with the "
+                                    f"configured key {keymod.key_id(signer.public_key())}: entries appended now "
+                                    "would not verify")
             return zf.read(CUSTODY).decode("utf-8").splitlines()
+    except keymod.SigningKeyError as exc:
+        raise HandoverError(str(exc)) from None
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise HandoverError(f"{bundle}: not an evidence bundle ({exc})") from None
 

@@ -38,12 +38,3 @@ def canonical_json(obj: Any) -> bytes:
 
 def pretty_json(obj: Any) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, sort_keys=False, indent=2, default=str) + "\n").encode("utf-8")
-
-
-def parse_hash(value: str) -> str:
-    """The hex part of 'sha256:<hex>'; ValueError for any other algorithm or form."""
-    if not isinstance(value, str) or not value.startswith(PREFIX) or len(value) != len(PREFIX) + 64:
-        raise ValueError(f"expected 'sha256:<64 hex digits>', got {value!r}")
-    hexpart = value[len(PREFIX):]
-    int(hexpart, 16)
-    return hexpart

@@ -1,4 +1,7 @@
-"""The organisation's Ed25519 signing key: generate (0600, outside the repo), load, sign and verify."""
+"""The organisation's ECDSA P-384 signing key: generate (0600, outside the repo), load, sign, verify, fingerprint.
+
+P-384 because the WACZ signing specification (anonymous mode) uses it, so one key signs manifests, custody
+entries and archive.wacz; signatures are DER ECDSA-SHA256, checkable with `openssl dgst -sha256 -verify`."""
 from __future__ import annotations
 
 import base64
@@ -7,17 +10,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from alerts.evidence.hashing import sha256_bytes
 
 
 class SigningKeyError(Exception):
-    """The signing key is missing, unreadable, too open, or not Ed25519."""
+    """The signing key is missing, unreadable, too open, or not ECDSA P-384."""
 
 
-
+CURVE = ec.SECP384R1
+PrivateKey = ec.EllipticCurvePrivateKey
+PublicKey = ec.EllipticCurvePublicKey
 
 def private_key_path(settings) -> Path:
     return Path(settings.evidence.signing_key_path).expanduser()
@@ -28,14 +34,29 @@ def public_key_path_for(private_path: Path) -> Path:
     return private_path.with_name(private_path.stem + ".pub.pem")
 
 
-def public_key_pem(key: Ed25519PublicKey) -> bytes:
+def public_key_pem(key: PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def key_id(key: Ed25519PublicKey) -> str:
-    """A fingerprint to publish and compare: sha256 of the raw 32-byte public key."""
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return sha256_bytes(raw)
+def public_key_der(key: PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def key_id(key: PublicKey) -> str:
+    """A fingerprint to publish and compare: sha256 of the DER public key, as
+    `openssl pkey -pubin -in public_key.pem -outform DER | sha256sum` prints it."""
+    return sha256_bytes(public_key_der(key))
+
+
+def normalise_fingerprint(value: str) -> str:
+    """'sha256:<hex>', '<hex>' or 'AB:CD:...' (as officers may copy it from a letter) → 'sha256:<hex>'."""
+    text = (value or "").strip().lower()
+    if text.startswith("sha256:"):
+        text = text[len("sha256:"):]
+    text = "".join(ch for ch in text if ch not in ": \t-")
+    if len(text) != 64 or any(ch not in "0123456789abcdef" for ch in text):
+        raise SigningKeyError(f"{value!r} is not a sha256 key fingerprint (64 hex digits)")
+    return "sha256:" + text
 
 
 @dataclass
@@ -53,7 +74,7 @@ def generate_key(private_path: Path, *, force: bool = False) -> GeneratedKey:
         raise SigningKeyError(f"{private_path} already exists; keep it (bundles are signed with it) or pass --force to replace it")
     if not private_path.parent.exists():
         private_path.parent.mkdir(parents=True, mode=0o700)
-    key = Ed25519PrivateKey.generate()
+    key = ec.generate_private_key(CURVE())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     tmp = private_path.with_name(private_path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -65,7 +86,7 @@ def generate_key(private_path: Path, *, force: bool = False) -> GeneratedKey:
     return GeneratedKey(private_path, public_path, key_id(key.public_key()))
 
 
-def load_private_key(path: Path) -> Ed25519PrivateKey:
+def load_private_key(path: Path) -> PrivateKey:
     """Load the private key; refuse one readable by group or others."""
     path = Path(path).expanduser()
     if not path.exists():
@@ -77,32 +98,61 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as exc:
         raise SigningKeyError(f"{path}: not a readable PEM private key ({exc})") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyError(f"{path}: expected an Ed25519 key, found {type(key).__name__}")
+    if not isinstance(key, PrivateKey) or not isinstance(key.curve, CURVE):
+        raise SigningKeyError(f"{path}: expected an ECDSA P-384 key, found {_describe(key)}; "
+                              "run 'saigawatch keys generate --force' and publish the new fingerprint")
     return key
 
 
-def load_public_key(pem: bytes, source: str = "public key") -> Ed25519PublicKey:
+def load_public_key(pem: bytes, source: str = "public key") -> PublicKey:
     try:
         key = serialization.load_pem_public_key(pem)
     except (ValueError, TypeError) as exc:
         raise SigningKeyError(f"{source}: not a readable PEM public key ({exc})") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise SigningKeyError(f"{source}: expected an Ed25519 key, found {type(key).__name__}")
+    if not isinstance(key, PublicKey) or not isinstance(key.curve, CURVE):
+        raise SigningKeyError(f"{source}: expected an ECDSA P-384 key, found {_describe(key)}")
     return key
 
 
-def sign(key: Ed25519PrivateKey, data: bytes) -> bytes:
-    """A raw 64-byte Ed25519 signature (checkable with `openssl pkeyutl -verify -rawin`)."""
-    return key.sign(data)
+def _describe(key) -> str:
+    curve = getattr(key, "curve", None)
+    return f"{type(key).__name__.lstrip('_')}{' ' + curve.name if curve is not None else ''}"
 
 
-def verify(key: Ed25519PublicKey, data: bytes, signature: bytes) -> bool:
+def sign(key: PrivateKey, data: bytes) -> bytes:
+    """A DER ECDSA-SHA256 signature (checkable with `openssl dgst -sha256 -verify public_key.pem -signature`)."""
+    return key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+def verify(key: PublicKey, data: bytes, signature: bytes) -> bool:
     try:
-        key.verify(signature, data)
+        key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
         return True
-    except InvalidSignature:
+    except (InvalidSignature, ValueError):
         return False
+
+
+def sign_raw(key: PrivateKey, data: bytes) -> bytes:
+    """IEEE P1363 form (r || s, 48 bytes each), as WebCrypto and the WACZ signing specification use it."""
+    r, s = decode_dss_signature(sign(key, data))
+    return r.to_bytes(48, "big") + s.to_bytes(48, "big")
+
+
+def verify_raw(key: PublicKey, data: bytes, signature: bytes) -> bool:
+    if len(signature) != 96:
+        return False
+    der = encode_dss_signature(int.from_bytes(signature[:48], "big"), int.from_bytes(signature[48:], "big"))
+    return verify(key, data, der)
+
+
+def load_public_der(der: bytes, source: str = "public key") -> PublicKey:
+    try:
+        key = serialization.load_der_public_key(der)
+    except (ValueError, TypeError) as exc:
+        raise SigningKeyError(f"{source}: not a readable DER public key ({exc})") from None
+    if not isinstance(key, PublicKey) or not isinstance(key.curve, CURVE):
+        raise SigningKeyError(f"{source}: expected an ECDSA P-384 key, found {_describe(key)}")
+    return key
 
 
 def b64(data: bytes) -> str:

@@ -3,20 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from dataclasses import dataclass
-from typing import Any, Callable
-from urllib.parse import urlsplit
+from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 
 from alerts.evidence.browser import BrowserSession
 from alerts.evidence.capture import outside_event_loop, run_capture
-from crawler.parsers import recheck_url
-from store.listings import mark_removed, upsert_listing
+from crawler.recheck import recheck_listings
+from store.listings import mark_removed
 from store.models import (
-    Capture,
     Classification,
     EvidenceCapture,
     Listing,
@@ -24,12 +20,8 @@ from store.models import (
     utcnow,
 )
 from store.queries import is_confirmed, latest_classification_ids, latest_reviews
-from store.warc import WarcWriter
 
 log = logging.getLogger("saigawatch.evidence")
-
-GONE_STATUSES = (404, 410)
-
 
 @dataclass
 class Outcome:
@@ -37,16 +29,6 @@ class Outcome:
     status_code: int | None
     changed: bool
     detail: str
-
-
-def _parsers() -> dict[str, Callable]:
-    try:
-        from crawler.parsers import registry
-
-        return registry()
-    except Exception as exc:  # noqa: BLE001 - a broken parser module must not stop re-checks
-        log.warning("page parsers unavailable for liveness checks: %s", exc)
-        return {}
 
 
 def listings_to_check(session, settings, day_start: dt.datetime) -> list[Listing]:
@@ -78,75 +60,6 @@ def listings_to_check(session, settings, day_start: dt.datetime) -> list[Listing
                                 .order_by(Listing.id)))
 
 
-class Checker:
-    """Fetches listing pages politely (one client, a pause between two requests to the same host)."""
-
-    def __init__(self, settings, parsers: dict[str, Callable] | None = None):
-        self.settings = settings
-        self.parsers = _parsers() if parsers is None else parsers
-        politeness = settings.crawl.politeness
-        self.client = httpx.Client(headers={"User-Agent": politeness.user_agent}, follow_redirects=True,
-                                   timeout=settings.evidence.liveness_timeout_s)
-        self.max_bytes = politeness.max_page_bytes
-        self.last_hit: dict[str, float] = {}
-        self.warc = WarcWriter(settings.storage.data_path, settings.storage.warc_max_bytes)
-
-    def close(self) -> None:
-        self.client.close()
-        self.warc.close()
-
-    def _pause(self, host: str) -> None:
-        delay = self.settings.evidence.liveness_delay_s
-        last = self.last_hit.get(host)
-        if last is not None and delay:
-            wait = delay - (time.monotonic() - last)
-            if wait > 0:
-                time.sleep(wait)
-        self.last_hit[host] = time.monotonic()
-
-    def check(self, session, listing: Listing, now: dt.datetime) -> Outcome:
-        self._pause(urlsplit(listing.url).netloc)
-        address = recheck_url(listing.platform, listing.url)
-        try:
-            with self.client.stream("GET", address) as response:
-                body = b""
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        return Outcome(None, response.status_code, False, f"page larger than {self.max_bytes} bytes")
-                status, headers, final_url = response.status_code, list(response.headers.items()), str(response.url)
-        except httpx.HTTPError as exc:
-            return Outcome(None, None, False, f"inconclusive: {type(exc).__name__}: {exc}")
-        ref = self.warc.write_response(final_url, status, headers, body, now)
-        session.add(Capture(listing_id=listing.id, kind="liveness", url=final_url, status_code=status,
-                            content_type=response.headers.get("content-type"), warc_path=ref.path,
-                            warc_offset=ref.offset, warc_length=ref.length, warc_record_id=ref.record_id,
-                            sha256=ref.sha256, fetched_at=now))
-        if status in GONE_STATUSES:
-            return Outcome(False, status, False, f"HTTP {status}")
-        if status >= 400:
-            return Outcome(None, status, False, f"inconclusive: HTTP {status}")
-        parse = self.parsers.get(listing.platform)
-        if parse is None:
-            return Outcome(True, status, False, "online (no parser for this platform: content not compared)")
-        try:
-            result = parse(body, final_url)
-        except Exception as exc:  # noqa: BLE001 - ParseError or a parser bug: the page is there but unreadable
-            return Outcome(None, status, False, f"inconclusive: page not understood ({exc})")
-        if result.kind == "empty":
-            return Outcome(False, status, False, "the platform shows the ad as removed")
-        if result.kind == "blocked":
-            return Outcome(None, status, False, f"inconclusive: blocked ({result.block_reason})")
-        item = next((i for i in result.items if str(i.platform_listing_id) == listing.platform_listing_id), None)
-        if result.kind != "listing" or item is None:
-            return Outcome(False, status, False, f"the address now shows a {result.kind} page, not the ad")
-        fields = item.to_store_fields()
-        fields.setdefault("platform", listing.platform)
-        upsert = upsert_listing(session, fields, now)
-        return Outcome(True, status, upsert.status == "changed",
-                       "online, content changed" if upsert.status == "changed" else "online, unchanged")
-
-
 def liveness_step(ctx) -> dict[str, Any]:
     """Pipeline step: re-check every flagged or confirmed listing once a day until it is gone."""
     settings = ctx.settings
@@ -155,20 +68,23 @@ def liveness_step(ctx) -> dict[str, Any]:
     return outside_event_loop(check_listings, settings, ctx.store, now=ctx.now, operator=ctx.operator)
 
 
-def check_listings(settings, store, *, now: dt.datetime | None = None, operator: str = "saigawatch",
-                   parsers: dict[str, Callable] | None = None) -> dict[str, Any]:
+def check_listings(settings, store, *, now: dt.datetime | None = None, operator: str = "saigawatch") -> dict[str, Any]:
+    """Re-check the listings due today through the crawler's spiders (crawler.recheck), record each answer and
+    capture again what changed since its last capture."""
     now = now or utcnow()
     day_start = now.astimezone(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     stats: dict[str, Any] = {"checked": 0, "online": 0, "removed": 0, "changed": 0, "recaptured": 0,
                              "inconclusive": 0, "seen_by_crawl": 0, "errors": [], "removed_listing_ids": []}
     with store.session() as session:
-        todo = [x.id for x in listings_to_check(session, settings, day_start)][:settings.evidence.liveness_max_per_run]
-    checker = Checker(settings, parsers)
+        due = listings_to_check(session, settings, day_start)[:settings.evidence.liveness_max_per_run]
+        todo = [x.id for x in due]
+        fetch = [x.id for x in due if x.last_seen < day_start]  # the rest were seen online by today's crawl
+    outcomes = _recheck(settings, store, fetch, now, stats) if fetch else {}
     browser = BrowserSession(settings.browser)
     try:
         for listing_id in todo:
             try:
-                recapture = _check_one(settings, store, checker, listing_id, now, day_start, stats)
+                recapture = _check_one(store, outcomes.get(listing_id), listing_id, now, day_start, stats)
                 if recapture:
                     capture = run_capture(settings, store, listing_id, operator=operator, reason="changed",
                                           browser=browser)
@@ -180,21 +96,33 @@ def check_listings(settings, store, *, now: dt.datetime | None = None, operator:
                 log.error("liveness check of listing %s failed: %s", listing_id, exc)
                 stats["errors"].append({"listing_id": listing_id, "error": f"{type(exc).__name__}: {exc}"})
     finally:
-        checker.close()
         browser.close()
     return stats
 
 
-def _check_one(settings, store, checker: Checker, listing_id: int, now: dt.datetime, day_start: dt.datetime,
+def _recheck(settings, store, listing_ids: list[int], now: dt.datetime, stats: dict[str, Any]) -> dict[int, Outcome]:
+    """One crawl child process re-checks them all (robots.txt, block detection, backoff, WARC, store pipeline)."""
+    ev = settings.evidence
+    try:
+        found = recheck_listings(settings, store, listing_ids, now, scrapy_settings={
+            "DOWNLOAD_TIMEOUT": ev.liveness_timeout_s, "SAIGAWATCH_MIN_DELAY": ev.liveness_delay_s})
+    except Exception as exc:  # noqa: BLE001 - the check is recorded as inconclusive, never lost
+        log.error("liveness re-check failed: %s", exc)
+        stats["errors"].append({"listing_id": None, "error": f"{type(exc).__name__}: {exc}"})
+        return {}
+    return {lid: Outcome(o.online, o.status_code, False, o.detail) for lid, o in found.items()}
+
+
+def _check_one(store, outcome: Outcome | None, listing_id: int, now: dt.datetime, day_start: dt.datetime,
                stats: dict[str, Any]) -> bool:
     """Check one listing and record it; True when its content changed since its last capture."""
     with store.session() as session:
         listing = session.get(Listing, listing_id)
-        if listing.last_seen >= day_start:
+        if outcome is None and listing.last_seen >= day_start:
             outcome = Outcome(True, None, False, "seen online by today's crawl")
             stats["seen_by_crawl"] += 1
-        else:
-            outcome = checker.check(session, listing, now)
+        elif outcome is None:
+            outcome = Outcome(None, None, False, "inconclusive: not re-checked")
         stats["checked"] += 1
         online = outcome.online
         if online is None:

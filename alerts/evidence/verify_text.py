@@ -1,68 +1,92 @@
-"""VERIFY.txt: how anyone checks a bundle offline, and what the check does and does not prove."""
+"""VERIFY.txt: how anyone checks a bundle offline, what the check proves, and exactly which files the bundle holds."""
 from __future__ import annotations
 
 import datetime as dt
 
-TEMPLATE = """\
-SaigaWatch evidence bundle / Пакет доказательств SaigaWatch
-Case / Дело: {case}
-Exported / Сформирован: {when}
+HEAD = """\
+SaigaWatch evidence bundle / Пакет доказательств SaigaWatch / SaigaWatch дәлелдер пакеті
+Case / Дело / Іс: {case}
+Exported / Сформирован / Жасалған: {when}
+Signing key fingerprint / Отпечаток ключа подписи / Қолтаңба кілтінің іздері:
+  {key_id}
+Сверьте этот отпечаток с тем, что напечатан в письме организации, полученном отдельно (не из этого пакета).
 
 == Что доказывает проверка ==
 Проверка показывает, что ни один файл пакета не изменён, не удалён и не добавлен с момента T:
- * T = время подписи manifest.json ключом организации (поле created_at), и
- * если есть файл manifest.tsr — время из метки времени RFC 3161, выданной независимым сервером
-   меток времени (TSA); её нельзя поставить задним числом.
-Каждая папка captures/<время>/ несёт свой manifest.json, подписанный в момент фиксации страницы:
-он показывает, что файлы фиксации не менялись с момента обнаружения объявления.
+ * T = время подписи manifest.json ключом организации (поле created_at){tsa_line}
+Каждая папка captures/<время>/ несёт свой manifest.json, подписанный в момент фиксации страницы.
+Каждая запись журнала передачи (custody.jsonl) подписана ключом организации в момент её записи.
+Проверка доказывает происхождение пакета, только если отпечаток ключа совпал с доверенным (из письма
+организации или с её сайта): ключ из самого пакета ничего не доказывает, его мог подменить кто угодно.
 Проверка НЕ доказывает, что сервер площадки действительно отправил именно эти данные: она доказывает
-только неизменность файлов с момента T. Содержание страницы подтверждают снимок экрана, исходный
-HTTP-ответ (WARC) и показания оператора; запросите данные у площадки для независимого подтверждения.
+неизменность файлов с момента T. Исходные HTTP-ответы сохранены в WARC так, как их прислал сервер.
 
 == Как проверить (без интернета) ==
-1) Программой SaigaWatch:   saigawatch evidence verify {zipname}
-   (код возврата 0 — пакет цел; иначе выводится, какой файл или запись не сходится).
-   Ключ организации можно сверить с опубликованным отпечатком: --public-key ФАЙЛ.
-   Сертификат TSA: --tsa-ca ФАЙЛ (копия в пакете: tsa-ca.pem, если он был настроен).
-2) Вручную, стандартными средствами (Linux, OpenSSL 3):
+1) Программой SaigaWatch:
+     saigawatch evidence verify --fingerprint {key_id} --lang ru ПАКЕТ.zip
+   код возврата 0 — пакет цел и подписан доверенным ключом; 2 — цел, но происхождение НЕ проверено
+   (не указан доверенный ключ или сертификат TSA); 1 — пакет изменён (выводится, что именно).
+   Сертификат TSA, полученный от самого TSA: --tsa-ca ФАЙЛ.
+2) Стандартными средствами (Linux, OpenSSL 3, Python):
    a) распакуйте ZIP в пустую папку;
-   b) хеши: для каждого файла из manifest.json ("files": path, sha256) выполните
-        sha256sum ПУТЬ     — значение должно совпасть с указанным после "sha256:";
-      других файлов, кроме manifest.json, manifest.sig, manifest.tsr, manifest.tsr.sig и custody.jsonl, быть не должно;
-   c) подпись Ed25519 (manifest.sig — 64 байта):
-        openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in manifest.json -sigfile manifest.sig
-      ответ "Signature Verified Successfully"; отпечаток ключа (signature.key_id) — sha256 от 32 байт
-      открытого ключа; сверьте его с отпечатком, опубликованным организацией;
-   d) метка времени (если есть manifest.tsr):
-        openssl ts -verify -in manifest.tsr -data manifest.json -CAfile tsa-ca.pem
-      ответ "Verification: OK"; время метки: openssl ts -reply -in manifest.tsr -text
-      Сам файл метки подписан ключом организации (manifest.tsr.sig):
-        openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in manifest.tsr -sigfile manifest.tsr.sig
-      Сертификат TSA надёжнее взять с сайта самого TSA, а не из пакета;
-   e) журнал передачи (custody.jsonl): каждая строка — JSON-запись; entry_hash = sha256 от канонического JSON
-      записи без поля entry_hash (ключи по алфавиту, без пробелов, UTF-8); prev_hash — entry_hash предыдущей
-      записи того же объявления. manifest.json ("custody" → "anchors") фиксирует число записей и последний
-      хеш на момент выгрузки: удаление, изменение или перестановка записей обнаруживаются. Записи, добавленные
-      после выгрузки (например, передача в полицию с номером КУСП/ЕРДР), связаны цепочкой, но не подписью.
+   b) ключ: openssl pkey -pubin -in public_key.pem -outform DER | sha256sum
+      — должен совпасть с отпечатком выше (без префикса sha256:);
+   c) подпись (ECDSA P-384, SHA-256):
+        openssl dgst -sha256 -verify public_key.pem -signature manifest.sig manifest.json
+      ответ "Verified OK";
+   d) хеши: для каждого файла из manifest.json ("files": path, sha256) выполните sha256sum ПУТЬ;
+      других файлов, кроме {seal_files}, быть не должно;{tsa_steps}
+   f) веб-архивы: pip install wacz warcio
+        wacz validate -f listings/<объявление>/archive.wacz      — "Validation succeeded"
+        warcio check listings/<объявление>/captures/<время>/http/responses.warc.gz
+      archive.wacz подписан тем же ключом (datapackage-digest.json → signedData) и открывается
+      в ReplayWeb.page; даже отдельно от пакета он подтверждает своё происхождение;
+   g) журнал передачи (custody.jsonl): entry_hash = sha256 от канонического JSON записи без полей
+      entry_hash и signature (ключи по алфавиту, без пробелов, UTF-8); prev_hash — entry_hash предыдущей записи
+      того же объявления; signature — "<отпечаток> <base64 подписи ECDSA над текстом entry_hash>".
+      manifest.json ("custody" → "anchors") фиксирует число записей и последний хеш на момент выгрузки.
 
 == What the check proves (English) ==
-It proves the files are unchanged since time T (the organisation's signature over manifest.json and, when
-present, the RFC 3161 timestamp in manifest.tsr). It does not prove what the platform's server sent.
-Check: `saigawatch evidence verify {zipname}`, or by hand: sha256sum of each file listed in manifest.json;
-`openssl pkeyutl -verify -pubin -inkey public_key.pem -rawin -in manifest.json -sigfile manifest.sig`;
-`openssl ts -verify -in manifest.tsr -data manifest.json -CAfile tsa-ca.pem`; the custody.jsonl hash chain
-as described above.
+It proves the files are unchanged since time T (the organisation's signature over manifest.json{tsa_en}), and
+who signed them only when the key fingerprint above matches one obtained from the organisation by other means.
+It does not prove what the platform's server sent. Check:
+  saigawatch evidence verify --fingerprint {key_id} BUNDLE.zip   (exit 0 verified, 2 origin not checked, 1 changed)
+  openssl dgst -sha256 -verify public_key.pem -signature manifest.sig manifest.json
+  wacz validate -f listings/<listing>/archive.wacz ; warcio check listings/<listing>/captures/<time>/http/*.warc.gz
 
-== Состав пакета ==
-manifest.json, manifest.sig, manifest.tsr, manifest.tsr.sig, public_key.pem — печать пакета
-custody.jsonl — журнал передачи (цепочка хешей)
-report-ru.pdf (report-kk.pdf) — отчёт, проект заявления в полицию, письмо площадке
-listings/<площадка>-<id>/ — listing.json, archive.wacz (открывается в ReplayWeb.page), captures/<время>/:
-  http/responses.warc.gz (исходные HTTP-ответы), http/page.html, browser/screenshot.png (с URL и временем UTC),
-  browser/dom.html, photos/, context/ (страница поиска, другие объявления продавца), capture_env.json
+== Состав пакета / Contents ==
+{contents}
 """
 
+TSA_LINE = """, и
+ * время из метки времени RFC 3161 (manifest.tsr), выданной независимым сервером меток времени (TSA);
+   её нельзя поставить задним числом."""
 
-def verify_text(case_name: str, when: dt.datetime) -> str:
-    return TEMPLATE.format(case=case_name, when=when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
-                           zipname="BUNDLE.zip")
+TSA_STEPS = """
+   e) метка времени RFC 3161 (сертификат TSA возьмите у самого TSA, в пакете его нет):
+        openssl ts -verify -in manifest.tsr -data manifest.json -CAfile СЕРТИФИКАТ_TSA.pem
+      ответ "Verification: OK"; время метки: openssl ts -reply -in manifest.tsr -text
+      Сам файл метки подписан ключом организации:
+        openssl dgst -sha256 -verify public_key.pem -signature manifest.tsr.sig manifest.tsr"""
+
+
+def verify_text(case_name: str, when: dt.datetime, *, key_id: str, timestamped: bool, languages: list[str]) -> str:
+    """The text for this bundle: only the files it holds, the fingerprint of the key that signed it."""
+    seal = ["manifest.json", "manifest.sig", *(["manifest.tsr", "manifest.tsr.sig"] if timestamped else [])]
+    contents = [
+        f"{', '.join(seal)}, public_key.pem — печать пакета / bundle seal",
+        "VERIFY.txt — эта инструкция / these instructions",
+        "custody.jsonl — журнал передачи (цепочка подписанных записей) / chain of custody",
+        *(f"report-{lang}.pdf — отчёт (PDF/A), проект заявления в полицию, письмо площадке / report"
+          for lang in languages),
+        "listings/<площадка>-<id>/ — listing.json, archive.wacz (WACZ 1.1.1, подписан), captures/<время>/:",
+        "  manifest.json, manifest.sig, public_key.pem — печать фиксации; http/responses.warc.gz (HTTP-ответы",
+        "  как получены), http/page.html, browser/screenshot.png (URL, время UTC, оператор), browser/dom.html,",
+        "  photos/, context/ (страница поиска, другие объявления продавца), capture_env.json",
+    ]
+    return HEAD.format(case=case_name, when=when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+                       key_id=key_id, tsa_line=TSA_LINE if timestamped else ".",
+                       seal_files=", ".join([*seal, "custody.jsonl"]),
+                       tsa_steps=TSA_STEPS if timestamped else "",
+                       tsa_en=" and the RFC 3161 timestamp in manifest.tsr" if timestamped else "",
+                       contents="\n".join(contents))

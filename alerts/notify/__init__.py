@@ -1,10 +1,11 @@
 """Notifications after each run: an email digest, a Telegram message and a JSON webhook; one failing channel never fails the run."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any, Callable
 
-from alerts.notify.digest import Digest, build_digest, flagged_to_notify
+from alerts.notify.digest import Digest, build_digest, flagged_to_notify, review_base_url
 from alerts.notify.email import ChannelError, send_email
 from alerts.notify.telegram import send_telegram
 from alerts.notify.webhook import send_webhook
@@ -13,7 +14,7 @@ from store.work import NOTIFY, settle
 
 log = logging.getLogger("saigawatch.notify")
 
-__all__ = ["ChannelError", "Digest", "build_digest", "notify_step", "send_digest"]
+__all__ = ["ChannelError", "Digest", "build_digest", "notify_step", "send_digest", "send_test_digest"]
 
 
 def _channels(settings: Settings) -> list[tuple[str, bool, Callable[[Digest], str]]]:
@@ -48,6 +49,23 @@ def send_digest(settings: Settings, digest: Digest) -> dict[str, str]:
             log.info("notify: %s %s", name, detail)
             status[name] = f"sent: {detail}"
     return status
+
+
+def send_test_digest(settings: Settings, store=None, run: Any = None) -> dict[str, str]:
+    """Send the digest of `run` (a CrawlRun; an empty digest without one) through every enabled channel, marked
+    as a test (subject prefix "… test") and sent even when empty; the same statuses as send_digest."""
+    if store is not None and run is not None:
+        with store.session() as session:
+            digest = build_digest(session, settings, run.id, (run.stats or {}).get("pipeline") or {})
+    else:
+        now = dt.datetime.now(dt.timezone.utc)
+        digest = Digest(run_id=0, run_day=now.date().isoformat(), generated_at=now.isoformat(timespec="seconds"),
+                        review_url=review_base_url(settings))
+    n = settings.notify
+    test_settings = settings.model_copy(update={"notify": n.model_copy(update={
+        "smtp": n.smtp.model_copy(update={"subject_prefix": f"{n.smtp.subject_prefix} test"}),
+        "send_when_empty": True})})
+    return send_digest(test_settings, digest)
 
 
 def notify_step(ctx) -> dict[str, Any]:

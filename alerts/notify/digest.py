@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.money import price_label
 from config import Settings
 from crawler.health import markup_problems, run_alerts
 from store.models import Classification, CrawlRun, Listing, Review, SourceRun
@@ -89,17 +90,10 @@ class Digest:
         return data
 
 
-def _price(listing: Listing) -> str:
-    if listing.price is not None:
-        value = f"{listing.price:,.0f}".replace(",", " ") if float(listing.price).is_integer() else f"{listing.price:,.2f}"
-        return f"{value} {listing.currency or ''}".strip()
-    return listing.price_text or ""
-
-
 def _item(settings: Settings, listing: Listing, cls: Classification | None) -> DigestItem:
     return DigestItem(
         listing_id=listing.id, platform=listing.platform, title=(listing.title or listing.text or "")[:160].strip(),
-        price=_price(listing), score=round(cls.score, 3) if cls else None, intent=cls.intent if cls else None,
+        price=price_label(listing), score=round(cls.score, 3) if cls else None, intent=cls.intent if cls else None,
         review_url=listing_link(settings, listing.id), source_url=listing.url,
     )
 

@@ -2,31 +2,14 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from alerts import fonts
 from alerts.reports import charts
 from alerts.reports.data import ReportData, ReportError
 from alerts.reports.tables import build_tables
-
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path(matplotlib.get_data_path()) / "fonts" / "ttf"]
-CJK_FONTS = [Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"), Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")]
-
-
-class FontMissing(ReportError):
-    """No font with Cyrillic glyphs was found."""
-
-
-def _font(name: str) -> Path:
-    for d in FONT_DIRS:
-        if (d / name).exists():
-            return d / name
-    raise FontMissing(f"font {name} not found in {', '.join(map(str, FONT_DIRS))}: install the Debian package "
-                      "fonts-dejavu-core")
-
 
 class _ReportPDF(FPDF):
     footer_text = ""
@@ -42,16 +25,10 @@ def render_pdf(data: ReportData, t) -> bytes:
     pdf = _ReportPDF(orientation="P", unit="mm", format="A4")
     pdf.footer_text = f"SaigaWatch · {data.period}"
     pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("DejaVu", "", str(_font("DejaVuSans.ttf")))
-    pdf.add_font("DejaVu", "B", str(_font("DejaVuSans-Bold.ttf")))
-    fallbacks = []
-    for cjk in CJK_FONTS:
-        if cjk.exists():
-            pdf.add_font("CJK", "", str(cjk), collection_font_number=0)
-            fallbacks.append("CJK")
-            break
-    if fallbacks:
-        pdf.set_fallback_fonts(fallbacks, exact_match=False)
+    try:
+        fonts.register(pdf, family="DejaVu", mono=None, cjk_required=False)
+    except fonts.FontMissing as exc:
+        raise ReportError(str(exc)) from None
     pdf.set_title(t("title"))
     pdf.set_author("SaigaWatch")
     pdf.set_creation_date(data.generated_at)

@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from alerts.money import money
 from alerts.web.i18n import LANGUAGES, gettext_for
 from alerts.web.security import csrf_token
 
@@ -48,12 +49,6 @@ def make_environment(timezone: str) -> Environment:
         if value.tzinfo is None:
             value = value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(zone).strftime(fmt)
-
-    def money(value: float | None, currency: str | None = None) -> str:
-        if value is None:
-            return "—"
-        text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-        return f"{text.replace(',', ' ')} {currency or ''}".strip()
 
     env.filters.update(localtime=localtime, money=money, safe_url=safe_url,
                        score=lambda v: "—" if v is None else f"{v:.2f}")

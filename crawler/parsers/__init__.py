@@ -1,6 +1,9 @@
 """Offline page parsers, one module per platform; spiders and `saigawatch parse` share them.
 
-Each platform module defines `PLATFORM = "<name>"` and `parse(body: bytes, url: str) -> ParseResult`.
+Each platform module defines `PLATFORM = "<name>"` and, with one signature for all,
+`parse(body: bytes, url: str, *, status: int = 200, content_type: str | None = None, now: datetime | None = None)
+-> ParseResult`: the HTTP status, the Content-Type header (its charset wins over the page's own, see
+_html.decode_page) and the time relative dates count from (default: now). Parsers that do not need one ignore it.
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ class ParseResult:
         return out
 
 
-Parser = Callable[[bytes, str], ParseResult]
+Parser = Callable[..., ParseResult]  # parse(body, url, *, status=200, content_type=None, now=None)
 
 
 @functools.cache

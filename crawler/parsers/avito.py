@@ -19,6 +19,7 @@ from parsel import Selector
 
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
+from crawler.parsers._html import decode_page, html_to_text
 from crawler.parsers._json import dig
 
 PLATFORM = "avito"
@@ -47,9 +48,10 @@ UNITS = {
 # --------------------------------------------------------------------------- entry point
 
 
-def parse(body: bytes, url: str, *, status: int = 200, now: dt.datetime | None = None) -> ParseResult:
+def parse(body: bytes, url: str, *, status: int = 200, content_type: str | None = None,
+          now: dt.datetime | None = None) -> ParseResult:
     """Parse one Avito response; `status` lets a 429 be recognised, `now` resolves «вчера», «3 дня назад»."""
-    text = decode(body)
+    text, _ = decode_page(body, content_type)
     sel = Selector(text=text)
     blocked = block_reason(sel, text, status)
     if blocked:
@@ -78,16 +80,6 @@ def parse(body: bytes, url: str, *, status: int = 200, now: dt.datetime | None =
 
 # --------------------------------------------------------------------------- decoding and embedded data
 
-
-def decode(body: bytes) -> str:
-    """UTF-8 unless the page declares another charset; undecodable bytes are replaced, never fatal."""
-    head = body[:2048].decode("ascii", "replace").lower()
-    m = re.search(r'charset=["\']?([a-z0-9_-]+)', head)
-    charset = m.group(1) if m else "utf-8"
-    try:
-        return body.decode(charset, "replace")
-    except LookupError:
-        return body.decode("utf-8", "replace")
 
 
 def block_reason(sel: Selector, text: str, status: int = 200) -> str | None:
@@ -353,8 +345,8 @@ def parse_ad(sel: Selector, url: str, state: dict | None, now: dt.datetime) -> P
         return ParseResult(kind="empty", errors=[])
 
     title = _squash(item.get("title")) or _squash(_dom_text(sel, "item-view/title-info"))
-    text = _html_to_text(item.get("description")) if item.get("description") else _html_to_text(
-        sel.css('[data-marker="item-view/item-description"]').get() or ""
+    text = html_to_text(item.get("description"), blank_lines=False) if item.get("description") else html_to_text(
+        sel.css('[data-marker="item-view/item-description"]').get() or "", blank_lines=False
     )
 
     price = item.get("price") if isinstance(item.get("price"), (int, float)) else None
@@ -579,15 +571,6 @@ def _best_src(img: Selector) -> str | None:
             return max(candidates)[1]
     return img.attrib.get("src") or img.attrib.get("data-src")
 
-
-def _html_to_text(fragment: str) -> str:
-    if not fragment:
-        return ""
-    fragment = re.sub(r"(?i)<br\s*/?>", "\n", fragment)
-    fragment = re.sub(r"(?i)</p\s*>", "\n", fragment)
-    text = " ".join(Selector(text=f"<div>{fragment}</div>").xpath("//text()").getall()) if "<" in fragment else fragment
-    lines = [_squash(line) for line in html_lib.unescape(text).split("\n")]
-    return "\n".join(line for line in lines if line)
 
 
 def _canonical(url: str) -> str:

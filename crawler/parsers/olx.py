@@ -71,11 +71,12 @@ EXPECTED = ("an OLX search page (window.__PRERENDERED_STATE__ with listing.listi
 
 # --------------------------------------------------------------------------- entry point
 
-def parse(body: bytes, url: str) -> ParseResult:
+def parse(body: bytes, url: str, *, status: int = 200, content_type: str | None = None,
+          now: dt.datetime | None = None) -> ParseResult:
     """Parse one OLX page or API response (see the module docstring for what is recognised)."""
     if not body or not body.strip():
         raise ParseError(f"empty response body at {url}; expected {EXPECTED}")
-    text, notes = decode_page(body)
+    text, notes = decode_page(body, content_type)
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         result = _parse_json(stripped, url)

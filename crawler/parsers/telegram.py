@@ -5,12 +5,12 @@ import datetime as dt
 import re
 from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
 
-from lxml import html as lxml_html
 from parsel import Selector
 
 from crawler.contacts import extract_contacts, telegram_links
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
+from crawler.parsers._html import decode_page, html_to_text
 from crawler.social import web_base
 
 PLATFORM = "telegram"
@@ -22,10 +22,11 @@ _SINGLE = re.compile(r"^(.*)/([A-Za-z][A-Za-z0-9_]{3,31})/(\d+)/?$")
 _TITLE_MAX = 120
 
 
-def parse(body: bytes, url: str) -> ParseResult:
+def parse(body: bytes, url: str, *, status: int = 200, content_type: str | None = None,
+          now: dt.datetime | None = None) -> ParseResult:
     """Posts of one t.me/s page (channel history or in-channel search) and the link to older posts; on a
     single-post page (t.me/<channel>/<id>?embed=1) kind "listing" with that post, or "empty" when it is gone."""
-    text = body.decode("utf-8", errors="replace")
+    text, _ = decode_page(body, content_type)
     sel = Selector(text=text)
     single = _single_post(url)
     kind = "listing" if single else "search" if _query_of(url) else "channel"
@@ -151,7 +152,7 @@ def _post(message: Selector, channel_title: str | None, page_url: str, base: str
         ".//div[contains(concat(' ', normalize-space(@class), ' '), ' js-message_text ')]"
         "[not(ancestor::*[contains(@class, 'tgme_widget_message_reply')])]"
     )
-    text = element_text(text_node[0].get()) if text_node else ""
+    text = html_to_text(text_node[0].get()) if text_node else ""
     links = _unique(text_node.css("a::attr(href)").getall()) if text_node else []
 
     photos: list[str] = []
@@ -181,7 +182,7 @@ def _post(message: Selector, channel_title: str | None, page_url: str, base: str
             "url": prev.attrib.get("href"),
             "site_name": _clean(prev.css(".link_preview_site_name ::text").getall()) or None,
             "title": _clean(prev.css(".link_preview_title ::text").getall()) or None,
-            "description": element_text(prev.css(".link_preview_description").get() or "") or None,
+            "description": html_to_text(prev.css(".link_preview_description").get() or "") or None,
             "image": image,
         })
     poll_question = _clean(message.css(".tgme_widget_message_poll_question ::text").getall())
@@ -268,21 +269,6 @@ def _forwarded_from(message: Selector) -> dict | None:
         out["author"] = author
     return out
 
-
-def element_text(fragment: str) -> str:
-    """Visible text of an HTML fragment, <br> as line breaks, whitespace tidied."""
-    if not fragment or not fragment.strip():
-        return ""
-    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
-    for br in root.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    for img in root.iter("img"):  # custom emoji carry their character in alt
-        alt = img.get("alt")
-        if alt:
-            img.tail = alt + (img.tail or "")
-    raw = root.text_content()
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in raw.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def title_of(text: str) -> str:

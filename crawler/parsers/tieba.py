@@ -11,7 +11,8 @@ from crawler.contacts import extract_contacts
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
 from crawler.social import web_base
-from crawler.parsers.telegram import element_text, title_of
+from crawler.parsers._html import decode_page, html_to_text
+from crawler.parsers.telegram import title_of
 
 PLATFORM = "tieba"
 TIEBA = "https://tieba.baidu.com"
@@ -26,9 +27,10 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 BLOCK_TITLE = "百度安全验证"
 
 
-def parse(body: bytes, url: str, now: dt.datetime | None = None) -> ParseResult:
+def parse(body: bytes, url: str, *, status: int = 200, content_type: str | None = None,
+          now: dt.datetime | None = None) -> ParseResult:
     """Threads of a forum page or posts of a search page; the security-check page is a block."""
-    html = _decode(body)
+    html, _ = decode_page(body, content_type)
     sel = Selector(text=html)
     title = (sel.css("title::text").get() or "").strip()
     host = urlsplit(url).hostname or ""
@@ -45,16 +47,6 @@ def parse(body: bytes, url: str, now: dt.datetime | None = None) -> ParseResult:
         f"{url}: expected a Tieba mobile forum page (li.tl_shadow), a desktop search page "
         f"(div.s_post_list > div.s_post) or the «{BLOCK_TITLE}» page; found none"
     )
-
-
-def _decode(body: bytes) -> str:
-    head = body[:2048].decode("ascii", errors="ignore").lower()
-    m = re.search(r"charset=[\"']?([a-z0-9_-]+)", head)
-    encoding = m.group(1) if m else "utf-8"
-    try:
-        return body.decode(encoding, errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
 
 
 def _forum(sel: Selector, threads: list, url: str, title: str, now: dt.datetime) -> ParseResult:
@@ -80,7 +72,7 @@ def _thread(li: Selector, link: Selector, url: str, forum: str, now: dt.datetime
         raise ValueError(f"thread id {tid!r} is not a number")
     spans = link.css(".ti_title span:not(.ti_title_icon)::text").getall()
     thread_title = re.sub(r"\s+", " ", " ".join(spans)).strip()
-    abstract = element_text(link.css(".ti_abstract, .ti_summary").get() or "")
+    abstract = html_to_text(link.css(".ti_abstract, .ti_summary").get() or "")
     author = re.sub(r"\s+", " ", " ".join(li.css(".ti_author::text").getall())).strip() or None
     author_path = li.css(".ti_author_time::attr(data-url), .ti_avatar::attr(data-url)").get()
     author_name = _un(author_path) or author
@@ -142,7 +134,7 @@ def _search_post(post: Selector, url: str, now: dt.datetime) -> ListingItem:
         raise ValueError("no thread id (data-tid or /p/<id>)")
     pid = (parse_qs(urlsplit(href).query).get("pid") or [None])[0]
     post_title = re.sub(r"\s+", " ", "".join(link.css("::text").getall())).strip()
-    content = element_text(post.css("div.p_content").get() or "")
+    content = html_to_text(post.css("div.p_content").get() or "")
     forum = re.sub(r"\s+", " ", "".join(post.css("a.p_forum ::text").getall())).strip() or None
     author_link = post.xpath(".//a[contains(@href, '/home/main')]")
     author = re.sub(r"\s+", " ", "".join(author_link.css("::text").getall())).strip() or None

@@ -62,7 +62,8 @@ def api_error(data: dict) -> VkError | None:
     return VkError(code, message)
 
 
-def parse(body: bytes, url: str) -> ParseResult:
+def parse(body: bytes, url: str, *, status: int = 200, content_type: str | None = None,
+          now: dt.datetime | None = None) -> ParseResult:
     """Posts of a wall.get or newsfeed.search response; an API error becomes a 'blocked' result with its code."""
     data = load(body, url)
     err = api_error(data)

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from crawler.contacts import extract_contacts
 from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
-from crawler.parsers.telegram import element_text, title_of
+from crawler.parsers._html import html_to_text
+from crawler.parsers.telegram import title_of
 from crawler.social import web_base
 
 PLATFORM = "weibo"
@@ -27,7 +28,8 @@ _BLOCK_HOSTS = ("passport.weibo.com", "passport.weibo.cn", "login.sina.com.cn", 
 _BLOCK_MARKERS = ("Sina Visitor System", "passport.weibo.com/visitor", "新浪通行证", "微博登录", "请先登录", "login.sina.com.cn")
 
 
-def parse(body: bytes, url: str, now: dt.datetime | None = None) -> ParseResult:
+def parse(body: bytes, url: str, *, status: int = 200, content_type: str | None = None,
+          now: dt.datetime | None = None) -> ParseResult:
     """Posts of a getIndex page (or a bare list of mblogs), the full text of a statuses/extend answer, or a block."""
     host = urlsplit(url).hostname or ""
     if host in _BLOCK_HOSTS or "/visitor/" in urlsplit(url).path or "/signin" in urlsplit(url).path:
@@ -79,7 +81,7 @@ def _extend(payload: object, url: str) -> ParseResult:
     if not isinstance(payload, dict) or "longTextContent" not in payload:
         raise ParseError(f"{url}: expected data.longTextContent of a statuses/extend response")
     post_id = (parse_qs(urlsplit(url).query).get("id") or [""])[0]
-    text = html_text(payload.get("longTextContent") or "")
+    text = html_to_text(payload.get("longTextContent") or "")
     item = ListingItem(platform=PLATFORM, platform_listing_id=post_id, url=f"{site_of(url)}/detail/{post_id}",
                        title=title_of(text), text=text, extra={"long_text": True})
     contacts = extract_contacts(text, "zh")
@@ -139,7 +141,7 @@ def _item(mblog: dict, site: str, prefix: str, now: dt.datetime | None) -> Listi
     post_id = str(mblog.get("id") or mblog["mid"])
     user = mblog.get("user") or {}
     raw_text = mblog.get("text") or ""
-    text = html_text(raw_text)
+    text = html_to_text(raw_text)
     is_long = bool(mblog.get("isLongText"))
     if is_long:
         text = re.sub(r"\s*(\.\.\.|…)\s*全文\s*$", "", text).strip()
@@ -192,10 +194,6 @@ def _item(mblog: dict, site: str, prefix: str, now: dt.datetime | None) -> Listi
         extra=extra,
     )
 
-
-def html_text(fragment: str) -> str:
-    """Weibo's HTML post text as plain text: tags stripped, emoji as their [alt] names, <br> as line breaks."""
-    return element_text(fragment)
 
 
 def parse_created_at(value: object, now: dt.datetime | None = None) -> dt.datetime | None:

@@ -40,7 +40,8 @@ REMOVED_MESSAGES = ("宝贝不存在", "商品不存在", "宝贝已删除", "�
 ON_SALE = 0  # itemDO.itemStatus of an item that can be bought
 
 
-def parse(body: bytes, url: str, *, status: int = 200, now: dt.datetime | None = None) -> ParseResult:
+def parse(body: bytes, url: str, *, status: int = 200, content_type: str | None = None,
+          now: dt.datetime | None = None) -> ParseResult:
     """Parse one search or item detail API response (JSON, or JSONP `mtopjsonpN({...})`), or a slider/captcha page."""
     text = body.decode("utf-8", "replace").strip().lstrip("\ufeff")
     if status == 429:

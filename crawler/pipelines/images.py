@@ -54,7 +54,7 @@ class ImagesPipeline:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("SAIGAWATCH_DOWNLOAD_IMAGES", True):
             raise NotConfigured("photo download is off (crawl.download_images)")
-        return cls(crawler, store_runtime())
+        return cls(crawler, store_runtime(crawler))
 
     async def process_item(self, item, spider=None):
         if not isinstance(item, ListingItem) or not item.photo_urls or self.max_photos <= 0:

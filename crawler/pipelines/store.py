@@ -16,9 +16,9 @@ from store.work import PHOTOS, owe
 log = logging.getLogger("saigawatch.crawler")
 
 
-def store_runtime() -> runtime.CrawlRuntime:
-    """This process's crawl runtime if it has a store; NotConfigured (the pipeline stays off) otherwise."""
-    rt = runtime.current()
+def store_runtime(crawler) -> runtime.CrawlRuntime:
+    """The crawler's runtime if it has a store; NotConfigured (the component stays off) otherwise."""
+    rt = runtime.of_crawler(crawler)
     if rt is None or rt.store is None:
         raise NotConfigured("no store configured for this crawl")
     return rt
@@ -37,7 +37,7 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler, store_runtime())
+        return cls(crawler, store_runtime(crawler))
 
     def process_item(self, item, spider=None):
         for attempt in range(3):

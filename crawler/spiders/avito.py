@@ -11,7 +11,6 @@ from scrapy.http import Request, Response
 from config.schema import SourceSettings
 from crawler.middlewares import CrawlerBoundMiddleware
 from crawler.parsers import ParseResult
-from crawler.parsers import avito as avito_parser
 from crawler.settings import RETRY_HTTP_CODES
 from crawler.spiders.base import SaigaSpider
 
@@ -55,7 +54,7 @@ class AvitoBlockStopMiddleware(CrawlerBoundMiddleware):
     def process_response(self, request: Request, response: Response, spider=None):
         spider = spider or self.crawler.spider
         if response.status in (403, 429) and request.meta.get("sw_kind") in ("search", "listing", "recheck"):
-            result = avito_parser.parse(response.body, response.url, status=response.status)
+            result = spider.parse_page(response)
             if result.kind == "blocked":
                 spider.report_block(f"{result.block_reason} at {response.url}")
         return response
@@ -142,7 +141,7 @@ class AvitoSpider(SaigaSpider):
         """429 (with or without a captcha page) is a block on Avito: report it, never parse or retry it."""
         if response.status == 429:
             self.crawler.stats.inc_value(f"pages/{expected}")
-            result = avito_parser.parse(response.body, response.url, status=429)
+            result = self.parse_page(response)
             self.report_block(f"{result.block_reason} at {response.url}")
             return None
         return super().parse_response(response, expected)

@@ -4,7 +4,7 @@ How a platform spider plugs in
 ==============================
 
 1. Write the parser ``crawler/parsers/<platform>.py``: ``PLATFORM = "<platform>"`` and
-   ``parse(body: bytes, url: str) -> ParseResult``. It returns kind ``search`` (cards or posts), ``listing``
+   ``parse(body, url, *, status=200, content_type=None, now=None) -> ParseResult`` (see crawler/parsers). It returns kind ``search`` (cards or posts), ``listing``
    (one full ad), ``channel`` (posts), ``empty`` (a recognised no-results / "ad removed" page) or ``blocked``
    (with ``block_reason``); anything else raises ``ParseError`` saying what was expected.
    Search cards are ``ListingItem(is_card=True)``; posts or API records that are complete are ``is_card=False``.
@@ -21,7 +21,7 @@ How a platform spider plugs in
                for query in self.source.queries:
                    yield self.search_request(f"{self.base_url}/rossiya?q={quote(query)}", query=query)
 
-   The spider is built with ``source=SourceSettings`` (and, from crawler.run, ``known=KnownListings``).
+   The spider is built with ``source=SourceSettings`` (and, from crawler.child, ``known=KnownListings``).
    ``self.base_url`` / ``self.api_url`` are the source's overrides (demo server, tests) or the defaults.
 
    Optional hooks (override only what differs):
@@ -37,7 +37,7 @@ How a platform spider plugs in
 
 3. What the base does for every spider:
 
-   - Incremental crawls: a card whose ``card_fingerprint()`` (title, price, refresh time) equals the stored
+   - Incremental crawls: a card whose ``self.card_fingerprint(card)`` (title, price, refresh time) equals the stored
      ``Listing.card_hash`` is not fetched again: a ``ListingSeen`` moves its last_seen. New or changed cards
      lead to the ad page; the resulting item carries ``card_hash``.
    - Removal: when the searches are done, live listings of this source that did not appear are re-opened
@@ -122,7 +122,7 @@ class SaigaSpider(scrapy.Spider):
     handle_httpstatus_list = [403, 404, 410, 451]
 
     def __init__(self, source: SourceSettings | dict | None = None, known: KnownListings | None = None,
-                 **kwargs: Any):
+                 recheck: dict[str, int] | None = None, **kwargs: Any):
         if source is None:
             raise ValueError(f"spider {self.name!r} needs a source (SourceSettings) argument")
         if isinstance(source, dict):
@@ -138,6 +138,8 @@ class SaigaSpider(scrapy.Spider):
         self.seen_ids: set[str] = set()
         self.search_problems = 0  # failed or unreadable search pages: "stopped appearing" is then unreliable
         self._rechecks_done = False
+        # Re-check only these stored listings (platform id → listing id), no searches: the daily liveness check.
+        self.recheck_only: dict[str, int] | None = dict(recheck) if recheck is not None else None
 
     # ------------------------------------------------------------------ set-up
 
@@ -145,6 +147,7 @@ class SaigaSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
         return spider
 
     @property
@@ -157,7 +160,7 @@ class SaigaSpider(scrapy.Spider):
         return url.rstrip("/") if url else None
 
     def now(self) -> dt.datetime:
-        rt = runtime.current()
+        rt = runtime.of_crawler(getattr(self, "crawler", None))
         return rt.clock.now() if rt else dt.datetime.now(dt.timezone.utc)
 
     @classmethod
@@ -185,6 +188,11 @@ class SaigaSpider(scrapy.Spider):
         reason = self.check_configured()
         if reason:
             self.report_not_configured(reason)
+            return
+        if self.recheck_only is not None:
+            self._rechecks_done = True  # no searches, so no "stopped appearing" round either
+            for request in self.liveness_requests():
+                yield request
             return
         for request in self.search_requests():
             yield request
@@ -214,11 +222,17 @@ class SaigaSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ callbacks
 
+    def parse_page(self, response: Response) -> ParseResult:
+        """The platform parser on a response, with its status and Content-Type header (the charset it declares)."""
+        content_type = response.headers.get("Content-Type")
+        return self.parser(response.body, response.url, status=response.status,
+                           content_type=content_type.decode("latin-1") if content_type else None)
+
     def parse_response(self, response: Response, expected: str) -> ParseResult | None:
         """Run the platform parser; an unparseable page is a recorded markup error, never a crash."""
         self.crawler.stats.inc_value(f"pages/{expected}")
         try:
-            result = self.parser(response.body, response.url)
+            result = self.parse_page(response)
         except ParseError as exc:
             if expected == "search":
                 self.search_problems += 1
@@ -283,7 +297,7 @@ class SaigaSpider(scrapy.Spider):
         self.crawler.stats.inc_value("search/cards")
         card.source_name = self.source.name
         card.search_url = card.search_url or response.url
-        card.card_hash = card.card_fingerprint()
+        card.card_hash = self.card_fingerprint(card)
         if self.known.unchanged(pid, card.card_hash):
             self.crawler.stats.inc_value("listings/unchanged_card")
             yield ListingSeen(self.platform, pid, self.source.name)
@@ -340,6 +354,10 @@ class SaigaSpider(scrapy.Spider):
             item.extra = {**card.extra, **item.extra}
         return item
 
+    def card_fingerprint(self, card: ListingItem) -> str:
+        """What must change on a card for the ad to be fetched again (override: social posts use the whole post)."""
+        return card.card_fingerprint()
+
     def finish_item(self, item: ListingItem, response: Response) -> ListingItem:
         item.source_name = self.source.name
         item.is_card = bool(item.is_card)
@@ -390,7 +408,7 @@ class SaigaSpider(scrapy.Spider):
         if self.status != "ok":
             return
         try:
-            result = self.parser(response.body, response.url)
+            result = self.parse_page(response)
         except Exception:  # noqa: BLE001 - an unrecognised 403 is treated as a block too
             self.report_block(f"HTTP 403 at {response.url}")
             return
@@ -442,6 +460,27 @@ class SaigaSpider(scrapy.Spider):
         for request in requests:
             self.crawler.engine.crawl(request)
         raise DontCloseSpider
+
+    def liveness_requests(self) -> Iterator[Request]:
+        """The listings named in `recheck`, re-opened with the same recheck_request() a crawl uses (robots.txt,
+        block detection and backoff included); responses are kept as "liveness" captures of those listings."""
+        for pid, listing_id in (self.recheck_only or {}).items():
+            known = self.known.get(pid)
+            request = self.recheck_request(known) if known is not None else None
+            if request is None:
+                self.record_error("recheck", pid, "no stored address to re-check")
+                continue
+            request.meta.update(sw_capture_kind="liveness", sw_listing_id=listing_id)
+            self.crawler.stats.inc_value("listings/rechecked")
+            yield request
+
+    def _on_closed(self, spider, reason: str) -> None:
+        """After a liveness re-check: tell the parent how the source ended and what failed (per URL)."""
+        rt = runtime.of_crawler(self.crawler)
+        if spider is not self or self.recheck_only is None or rt is None:
+            return
+        rt.emit({"event": "recheck_done", "source": self.source.name, "status": self.status,
+                 "status_detail": self.status_detail, "errors": self.errors})
 
     def recheck_requests(self) -> Iterator[Request]:
         if not self.known or self.source.max_rechecks <= 0:

@@ -12,7 +12,7 @@ from scrapy.http import Request, Response
 from crawler.known import KnownListing
 from crawler.parsers import ParseError
 from crawler.parsers.vk import RATE_ERRORS, api_error, load
-from crawler.social import SocialSpiderMixin, loopback_credentials
+from crawler.social import SocialSpiderMixin
 from crawler.spiders.base import SaigaSpider
 
 API_VERSION = "5.131"
@@ -20,11 +20,11 @@ DEFAULT_TOKEN_ENV = "SAIGAWATCH_VK_TOKEN"
 
 
 class VkSpider(SocialSpiderMixin, SaigaSpider):
-    """Source options: `loopback_credentials` (a token used only against 127.0.0.1/localhost: the demo), `wall_count` (≤100, default 100), `search_count` (≤200, default 100),
+    """Needs a service token in the environment variable named by `credentials_env`. Source options: `wall_count` (≤100, default 100), `search_count` (≤200, default 100),
     `rate_retries` (default 3) and `rate_backoff_s` (default 1.0, doubled on each retry) for errors 6/9."""
 
     name = "vk"
-    known_options = frozenset({"loopback_credentials", "wall_count", "search_count", "rate_retries", "rate_backoff_s"})
+    known_options = frozenset({"wall_count", "search_count", "rate_retries", "rate_backoff_s"})
     platform = "vk"
     default_base_url = "https://vk.com"
     default_api_url = "https://api.vk.com/method"
@@ -33,7 +33,7 @@ class VkSpider(SocialSpiderMixin, SaigaSpider):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.token_env = self.source.credentials_env or DEFAULT_TOKEN_ENV
-        self.token = os.environ.get(self.token_env, "").strip() or loopback_credentials(self.source, self.api_url)
+        self.token = os.environ.get(self.token_env, "").strip()
         options = self.source.options or {}
         self.wall_count = max(1, min(int(options.get("wall_count", 100)), 100))
         self.search_count = max(1, min(int(options.get("search_count", 100)), 200))

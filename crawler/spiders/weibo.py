@@ -12,7 +12,7 @@ from crawler.items import ListingGone, ListingItem, ListingSeen
 from crawler.known import KnownListing
 from crawler.parsers import ParseError
 from crawler.parsers.weibo import parse as parse_weibo
-from crawler.social import SocialSpiderMixin, loopback_credentials
+from crawler.social import SocialSpiderMixin
 from crawler.spiders.base import SaigaSpider
 
 DEFAULT_COOKIE_ENV = "SAIGAWATCH_WEIBO_COOKIE"
@@ -20,11 +20,10 @@ _LOGIN_MARKERS = ("passport.weibo", "/visitor", "login.sina.com.cn", "/signin", 
 
 
 class WeiboSpider(SocialSpiderMixin, SaigaSpider):
-    """Needs a logged-in m.weibo.cn cookie in the environment variable named by `credentials_env`
-    (option `loopback_credentials` gives one for 127.0.0.1/localhost only: the demo)."""
+    """Needs a logged-in m.weibo.cn cookie in the environment variable named by `credentials_env`."""
 
     name = "weibo"
-    known_options = frozenset({"loopback_credentials"})
+    known_options = frozenset()
     platform = "weibo"
     default_base_url = "https://m.weibo.cn"
     required_fields = ()
@@ -33,7 +32,7 @@ class WeiboSpider(SocialSpiderMixin, SaigaSpider):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.cookie_env = self.source.credentials_env or DEFAULT_COOKIE_ENV
-        self.cookie = os.environ.get(self.cookie_env, "").strip() or loopback_credentials(self.source, self.base_url)
+        self.cookie = os.environ.get(self.cookie_env, "").strip()
 
     def check_configured(self) -> str | None:
         if not self.cookie:

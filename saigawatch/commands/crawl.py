@@ -84,7 +84,9 @@ def crawl_command(sources: tuple[str, ...], all_sources: bool, as_json: bool) ->
     """Crawl sources now: fetch search pages and new or changed ads, store them, print what was fetched."""
     from sqlalchemy import select
 
-    from crawler.run import CrawlConfigError, run_crawl, select_sources
+    from crawler.errors import CrawlConfigError
+    from crawler.registry import select_sources
+    from crawler.run import run_crawl
     from saigawatch.runlock import RunLocked, run_lock
     from store.models import CrawlRun, utcnow
 

@@ -26,19 +26,18 @@ def evidence() -> None:
 @click.option("--operator", default=None, help="Name recorded in capture_env.json and the custody log (default: login name).")
 def capture(listing_ids: tuple[int, ...], operator: str | None) -> None:
     """Run the capture chain now on LISTING_IDS (database ids), e.g. for a listing found by hand."""
-    from alerts.evidence.browser import BrowserSession
-    from alerts.evidence.capture import run_capture
+    from alerts.evidence.capture import browser_for, capture_listings
 
     ctx = get_context()
     settings, store = ctx.settings, ctx.store()
     failed = False
-    with BrowserSession(settings.browser) as browser:
-        for lid in listing_ids:
-            try:
-                cap = run_capture(settings, store, lid, operator=operator or getpass.getuser(), reason="manual",
-                                  browser=browser)
-            except LookupError as exc:
-                raise UserError(str(exc)) from None
+    with browser_for(settings) as browser:
+        for lid, cap in capture_listings(settings, store, list(listing_ids), operator=operator or getpass.getuser(),
+                                         reason="manual", browser=browser):
+            if isinstance(cap, LookupError):
+                raise UserError(str(cap))
+            if isinstance(cap, Exception):
+                raise cap
             status = ", ".join(f"{k}={v['status']}" for k, v in cap.steps.items())
             click.echo(f"listing {lid}: capture {cap.id} in {settings.storage.data_path / cap.directory} ({status})")
             for name, step in cap.steps.items():
@@ -84,39 +83,47 @@ def export(listing_ids: tuple[int, ...], case_name: str | None, language: str, o
 @evidence.command("verify")
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--public-key", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
-              help="The organisation's published public key: the signature must be by this key.")
+              help="The organisation's public key, obtained from it directly: the signature must be by this key.")
+@click.option("--fingerprint", "fingerprints", multiple=True, metavar="SHA256",
+              help="A trusted key fingerprint, e.g. the one printed in the appeal letter (repeatable).")
 @click.option("--tsa-ca", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
-              help="The TSA's CA certificate (PEM) to check the timestamp with (default: tsa-ca.pem in the bundle).")
+              help="The TSA's certificate (PEM) to check the timestamp with (default: evidence.tsa_ca_file).")
+@click.option("--lang", "lang", type=click.Choice(["ru", "kk", "en"]), default=None,
+              help="Language of the result: ru, kk or en (default: evidence.report_language).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify(bundle: Path, public_key: Path | None, tsa_ca: Path | None, as_json: bool) -> None:
-    """Check BUNDLE (ZIP or folder): every hash, the signature, the timestamp and the custody chain.
+def verify(bundle: Path, public_key: Path | None, fingerprints: tuple[str, ...], tsa_ca: Path | None,
+           lang: str | None, as_json: bool) -> None:
+    """Check BUNDLE (ZIP, folder or a bare archive.wacz): who signed it, every hash, the timestamp and the custody log.
 
-    Exit status 0 when intact; 1 with one line per failing file or entry otherwise.
+    Exit status 0: verified (intact and signed by a trusted key); 2: intact, but origin NOT checked (no trusted key
+    given, or no trusted TSA for its timestamp); 1: not intact, with one line per failing file or entry.
     """
-    from alerts.evidence.verify import verify_bundle
+    from alerts.evidence.keys import SigningKeyError
+    from alerts.evidence.verify import Trust, verify_bundle
 
     ev = get_context().settings.evidence
     if not bundle.exists():
         raise UserError(f"{bundle}: no such file or directory")
+    try:
+        trust = Trust.build(public_key=public_key,
+                            fingerprints=[(f, "--fingerprint") for f in fingerprints]
+                            + [(f, "evidence.trusted_keys") for f in ev.trusted_keys],
+                            tsa_files=[tsa_ca or (Path(ev.tsa_ca_file).expanduser() if ev.tsa_ca_file else None)])
+    except SigningKeyError as exc:
+        raise UserError(str(exc)) from None
     report = verify_bundle(bundle, max_member_bytes=ev.max_member_bytes, max_bundle_bytes=ev.max_bundle_bytes,
-                           public_key=public_key, tsa_ca=tsa_ca)
+                           trust=trust, lang=lang or ev.report_language)
     if as_json:
-        click.echo(json.dumps({"ok": report.ok, "problems": report.problems, "notes": report.notes,
-                               "files_checked": report.files_checked, "created_at": report.created_at,
-                               "timestamp": report.timestamp, "key_id": report.key_id}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         for note in report.notes:
             click.echo(f"ok    {note}")
         for problem in report.problems:
             click.echo(f"FAIL  {problem}")
-        if report.ok:
-            when = report.timestamp or report.created_at
-            click.echo(f"INTACT: {report.files_checked} files unchanged since {when}")
-        else:
-            click.echo(f"NOT INTACT: {len(report.problems)} problem(s)", err=True)
-    if not report.ok:
-        sys.stdout.flush()
-        raise click.exceptions.Exit(1)
+        click.echo(report.verdict(), err=not report.ok)
+    sys.stdout.flush()
+    if report.exit_code:
+        raise click.exceptions.Exit(report.exit_code)
 
 
 @evidence.command("handover")
@@ -129,13 +136,15 @@ def verify(bundle: Path, public_key: Path | None, tsa_ca: Path | None, as_json: 
 def handover(listing_ids: tuple[int, ...], recipient: str, number: str | None, operator: str | None,
              bundle: Path | None) -> None:
     """Record in the custody log that LISTING_IDS' evidence was handed over (and the registration number)."""
+    from alerts.evidence.custody import use_signing_key
     from alerts.evidence.handover import HandoverError, record_handover
 
     ctx = get_context()
+    signer = use_signing_key(ctx.settings)
     with ctx.store().session() as session:
         try:
             entries = record_handover(session, list(listing_ids), actor=operator or getpass.getuser(),
-                                      recipient=recipient, number=number, bundle=bundle)
+                                      recipient=recipient, number=number, bundle=bundle, signer=signer)
         except HandoverError as exc:
             raise UserError(str(exc)) from None
     for entry in entries:

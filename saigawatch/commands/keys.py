@@ -1,4 +1,4 @@
-"""`saigawatch keys`: create and show the organisation's Ed25519 key that signs evidence."""
+"""`saigawatch keys`: create and show the organisation's ECDSA P-384 key that signs evidence."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,7 +15,7 @@ def register(app: click.Group) -> None:
 
 @click.group("keys")
 def keys() -> None:
-    """The organisation's signing key for evidence manifests (Ed25519)."""
+    """The organisation's signing key for evidence manifests (ECDSA P-384)."""
 
 
 def _inside_repo(path: Path) -> bool:

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from config.schema import SourceSettings
-from crawler.run import CrawlConfigError, spider_registry
+from crawler.errors import CrawlConfigError
+from crawler.registry import spider_registry
 from crawler.spiders.avito import AvitoSpider
 
 

@@ -102,7 +102,8 @@ def test_a_source_without_spider_is_recorded_and_the_others_run(tmp_path):
     from sqlalchemy import select
 
     from demo_marketplace.server import serve_in_thread
-    from crawler.run import CrawlConfigError, run_crawl
+    from crawler.errors import CrawlConfigError
+    from crawler.run import run_crawl
     from store import Store
     from store.models import CrawlRun, SourceRun
 

@@ -277,6 +277,18 @@ def test_windows_1251_page_is_decoded_and_noted():
     assert any("cp1251" in e for e in result.errors)
 
 
+def test_koi8r_page_is_decoded_by_the_charset_in_the_http_header():
+    body = (FILES / "olx_search_koi8r.html").read_bytes()  # KOI8-R, no <meta charset>: only the header says so
+    result = parse(body, SEARCH_URL, content_type="text/html; charset=KOI8-R")
+    utf8 = parse((FILES / "olx_search.html").read_bytes(), SEARCH_URL)
+    assert result.kind == "search" and len(result.items) == len(utf8.items) == 5
+    for got, want in zip(result.items, utf8.items):
+        assert got.title == want.title.encode("koi8-r", "replace").decode("koi8-r")
+    assert any("koi8-r" in e for e in result.errors)
+    guessed = parse(body, SEARCH_URL)  # without the header the bytes are only guessed at, and noted as such
+    assert guessed.items[0].title != result.items[0].title and any("not valid utf-8" in e for e in guessed.errors)
+
+
 def test_mislabelled_windows_1251_page_is_an_error_not_a_crash():
     html = (FILES / "olx_search.html").read_text(encoding="utf-8")
     result = parse(html.encode("cp1251", errors="replace"), SEARCH_URL)

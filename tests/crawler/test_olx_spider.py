@@ -12,7 +12,8 @@ from scrapy.utils.test import get_crawler
 from config.schema import SourceSettings
 from crawler.items import ListingGone, ListingItem, ListingSeen
 from crawler.known import KnownListing, KnownListings
-from crawler.run import CrawlConfigError, spider_for, spider_registry
+from crawler.errors import CrawlConfigError
+from crawler.registry import spider_for, spider_registry
 from crawler.spiders.olx_kz import OlxKzSpider
 from crawler.spiders.olx_uz import OlxUzSpider
 

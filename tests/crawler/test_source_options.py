@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from config.schema import SourceSettings
-from crawler.run import CrawlConfigError, source_problems, spider_registry
+from crawler.errors import CrawlConfigError
+from crawler.registry import source_problems, spider_registry
 
 TARGET = {"avito": {"queries": ["рога"]}, "xianyu": {"queries": ["羚羊角"]}, "olx": {"queries": ["рога"], "site": "kz"},
           "telegram": {"channels": ["saiga_rog_kz"], "kind": "channel"}, "vk": {"channels": ["-1001"], "kind": "community"},

@@ -1,12 +1,13 @@
-"""Small units of the social spiders: channel names, community ids, config checks, demo credentials, fingerprints."""
+"""Small units of the social spiders: channel names, community ids, config checks, credentials, fingerprints."""
 from __future__ import annotations
 
 import pytest
 
 from config.schema import SourceSettings
 from crawler.items import ListingItem
-from crawler.run import CrawlConfigError, validate_sources
-from crawler.social import loopback_credentials, post_fingerprint
+from crawler.errors import CrawlConfigError
+from crawler.registry import validate_sources
+from crawler.social import post_fingerprint
 from crawler.spiders.telegram import channel_name
 from crawler.spiders.vk import _owner_param
 
@@ -36,11 +37,12 @@ def test_bad_vk_community_fails_before_crawling():
         validate_sources([source])
 
 
-def test_loopback_credentials_only_for_this_machine():
-    source = SourceSettings(name="vk", platform="vk", channels=["x_group"], options={"loopback_credentials": "demo"})
-    assert loopback_credentials(source, "http://127.0.0.1:8089/vk/method") == "demo"
-    assert loopback_credentials(source, "http://localhost:8089/vk") == "demo"
-    assert loopback_credentials(source, "https://api.vk.com/method") == ""
+@pytest.mark.parametrize("platform", ["vk", "weibo"])
+def test_credentials_never_come_from_the_config_file(platform):
+    source = SourceSettings(name="s", platform=platform, channels=["x_group"], queries=["q"],
+                            options={"loopback_credentials": "demo"})
+    with pytest.raises(CrawlConfigError, match="loopback_credentials"):
+        validate_sources([source])
 
 
 def test_post_fingerprint_sees_text_edits_but_not_photo_urls():

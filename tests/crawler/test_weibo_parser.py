@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from crawler.parsers import ParseError
-from crawler.parsers.weibo import html_text, parse, parse_created_at
+from crawler.parsers._html import html_to_text
+from crawler.parsers.weibo import parse, parse_created_at
 
 FILES = Path(__file__).parent / "files"
 SEARCH = "https://m.weibo.cn/api/container/getIndex?containerid=100103type%3D1%26q%3D%E7%BE%9A%E7%BE%8A%E8%A7%92&page_type=searchall"
@@ -98,7 +99,7 @@ def test_unknown_shapes_raise():
 
 def test_html_text_keeps_emoji_names_and_line_breaks():
     html = '出售<br />羚羊角<span class="url-icon"><img alt="[笑cry]" src="x.png" /></span> <a href="/n/x">@卖家</a>'
-    assert html_text(html) == "出售\n羚羊角[笑cry] @卖家"
+    assert html_to_text(html) == "出售\n羚羊角[笑cry] @卖家"
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -14,7 +14,8 @@ from config.schema import SourceSettings
 from demo_marketplace import xianyu as demo_xianyu
 from crawler.items import ListingGone, ListingItem
 from crawler.known import KnownListing, KnownListings
-from crawler.run import CrawlConfigError, spider_registry
+from crawler.errors import CrawlConfigError
+from crawler.registry import spider_registry
 from crawler.spiders.xianyu import SessionError, XianyuSpider, load_session, session_token
 from tests.crawler.avito_xianyu_support import fake_xianyu_session
 

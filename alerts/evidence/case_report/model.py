@@ -45,3 +45,4 @@ class ReportCase:
     generated: str
     listings: list[ReportListing]
     files: list[dict[str, Any]]  # every file of the bundle except the reports and the seal
+    key_id: str = ""  # fingerprint of the key that signs the bundle, printed in the appeal letter

@@ -9,14 +9,15 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from PIL import Image as PILImage
 
-from alerts.evidence.case_report import fonts
+from alerts import fonts
 from alerts.evidence.case_report.model import ReportCase, ReportListing
 from alerts.evidence.case_report.texts import t
 from store.queries import is_confirmed
 
+
 class ReportPdf(FPDF):
     def __init__(self, lang: str, case_name: str):
-        super().__init__(format="A4")
+        super().__init__(format="A4", enforce_compliance="PDF/A-2B")  # archival: fonts embedded, sRGB intent
         self.lang = lang
         self.case_name = case_name
         fonts.register(self)
@@ -50,10 +51,6 @@ class ReportPdf(FPDF):
                 row.cell(label)
                 row.cell(value or "—")
         self.ln(2)
-
-
-def _dash(value: str | None, lang: str) -> str:
-    return value if value else t(lang, "none")
 
 
 def why_text(item: ReportListing, lang: str) -> str:
@@ -130,25 +127,33 @@ def _listing_section(pdf: ReportPdf, n: int, item: ReportListing, lang: str) -> 
         pdf.image(buf, w=width)
 
 
-def _fit(pdf: ReportPdf, text: str, width: float) -> str:
-    """Shorten text in the middle so it fits one line (paths are long; hashes never are cut)."""
-    if pdf.get_string_width(text) <= width:
-        return text
-    keep = len(text)
-    while keep > 10 and pdf.get_string_width(text[: keep // 2] + "…" + text[-keep // 2:]) > width:
-        keep -= 4
-    return text[: keep // 2] + "…" + text[-keep // 2:]
+def _wrap_path(pdf: ReportPdf, text: str, width: float) -> list[str]:
+    """Lines of at most `width`, broken after '/' where possible, every character kept."""
+    lines, current = [], ""
+    for piece in text.replace("/", "/\0").split("\0"):
+        while pdf.get_string_width(current + piece) > width and current:
+            lines.append(current)
+            current = "  "
+        while pdf.get_string_width(current + piece) > width:  # one piece longer than a line: split it
+            cut = len(piece)
+            while cut > 1 and pdf.get_string_width(current + piece[:cut]) > width:
+                cut -= 1
+            lines.append(current + piece[:cut])
+            current, piece = "  ", piece[cut:]
+        current += piece
+    return [*lines, current] if current.strip() else lines
 
 
 def file_lines(pdf: ReportPdf, files: list[dict], numbered: bool = False) -> None:
-    """Each file as two unbroken lines: its path, then size and sha256 (cells, not wrapped text: fast and exact)."""
+    """Each file whole: its path (wrapped at '/' when longer than a line, never cut), then size and full sha256."""
     pdf.set_font("Mono", size=6.3)
     for n, f in enumerate(files, 1):
         if pdf.get_y() + 7 > pdf.page_break_trigger:
             pdf.add_page()
             pdf.set_font("Mono", size=6.3)
         label = f"{n}. {f['path']}" if numbered else f["path"]
-        pdf.cell(0, 3.1, _fit(pdf, label, pdf.epw), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for part in _wrap_path(pdf, label, pdf.epw):
+            pdf.cell(0, 3.1, part, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(70)
         pdf.cell(0, 3.1, f"    {f['size']:>10} B   {f['sha256']}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0)
@@ -214,6 +219,9 @@ def _appeals(pdf: ReportPdf, case: ReportCase, lang: str) -> None:
         pdf.ln(2)
         pdf.para(t(lang, "attachments"), size=10)
         file_lines(pdf, [att for item in items for att in item.attachments], numbered=True)
+        if case.key_id:
+            pdf.ln(1)
+            pdf.para(t(lang, "appeal_fingerprint", key_id=case.key_id), size=9, align="L")
         pdf.ln(6)
         pdf.para(t(lang, "sign_line", signatory=case.signatory), size=10, align="L")
         _takedowns(pdf, case, items, article, authority, lang)

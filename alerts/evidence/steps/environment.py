@@ -8,6 +8,7 @@ from typing import Any
 
 from alerts.evidence.hashing import pretty_json
 from alerts.evidence.manifest import iso, software_version
+from alerts.evidence.operator import operator_name
 from alerts.evidence.steps.base import CaptureJob, Step
 
 
@@ -24,6 +25,7 @@ class EnvironmentStep(Step):
                         "executable": self.settings.browser.executable_path} if browser else None,
             "crawler_user_agent": self.settings.crawl.politeness.user_agent,
             "operator": job.operator,
+            "operator_name": operator_name(self.settings, job.operator),
             "organisation": self.settings.evidence.organisation,
             "capture": {"reason": job.reason, "started_at": iso(job.now), "directory": job.rel_directory,
                         "steps": list(self.settings.evidence.steps),

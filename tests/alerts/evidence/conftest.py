@@ -62,7 +62,8 @@ def case_bundle(tmp_path_factory, signing_key, tsa, site, browser):
     from tests.alerts.evidence.helpers import store_listing
 
     tmp = tmp_path_factory.mktemp("case")
-    settings = make_settings(tmp, signing_key, tsa_url=tsa.url, tsa_ca_file=str(tsa.ca_file))
+    settings = make_settings(tmp, signing_key, tsa_url=tsa.url, tsa_ca_file=str(tsa.ca_file),
+                             operator_names={"aigerim": "Айгерим Сериккызы", "crawler-bot": "Бот SaigaWatch"})
     store = Store(settings.storage.database_url())
     store.init()
     first = store_listing(store, settings, site, "CASE-1", title="Рога сайги 通天眼, киік мүйізі")

@@ -1,5 +1,6 @@
 """The capture chain: browser capture with banner, failed steps recorded, config order, the pipeline step."""
 import datetime as dt
+from pathlib import Path
 import io
 import json
 
@@ -125,3 +126,59 @@ def test_capture_inside_an_event_loop(tmp_path, signing_key, site, sqlite_store)
     worker.join()
     stats = results[0]
     assert stats["captured"] == 1 and stats["failed_steps"] == {}, stats
+
+
+@pytest.mark.browser
+def test_several_listings_captured_at_once_each_get_their_own_page(tmp_path, signing_key, site, sqlite_store):
+    from alerts.evidence.capture import browser_for, capture_listings
+
+    settings = make_settings(tmp_path, signing_key, steps=["screenshot", "environment", "sign"],
+                             screenshot={"concurrency": 3, "settle_ms": 50})
+    ids = {store_listing(sqlite_store, settings, site, f"MANY-{n}", title=f"Рог сайги номер {n}"): n for n in range(7)}
+    with browser_for(settings) as browser:
+        results = list(capture_listings(settings, sqlite_store, list(ids), operator="bot", reason="manual",
+                                        browser=browser))
+    assert [lid for lid, _ in results] == list(ids)
+    for lid, capture in results:
+        assert capture.steps["screenshot"]["status"] == "ok", capture.steps
+        folder = settings.storage.data_path / capture.directory
+        assert f"Рог сайги номер {ids[lid]}<" in (folder / "browser/dom.html").read_text()
+        assert capture.steps["screenshot"]["title"] == f"Рог сайги номер {ids[lid]}"
+
+
+def test_a_capture_killed_mid_way_leaves_no_partial_folder(tmp_path, signing_key, site, sqlite_store):
+    """A process killed during a capture: nothing appears under evidence/<platform>/, and the next run sweeps the
+    abandoned staging folder."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    settings = make_settings(tmp_path, signing_key, steps=["warc", "environment", "sign"])
+    lid = store_listing(sqlite_store, settings, site, "KILL-1")
+    script = textwrap.dedent(f"""
+        import os, signal
+        from alerts.evidence import capture
+        from alerts.evidence.steps import environment
+        from store import Store
+        from tests.alerts.evidence.conftest import make_settings
+        from alerts.evidence.keys import GeneratedKey
+        from pathlib import Path
+        key = GeneratedKey(Path({str(signing_key.private_path)!r}), Path({str(signing_key.public_path)!r}), "")
+        settings = make_settings(Path({str(tmp_path)!r}), key, steps=["warc", "environment", "sign"])
+        def killed(self, job):
+            os.kill(os.getpid(), signal.SIGKILL)  # like the OOM killer or a power cut, after the WARC step
+        environment.EnvironmentStep.run = killed
+        capture.run_capture(settings, Store({"sqlite:///" + str(tmp_path / "test.db")!r}), {lid}, operator="bot")
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[3],
+                          capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr
+    evidence = settings.storage.data_path / "evidence"
+    platforms = [p for p in evidence.iterdir() if not p.name.startswith(".")]
+    assert platforms == [], "a killed capture left a folder where evidence is expected"
+    staged = list((evidence / ".staging").iterdir())
+    assert len(staged) == 1 and (staged[0] / "http" / "responses.warc.gz").is_file()
+    capture = run_capture(settings, sqlite_store, lid, operator="bot")  # the next run sweeps it
+    assert list((evidence / ".staging").iterdir()) == []
+    assert verify_bundle(settings.storage.data_path / capture.directory).ok

@@ -49,8 +49,21 @@ def test_capture_export_verify_handover(config_file, tmp_path, capsys, site):
     assert main([*cfg, "evidence", "export", str(lid), "--case", "Дело 9", "--operator", "aigerim"]) == 0
     bundle = Path(capsys.readouterr().out.strip())
     assert bundle.is_file() and bundle.parent == tmp_path / "exports"
-    assert main([*cfg, "evidence", "verify", str(bundle)]) == 0
-    assert "INTACT" in capsys.readouterr().out
+    # no trusted key: intact, but origin NOT checked, with its own exit status
+    assert main([*cfg, "evidence", "verify", str(bundle), "--lang", "en"]) == 2
+    assert "INTACT, ORIGIN NOT CHECKED" in capsys.readouterr().out
+    assert main([*cfg, "keys", "show"]) == 0
+    fingerprint = next(x.split()[-1] for x in capsys.readouterr().out.splitlines() if x.startswith("fingerprint:"))
+    # the fingerprint as printed in the appeal letter: verified
+    assert main([*cfg, "evidence", "verify", str(bundle), "--fingerprint", fingerprint, "--lang", "ru"]) == 0
+    out = capsys.readouterr().out
+    assert "ПРОВЕРЕНО" in out and fingerprint in out
+    assert main([*cfg, "evidence", "verify", str(bundle), "--fingerprint", fingerprint, "--lang", "kk"]) == 0
+    assert "ТЕКСЕРІЛДІ" in capsys.readouterr().out
+    # someone else's fingerprint: not intact, and nothing is called trusted
+    assert main([*cfg, "evidence", "verify", str(bundle), "--fingerprint", "sha256:" + "ab" * 32]) == 1
+    out = capsys.readouterr().out
+    assert "доверенным ключом" in out and "(доверенный ключ:" not in out
     assert main([*cfg, "evidence", "handover", str(lid), "--to", "ОП Медеуского района", "--number", "ЕРДР 261"]) == 0
     capsys.readouterr()
     assert main([*cfg, "evidence", "custody", str(lid)]) == 0

@@ -1,5 +1,6 @@
 """The signing key (0600, outside the repo) and RFC 3161 tokens from a local openssl TSA."""
 import datetime as dt
+import hashlib
 import os
 import subprocess
 
@@ -7,8 +8,9 @@ import pytest
 
 from alerts.evidence import keys as keymod
 from alerts.evidence.manifest import seal
-from alerts.evidence.timestamp import TimestampError, build_request, check_token, parse_reply, request_token
-from alerts.evidence.verify import verify_bundle
+from alerts.evidence.timestamp import (TimestampError, build_request, check_token, load_trusted_certificates,
+                                      parse_reply, request_token)
+from alerts.evidence.verify import Trust, verify_bundle
 from tests.alerts.evidence.conftest import make_settings
 
 
@@ -41,18 +43,26 @@ def test_openssl_checks_our_signature(tmp_path):
     data = tmp_path / "manifest.json"
     data.write_bytes(b'{"files": []}\n')
     (tmp_path / "manifest.sig").write_bytes(keymod.sign(keymod.load_private_key(made.private_path), data.read_bytes()))
-    proc = subprocess.run(["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", str(made.public_path), "-rawin",
-                           "-in", str(data), "-sigfile", str(tmp_path / "manifest.sig")], capture_output=True, text=True)
-    assert "Signature Verified Successfully" in proc.stdout, proc.stderr
+    proc = subprocess.run(["openssl", "dgst", "-sha256", "-verify", str(made.public_path), "-signature",
+                           str(tmp_path / "manifest.sig"), str(data)], capture_output=True, text=True)
+    assert "Verified OK" in proc.stdout, proc.stderr
+    # the published fingerprint is what openssl computes from the public key
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(made.public_path), "-outform", "DER"],
+                         capture_output=True, check=True).stdout
+    assert made.key_id == "sha256:" + hashlib.sha256(der).hexdigest()
+    assert keymod.normalise_fingerprint(made.key_id[7:].upper()) == made.key_id
 
 
 def test_timestamp_token_from_local_tsa(tsa, tmp_path):
     reply, info = request_token(tsa.url, b"manifest bytes")
     assert info.status == 0 and info.hash_oid == "2.16.840.1.101.3.4.2.1"
     assert abs((info.gen_time - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 120
-    ok = check_token(reply, b"manifest bytes", tsa.ca_file)
+    roots = load_trusted_certificates([tsa.ca_file])
+    ok = check_token(reply, b"manifest bytes", roots)
     assert ok.ok and ok.signature_checked, ok.detail
-    assert not check_token(reply, b"manifest bytez", tsa.ca_file).ok
+    assert not check_token(reply, b"manifest bytez", roots).ok
+    no_roots = check_token(reply, b"manifest bytes", [])
+    assert not no_roots.ok and "not trusted" in no_roots.detail  # never ok on the hash alone
     assert parse_reply(reply).serial == info.serial
     # openssl itself agrees that the reply answers our request (nonce, hash) and is signed by the TSA
     (tmp_path / "q.tsq").write_bytes(tsa.requests[-1])
@@ -60,7 +70,24 @@ def test_timestamp_token_from_local_tsa(tsa, tmp_path):
     proc = subprocess.run(["openssl", "ts", "-verify", "-queryfile", str(tmp_path / "q.tsq"), "-in",
                            str(tmp_path / "r.tsr"), "-CAfile", str(tsa.ca_file)], capture_output=True, text=True)
     assert "Verification: OK" in proc.stdout, proc.stderr
-    assert build_request(b"\0" * 32, 5)[0] == 0x30
+    assert build_request(b"x").as_bytes()[0] == 0x30
+
+
+def _indefinite(der: bytes) -> bytes:
+    """The same reply with its outer SEQUENCE in BER indefinite-length form."""
+    assert der[0] == 0x30 and der[1] & 0x80
+    n = der[1] & 0x7F
+    length = int.from_bytes(der[2:2 + n], "big")
+    return b"\x30\x80" + der[2 + n:2 + n + length] + b"\x00\x00"
+
+
+def test_indefinite_length_ber_token_is_read_and_verified(tsa):
+    """A TSA may answer in BER with indefinite lengths; the reply is still read and its signature checked."""
+    reply, info = request_token(tsa.url, b"ber")
+    ber = _indefinite(reply)
+    assert ber != reply and parse_reply(ber).serial == info.serial
+    check = check_token(ber, b"ber", load_trusted_certificates([tsa.ca_file]))
+    assert check.ok and check.signature_checked, check.detail
 
 
 def test_token_signed_by_another_ca_fails(tsa, tmp_path):
@@ -68,7 +95,7 @@ def test_token_signed_by_another_ca_fails(tsa, tmp_path):
 
     make_tsa(tmp_path / "other")
     reply, _ = request_token(tsa.url, b"x")
-    check = check_token(reply, b"x", tmp_path / "other" / "ca.crt")
+    check = check_token(reply, b"x", load_trusted_certificates([tmp_path / "other" / "ca.crt"]))
     assert not check.ok and "does not verify" in check.detail
 
 

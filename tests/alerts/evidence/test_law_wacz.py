@@ -7,7 +7,9 @@ import zipfile
 import pytest
 
 from alerts.evidence.law import LawNotFound, law_in_force, listing_country
-from alerts.evidence.wacz import Page, build_wacz, check_wacz, surt
+from alerts.evidence import keys as keymod
+from alerts.evidence.wacz import Page, build_wacz, check_wacz, surt_key
+from tests.alerts.evidence.wacz_validator import wacz_validate
 from config import load_config
 from config.schema import LawEntry
 from store.models import Listing
@@ -54,25 +56,40 @@ def test_listing_country_from_source_url_platform_default():
     assert listing_country(settings, listing(url="https://www.goofish.com/item?id=1", platform="xianyu")) == "KZ"
 
 
-def test_surt():
-    assert surt("https://www.OLX.kz/d/obyavlenie/rog-IDabc.html?x=1") == "kz,olx)/d/obyavlenie/rog-idabc.html?x=1"
-    assert surt("http://127.0.0.1:8080/a") == "127.0.0.1:8080)/a"
+def test_surt_is_the_standard_form():
+    assert surt_key("https://www.OLX.kz/d/obyavlenie/rog-IDabc.html?x=1") == "kz,olx)/d/obyavlenie/rog-idabc.html?x=1"
+    assert surt_key("http://127.0.0.1:8080/a?z=1&a=2") == "1,0,0,127:8080)/a?a=2&z=1"  # IP reversed, query sorted
 
 
-def test_wacz_indexes_every_response(tmp_path):
+def test_wacz_indexes_every_response_is_signed_and_passes_the_reference_validator(tmp_path, signing_key):
     now = dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.timezone.utc)
     with WarcWriter(tmp_path) as writer:
         a = writer.write_response("https://www.olx.kz/d/1", 200, [("Content-Type", "text/html")], b"<h1>one</h1>", now)
         b = writer.write_response("https://www.olx.kz/img/1.jpg", 200, [("Content-Type", "image/jpeg")], b"\xff\xd8jpg", now)
     raw = (tmp_path / a.path).read_bytes()
-    data = build_wacz({"data.warc.gz": raw}, [Page("https://www.olx.kz/d/1", "2026-11-24T10:00:00Z", "one")],
-                      title="t", description="d", software="SaigaWatch test", created=now)
-    assert check_wacz(data) == []
+    key = keymod.load_private_key(signing_key.private_path)
+    data = build_wacz({"Data-20261124T100000Z.warc.gz": raw},
+                      [Page("https://www.olx.kz/d/1", "2026-11-24T10:00:00Z", "one")],
+                      title="t", description="d", software="SaigaWatch test", created=now, signing_key=key)
+    status, output = wacz_validate(data)
+    assert status == 0 and "Validation succeeded" in output, output
+    check = check_wacz(zipfile.ZipFile(io.BytesIO(data)))
+    assert check.problems == [] and check.key_id == signing_key.key_id
+    # the validator is not a rubber stamp: a capital letter in a resource name fails it
+    with zipfile.ZipFile(io.BytesIO(data)) as zin:
+        bad = io.BytesIO()
+        with zipfile.ZipFile(bad, "w") as zout:
+            for info in zin.infolist():
+                body = zin.read(info)
+                if info.filename == "datapackage.json":
+                    body = body.replace(b'"name": "index.cdx"', b'"name": "Index.cdx"')
+                zout.writestr(info, body)
+    assert wacz_validate(bad.getvalue())[0] == 1
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         names = set(zf.namelist())
-        assert {"archive/data.warc.gz", "indexes/index.cdx", "pages/pages.jsonl", "datapackage.json",
+        assert {"archive/data-20261124t100000z.warc.gz", "indexes/index.cdx", "pages/pages.jsonl", "datapackage.json",
                 "datapackage-digest.json"} <= names
-        assert zf.getinfo("archive/data.warc.gz").compress_type == zipfile.ZIP_STORED
+        assert zf.getinfo("archive/data-20261124t100000z.warc.gz").compress_type == zipfile.ZIP_STORED
         package = json.loads(zf.read("datapackage.json"))
         assert package["wacz_version"] == "1.1.1" and package["profile"] == "data-package"
         assert all(r["hash"].startswith("sha256:") for r in package["resources"])

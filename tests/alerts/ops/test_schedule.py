@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from config import load_config
 from saigawatch.cli import app
-from saigawatch.commands.schedule import MARKER, build_job, install_block, installed_line, remove_block, systemd_units
+from saigawatch.ops.schedule import MARKER, build_job, install_block, installed_line, remove_block, systemd_units
 
 OTHER = "# backups\n30 2 * * * /usr/local/bin/backup-home\nMAILTO=admin@example.org\n"
 
