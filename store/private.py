@@ -9,6 +9,7 @@ from pathlib import Path
 PRIVATE_UMASK = 0o077
 FILE_MODE = 0o600
 DIR_MODE = 0o700
+PUBLIC_SUFFIXES = (".pub.pem", ".pub")  # public keys are meant to be handed out: not reported
 
 
 def private_umask() -> int:
@@ -44,7 +45,7 @@ def loose_paths(roots: list[Path]) -> list[LoosePath]:
                 st = path.lstat()
             except OSError:
                 continue
-            if stat.S_ISLNK(st.st_mode) or path in found:
+            if stat.S_ISLNK(st.st_mode) or path in found or path.name.endswith(PUBLIC_SUFFIXES):
                 continue
             mode = stat.S_IMODE(st.st_mode)
             if mode & 0o077:

@@ -81,11 +81,11 @@ def truncation(body: bytes) -> str | None:
 
 def _complete_pages_only(parse: Parser) -> Parser:
     @functools.wraps(parse)
-    def checked(body: bytes, url: str) -> ParseResult:
+    def checked(body: bytes, url: str, *args, **kwargs) -> ParseResult:
         cut = truncation(body or b"")
         if cut:
             raise ParseError(f"{url}: {cut}; nothing from it is stored (the next crawl fetches it again)")
-        return parse(body, url)
+        return parse(body, url, *args, **kwargs)
     return checked
 
 
