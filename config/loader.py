@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -106,12 +107,46 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if not isinstance(parent, str):
         raise ConfigError(f"{path}: key 'extends': expected a file path, got {parent!r}")
     base = _load_raw((path.parent / parent), seen + (path,))
+    _inherit_sources(path, data, base)
     return _merge(base, data)
 
 
-def _format_error(path: Path, exc: ValidationError) -> str:
+def _inherit_sources(path: Path, data: dict[str, Any], base: dict[str, Any]) -> None:
+    """`like: NAME` in a source of an overlay file: start from the extended file's source NAME (its site spec
+    included) and change only the keys given, e.g. the demo's base_url."""
+    sources = data.get("sources")
+    if not isinstance(sources, list):
+        return
+    parents = {s.get("name"): s for s in base.get("sources") or [] if isinstance(s, dict)}
+    for i, source in enumerate(sources):
+        if not isinstance(source, dict) or "like" not in source:
+            continue
+        like = source.pop("like")
+        if like not in parents:
+            known = ", ".join(str(n) for n in parents) or "none"
+            raise ConfigError(f"{path}: key 'sources[{source.get('name', i)}].like': no source {like!r} in the "
+                              f"extended file (its sources: {known})")
+        sources[i] = _merge(parents[like], source)
+
+
+UNION_BRANCH = re.compile(r"^(function-(after|before|wrap|plain)\[.*\]|Reader|list\[Reader\]|list\[.*\])$")
+
+
+def _key(loc: tuple, raw: dict[str, Any]) -> str:
+    """The dotted key of an error; a source is named, not numbered: sources[violity].spec.list.fields.price."""
+    parts = [str(p) for p in loc]
+    if len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], int):
+        sources = raw.get("sources")
+        entry = sources[loc[1]] if isinstance(sources, list) and loc[1] < len(sources) else None
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            parts[:2] = [f"sources[{entry['name']}]"]
+    # pydantic names the branch of a union (Reader | list[Reader]) and validators it tried; the user never wrote those
+    return ".".join(p for p in parts if not UNION_BRANCH.match(p)) or "(top level)"
+
+
+def _format_error(path: Path, exc: ValidationError, raw: dict[str, Any] | None = None) -> str:
     err = exc.errors()[0]
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    key = _key(tuple(err["loc"]), raw or {})
     got = err.get("input")
     got_s = "" if isinstance(got, dict) else f" (got {got!r})"
     more = f" [+{len(exc.errors()) - 1} more]" if len(exc.errors()) > 1 else ""
@@ -127,7 +162,7 @@ def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_format_error(path, exc)) from None
+        raise ConfigError(_format_error(path, exc, raw)) from None
     settings.config_path = path.resolve()
     if settings.classifier.lexicon_dir is None:
         settings.classifier.lexicon_dir = str(CONFIG_DIR / "lexicons")

@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Platform = Literal["olx", "avito", "xianyu", "telegram", "vk", "weibo", "tieba"]
-Lang = Literal["ru", "kk", "zh", "mn", "uz", "en", "other"]
+from config.site_spec import SiteSpec
+
+Platform = Literal["olx", "avito", "xianyu", "telegram", "vk", "weibo", "tieba", "site"]
+Lang = Literal["ru", "kk", "zh", "mn", "uz", "uk", "en", "other"]
 
 
 class Section(BaseModel):
@@ -56,7 +58,7 @@ class SourceSettings(Section):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     platform: Platform
-    site: str | None = None  # e.g. olx: "kz" | "uz"
+    site: str | None = None  # e.g. olx: "kz" | "uz" | "ua"
     enabled: bool = True
     kind: Literal["search", "channel", "community", "forum"] = "search"
     queries: list[str] = Field(default_factory=list)
@@ -76,11 +78,16 @@ class SourceSettings(Section):
     max_rechecks: int = Field(100, ge=0)  # listings gone from the results re-opened per run to detect removal
     credentials_env: str | None = None  # name of the env var holding a token / cookie / session path
     options: dict[str, Any] = Field(default_factory=dict)
+    spec: SiteSpec | None = None  # platform `site`: the site described in configuration (see README, "Adding a site")
 
     @model_validator(mode="after")
     def _needs_target(self) -> "SourceSettings":
         if self.enabled and not self.queries and not self.channels:
             raise ValueError("an enabled source needs 'queries' or 'channels'")
+        if self.platform == "site" and self.spec is None:
+            raise ValueError("a source with platform 'site' needs a 'spec' describing the site")
+        if self.platform != "site" and self.spec is not None:
+            raise ValueError(f"'spec' is only for platform 'site', not {self.platform!r}")
         return self
 
 
@@ -358,11 +365,12 @@ class RetentionSettings(Section):
 
 class ReportSettings(Section):
     base_currency: str = "USD"
-    currency_rates: dict[str, float] = Field(default_factory=lambda: {"USD": 1.0, "KZT": 0.0021, "RUB": 0.011, "UZS": 0.000079, "CNY": 0.14, "MNT": 0.00029})
+    currency_rates: dict[str, float] = Field(default_factory=lambda: {"USD": 1.0, "KZT": 0.0021, "RUB": 0.011, "UZS": 0.000079, "CNY": 0.14, "MNT": 0.00029,
+                                                                                     "UAH": 0.024, "BYN": 0.30})
     grams_per_horn: float = Field(250.0, gt=0)
     language: Literal["ru", "en"] = "ru"
     platform_countries: dict[str, str] = Field(default_factory=lambda: {
-        "olx:kz": "KZ", "olx:uz": "UZ", "olx": "KZ", "avito": "RU", "vk": "RU", "xianyu": "CN", "weibo": "CN",
+        "olx:kz": "KZ", "olx:uz": "UZ", "olx:ua": "UA", "olx": "KZ", "violity": "UA", "meshok": "RU", "kufar": "BY", "avito": "RU", "vk": "RU", "xianyu": "CN", "weibo": "CN",
         "tieba": "CN", "telegram": "—"})
 
     @model_validator(mode="after")
@@ -373,6 +381,27 @@ class ReportSettings(Section):
             if rate <= 0:
                 raise ValueError(f"currency_rates.{cur}: a rate must be positive")
         return self
+
+
+class DistributedSettings(Section):
+    """Several machines: crawl, classify and capture workers over Redis (off: the single-machine default)."""
+
+    enabled: bool = False
+    redis_url_env: str = "SAIGAWATCH_REDIS_URL"  # e.g. redis://:password@10.0.0.1:6379/0, read from the environment
+    crawl_concurrency: int = Field(1, ge=1, le=64)  # crawl jobs one `worker --role crawl` runs at once
+    classify_concurrency: int = Field(1, ge=1, le=64)
+    capture_concurrency: int = Field(1, ge=1, le=64)
+    crawl_parts: int = Field(0, ge=0, le=256)  # crawl jobs per run sharing one frontier; 0 = one per live crawl slot
+    job_timeout: int = Field(3600, ge=10)  # seconds one job may run
+    retries: int = Field(3, ge=0, le=20)  # a failed or abandoned (worker killed) job is run again up to this often
+    heartbeat_seconds: int = Field(5, ge=1, le=300)  # a killed worker's job is retried ~3 heartbeats after it died
+
+    def redis_url(self) -> str:
+        url = os.environ.get(self.redis_url_env)
+        if not url:
+            raise ValueError(f"distributed mode needs a Redis URL in the environment variable {self.redis_url_env} "
+                             f"(config key distributed.redis_url_env)")
+        return url
 
 
 class Settings(Section):
@@ -391,6 +420,7 @@ class Settings(Section):
     health: HealthSettings = Field(default_factory=HealthSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    distributed: DistributedSettings = Field(default_factory=DistributedSettings)
 
     config_path: Path | None = Field(default=None, exclude=True)
 

@@ -69,9 +69,11 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
             known = KnownListings()
             if rt is not None and rt.store is not None:
                 with rt.store.session() as session:
-                    known = KnownListings.load(session, cls.platform)
+                    known = KnownListings.load(session, cls.listing_platform(source))
             scrapy_settings = source_settings(crawl, source)
-            scrapy_settings.update(extra_settings or {})
+            for key, value in (extra_settings or {}).items():  # dict settings (EXTENSIONS, …) are merged
+                base = scrapy_settings.get(key)
+                scrapy_settings[key] = {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
             minimum = float(scrapy_settings.pop("SAIGAWATCH_MIN_DELAY", 0) or 0)  # e.g. evidence.liveness_delay_s
             if minimum > float(scrapy_settings.get("DOWNLOAD_DELAY") or 0):
                 scrapy_settings["DOWNLOAD_DELAY"] = minimum

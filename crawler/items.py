@@ -33,13 +33,19 @@ class ListingItem:
     is_card: bool = False  # True when built from a search card, not the full ad page
     card_hash: str | None = None  # card_fingerprint() of the search card that led to this ad (set by the spider)
     extra: dict[str, Any] = field(default_factory=dict)  # views, edited, forwarded_from, links, documents...
+    # auction lots (the `site` platform): when bidding ends, how many bids, and whether the site shows it ended
+    ends_at: dt.datetime | None = None
+    bids_count: int | None = None
+    ended: bool | None = None
 
     def card_fingerprint(self) -> str:
         """What a search card tells about the ad (title, price, refresh time): unchanged means no refetch."""
         from store.listings import sha256_of
 
         refreshed = self.refreshed_at.isoformat() if self.refreshed_at else ""
-        return sha256_of(f"{self.title}\x1f{self.price_text or self.price}\x1f{refreshed}".encode("utf-8"))
+        bids = f"\x1f{self.bids_count}" if self.bids_count is not None else ""  # auction cards: a new bid...
+        bids += "\x1fended" if self.ended else ""  # ... or the end of bidding
+        return sha256_of(f"{self.title}\x1f{self.price_text or self.price}\x1f{refreshed}{bids}".encode("utf-8"))
 
     def to_store_fields(self) -> dict[str, Any]:
         """Column values for store.listings.upsert_listing (photo URLs go to Image rows separately)."""
@@ -51,7 +57,7 @@ class ListingItem:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (dates as ISO 8601) for `saigawatch parse`."""
         data = asdict(self)
-        for key in ("posted_at", "refreshed_at"):
+        for key in ("posted_at", "refreshed_at", "ends_at"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         return data

@@ -20,6 +20,7 @@ class KnownListing:
     removed: bool
     last_seen: dt.datetime
     last_checked_at: dt.datetime | None
+    ended: bool = False  # an auction lot whose bidding is over: its page stays, it is not re-checked for removal
     photos_pending: bool = False  # a crawl stopped before fetching its photos: open the ad page again
 
 
@@ -30,14 +31,14 @@ class KnownListings(dict[str, KnownListing]):
     def load(cls, session: Session, platform: str) -> "KnownListings":
         rows = session.execute(
             select(Listing.id, Listing.platform_listing_id, Listing.url, Listing.card_hash, Listing.source_name,
-                   Listing.removed_at, Listing.last_seen, Listing.last_checked_at)
+                   Listing.removed_at, Listing.last_seen, Listing.last_checked_at, Listing.ended_at)
             .where(Listing.platform == platform)
         )
         pending = set(owed_listing_ids(session, PHOTOS))
         known = cls()
-        for lid, pid, url, card_hash, source_name, removed_at, last_seen, last_checked in rows:
+        for lid, pid, url, card_hash, source_name, removed_at, last_seen, last_checked, ended_at in rows:
             known[pid] = KnownListing(pid, url, card_hash, source_name, removed_at is not None, last_seen, last_checked,
-                                      lid in pending)
+                                      ended_at is not None, lid in pending)
         return known
 
     def unchanged(self, pid: str, card_hash: str) -> bool:
@@ -49,7 +50,8 @@ class KnownListings(dict[str, KnownListing]):
         """Live listings of this source not seen in this run's results and not re-checked since `checked_before`
         (or still owed their photos)."""
         out = [row for row in self.values()
-               if row.source_name == source_name and not row.removed and row.platform_listing_id not in seen
+               if row.source_name == source_name and not row.removed and not row.ended
+               and row.platform_listing_id not in seen
                and (row.last_checked_at is None or row.last_checked_at <= checked_before or row.photos_pending)]
         out.sort(key=lambda r: r.last_seen)
         return out

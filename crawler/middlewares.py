@@ -10,6 +10,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
 from crawler import runtime
+from crawler.pipelines.batch import StoreBatch
 from crawler.raw_http import RAW_META
 from store.models import Capture
 
@@ -92,8 +93,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 class WarcCaptureMiddleware:
     """Writes every final response to WARC, as received (raw bytes from crawler.raw_http), and records a Capture row.
 
-    The capture id goes into `request.meta["sw_capture_id"]` so the store pipeline can link it to the
-    listing. Off (NotConfigured) when the crawl runs without a store.
+    The Capture goes into `request.meta["sw_capture"]` so the store pipeline can link it to the listing;
+    it is inserted with the store pipeline's batch. Off (NotConfigured) when the crawl runs without a store.
     """
 
     KIND_BY_META = {"search": "search", "listing": "page", "recheck": "page", "image": "image", "api": "api"}
@@ -104,6 +105,7 @@ class WarcCaptureMiddleware:
             raise NotConfigured("no crawl runtime: WARC capture is off")
         self.rt = rt
         self.crawler = crawler
+        self.batch = StoreBatch.of(crawler, rt.store)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -130,15 +132,13 @@ class WarcCaptureMiddleware:
                 ref = self.rt.warc.write_response(response.url, response.status, headers, response.body, fetched_at,
                                                   request_headers=req_headers, method=request.method)
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")[:200] or None
-            with self.rt.store.session() as session:
-                capture = Capture(crawl_run_id=self.rt.crawl_run_id, listing_id=request.meta.get("sw_listing_id"),
-                                  kind=kind, url=response.url,
-                                  status_code=response.status, content_type=content_type, warc_path=ref.path,
-                                  warc_offset=ref.offset, warc_length=ref.length, warc_record_id=ref.record_id,
-                                  sha256=ref.sha256, fetched_at=fetched_at)
-                session.add(capture)
-                session.flush()
-                request.meta["sw_capture_id"] = capture.id
+            capture = Capture(crawl_run_id=self.rt.crawl_run_id, listing_id=request.meta.get("sw_listing_id"),
+                              kind=kind, url=response.url,
+                              status_code=response.status, content_type=content_type, warc_path=ref.path,
+                              warc_offset=ref.offset, warc_length=ref.length, warc_record_id=ref.record_id,
+                              sha256=ref.sha256, fetched_at=fetched_at)
+            self.batch.add_capture(capture)  # written with the items of its batch
+            request.meta["sw_capture"] = capture
             self.crawler.stats.inc_value("warc/records")
         except Exception as exc:  # noqa: BLE001 - a full disk must show up, not kill the crawl silently
             self.crawler.stats.inc_value("warc/errors")

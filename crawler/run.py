@@ -55,7 +55,7 @@ def _mark_interrupted(store: Store, crawl_run_id: int, now: dt.datetime) -> None
 
 def run_crawl(settings: Settings, store: Store, crawl_run_id: int, sources: list[str] | None = None,
               now: dt.datetime | None = None, on_event: Callable[[dict[str, Any]], None] | None = None,
-              verbose: bool = False) -> dict[str, Any]:
+              verbose: bool = False, scrapy_settings: dict[str, Any] | None = None) -> dict[str, Any]:
     """Crawl the sources in a child process and return the summary read back from the store."""
     selected = select_sources(settings, sources)
     problems = source_problems(selected)
@@ -67,7 +67,9 @@ def run_crawl(settings: Settings, store: Store, crawl_run_id: int, sources: list
     selected = [s for s in selected if s.name not in problems]
     if not selected:
         return summarise(store, crawl_run_id, names)
-    rc = run_child(child_job(settings, store, selected, crawl_run_id, now, verbose=verbose), on_event)
+    # scrapy_settings: added to every source's (a distributed crawl part: crawler.distributed)
+    rc = run_child(child_job(settings, store, selected, crawl_run_id, now, verbose=verbose,
+                             scrapy_settings=scrapy_settings or {}), on_event)
     summary = summarise(store, crawl_run_id, names)
     if rc != 0:
         summary["process_error"] = f"crawl process exited with status {rc}"
@@ -131,9 +133,11 @@ def summarise(store: Store, crawl_run_id: int, source_names: list[str]) -> dict[
             summary.update(status=row.status, status_detail=row.status_detail, pages_fetched=row.pages_fetched,
                            listings_new=row.listings_new, listings_changed=row.listings_changed)
             summary.setdefault("errors", row.errors_count)
-            per_source[row.source_name] = summary
             for key in totals:
                 totals[key] += int(summary.get(key) or 0)
+            if row.source_name in per_source:  # several crawl parts (distributed mode) ran this source
+                summary = merge_part_summaries(per_source[row.source_name], summary)
+            per_source[row.source_name] = summary
             if row.status == "blocked":
                 blocked.append(row.source_name)
             elif row.status == "not_configured":
@@ -147,6 +151,22 @@ def summarise(store: Store, crawl_run_id: int, source_names: list[str]) -> dict[
     return {**totals, "listings_stored": totals["listings_new"] + totals["listings_changed"]
             + totals["listings_unchanged"], "sources": per_source, "blocked_sources": blocked,
             "not_configured_sources": not_configured, "failed_sources": failed + missing, "alerts": alerts}
+
+
+_STATUS_RANK = {"ok": 0, "interrupted": 1, "error": 2, "not_configured": 3, "blocked": 4}
+
+
+def merge_part_summaries(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """One source's summary from two crawl parts: numbers added, the worse status kept."""
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and isinstance(a.get(key), (int, float)):
+            out[key] = a[key] + value
+        elif key not in out or out[key] in (None, "", {}):
+            out[key] = value
+    if _STATUS_RANK.get(b.get("status"), 1) > _STATUS_RANK.get(a.get("status"), 1):
+        out["status"], out["status_detail"] = b.get("status"), b.get("status_detail")
+    return out
 
 
 def crawl_step(ctx) -> dict[str, Any]:

@@ -330,3 +330,17 @@ _ordinary(600, 40, "uz")
 ADS: list[DemoAd] = list(_ADS)
 BY_ID: dict[int, DemoAd] = {a.id: a for a in ADS}
 assert len(BY_ID) == len(ADS), "demo OLX ids must be unique"
+
+
+def add_bench_ads(count: int) -> int:
+    """Benchmarks only: add `count` more ordinary olx.kz ads (in place, idempotent); returns how many ADS now holds."""
+    start = 10_000
+    if any(a.id == _id("kz", start) for a in ADS):
+        return len(ADS)
+    before = len(_ADS)
+    _ordinary(start, count, "kz")
+    added = _ADS[before:]
+    ADS.extend(added)
+    BY_ID.update({a.id: a for a in added})
+    assert len(BY_ID) == len(ADS), "demo OLX ids must be unique"
+    return len(ADS)

@@ -27,6 +27,12 @@ STEPS: list[tuple[str, str]] = [
     ("health", "crawler.health:health_step"),
     ("notify", "alerts.notify:notify_step"),
 ]
+# distributed.enabled: these steps hand their work to the workers over Redis and wait for it.
+DISTRIBUTED_STEPS: dict[str, str] = {
+    "crawl": "saigawatch.distributed.steps:crawl_step",
+    "classify": "saigawatch.distributed.steps:classify_step",
+    "capture": "saigawatch.distributed.steps:capture_step",
+}
 
 
 @dataclass
@@ -100,6 +106,8 @@ def run_daily(settings: Settings, store: Store, *, sources: list[str] | None = N
     for name, path in STEPS:
         if steps is not None and name not in steps:
             continue
+        if settings.distributed.enabled:
+            path = DISTRIBUTED_STEPS.get(name, path)
         t0 = time.monotonic()
         log.info("step %s: starting", name)
         try:

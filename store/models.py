@@ -164,6 +164,10 @@ class Listing(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     search_url: Mapped[str | None] = mapped_column(Text)  # the search/channel page that surfaced it
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)  # views, edited, forwarded_from, params...
+    # Auction lots: bidding end, bids so far, and when the lot was seen ended (ended is not removed: the page stays)
+    ends_at: Mapped[dt.datetime | None]
+    bids_count: Mapped[int | None] = mapped_column(Integer)
+    ended_at: Mapped[dt.datetime | None]
     seller: Mapped[Seller | None] = relationship(back_populates="listings")
     versions: Mapped[list["ListingVersion"]] = relationship(
         back_populates="listing", cascade="all, delete-orphan", order_by="ListingVersion.id"
@@ -188,6 +192,7 @@ class ListingVersion(Base):
     price: Mapped[float | None] = mapped_column(Float)
     currency: Mapped[str | None] = mapped_column(String(8))
     location: Mapped[str | None] = mapped_column(Text)
+    bids_count: Mapped[int | None] = mapped_column(Integer)  # auction lots: a new bid is a new version
     listing: Mapped[Listing] = relationship(back_populates="versions")
 
 

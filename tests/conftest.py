@@ -42,6 +42,21 @@ def postgres_server():
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server for the whole session; skipped outside CI if redis-server is not installed."""
+    from tests.redis_server import RedisServer, RedisUnavailable
+
+    try:
+        server = RedisServer().start()
+    except (RedisUnavailable, OSError, RuntimeError) as exc:
+        if IN_CI:
+            pytest.fail(f"redis-server is required in CI: {exc}")
+        pytest.skip(f"redis-server not available here: {exc}")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path) -> str:
     """A URL to an empty database, once for SQLite and once for PostgreSQL."""

@@ -152,6 +152,9 @@ def _listings_to_capture(settings, store, flagged_ids: list[int]) -> tuple[list[
         listings = {row.id: row for row in session.scalars(select(Listing).where(Listing.id.in_(wanted)))}
         todo = [lid for lid in wanted if lid in listings and listings[lid].removed_at is None
                 and (lid, listings[lid].content_hash) not in captured]
+        # auction lots that end soonest first, so none ends while waiting past max_captures_per_run
+        todo.sort(key=lambda lid: (listings[lid].ends_at is None or listings[lid].ended_at is not None,
+                                   listings[lid].ends_at or dt.datetime.max.replace(tzinfo=dt.timezone.utc)))
         settle(session, CAPTURE, [lid for lid in owed if lid not in todo], detail="")
         return todo, len(wanted) - len(todo)
 

@@ -90,6 +90,10 @@ def listing_json(session, listing: Listing, captures: list[EvidenceCapture]) -> 
         "posted_at": iso(listing.posted_at) if listing.posted_at else None,
         "first_seen": iso(listing.first_seen), "last_seen": iso(listing.last_seen),
         "removed_at": iso(listing.removed_at) if listing.removed_at else None,
+        "auction": {"ends_at": iso(listing.ends_at) if listing.ends_at else None, "bids_count": listing.bids_count,
+                    "ended_at": iso(listing.ended_at) if listing.ended_at else None,
+                    "bids_by_version": [v.bids_count for v in listing.versions]}
+        if listing.ends_at or listing.bids_count is not None else None,
         "search_url": listing.search_url, "source": listing.source_name, "content_hash": listing.content_hash,
         "extra": listing.extra or {},
         "versions": [{"seen_at": iso(v.seen_at), "content_hash": v.content_hash, "title": v.title, "text": v.text,

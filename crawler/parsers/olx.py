@@ -1,4 +1,4 @@
-"""OLX (olx.kz, olx.uz and the shared frontend): search pages, ad pages, /api/v1/offers/ JSON, no-results, blocks.
+"""OLX (olx.kz, olx.uz, olx.ua and the shared frontend): search pages, ad pages, /api/v1/offers/ JSON, no-results, blocks.
 
 Search and ad pages embed their data in `window.__PRERENDERED_STATE__`, a JSON document encoded as a JS
 string: `listing.listing.ads[]` (search) or `ad.ad` (ad page). When the state is missing the parser falls
@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 from parsel import Selector
 
@@ -22,6 +23,7 @@ from crawler.parsers._html import decode_page, html_to_text, squash
 PLATFORM = "olx"
 
 SITE_TZ = dt.timezone(dt.timedelta(hours=5))  # Kazakhstan and Uzbekistan both use UTC+5 (DOM dates only)
+UA_TZ = ZoneInfo("Europe/Kyiv")  # olx.ua
 _STATE_RE = re.compile(r"""window\.__PRERENDERED_STATE__\s*=\s*("(?:[^"\\]|\\.)*")\s*;?""", re.S)
 
 CURRENCY_WORDS = [
@@ -29,7 +31,7 @@ CURRENCY_WORDS = [
     ("сум", "UZS"), ("so'm", "UZS"), ("soʻm", "UZS"), ("сўм", "UZS"),
     ("у.е.", "USD"), ("$", "USD"), ("€", "EUR"), ("₽", "RUB"), ("руб", "RUB"), ("zł", "PLN"), ("грн", "UAH"),
 ]
-FREE_WORDS = ("бесплатно", "тегін", "bepul", "za darmo", "даром")
+FREE_WORDS = ("бесплатно", "тегін", "bepul", "za darmo", "даром", "безкоштовно")
 MONTHS = {
     # Russian (genitive), Kazakh, Uzbek (Latin and Cyrillic)
     "января": 1, "февраля": 2, "марта": 3, "апреля": 4, "мая": 5, "июня": 6, "июля": 7, "августа": 8,
@@ -38,6 +40,9 @@ MONTHS = {
     "қыркүйек": 9, "қазан": 10, "қараша": 11, "желтоқсан": 12,
     "yanvar": 1, "fevral": 2, "mart": 3, "aprel": 4, "may": 5, "iyun": 6, "iyul": 7, "avgust": 8,
     "sentyabr": 9, "oktyabr": 10, "noyabr": 11, "dekabr": 12,
+    # Ukrainian (olx.ua)
+    "січня": 1, "лютого": 2, "березня": 3, "квітня": 4, "травня": 5, "червня": 6, "липня": 7, "серпня": 8,
+    "вересня": 9, "жовтня": 10, "листопада": 11, "грудня": 12,
     "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "май": 5, "июн": 6, "июл": 7, "август": 8,
     "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
 }
@@ -58,9 +63,11 @@ BLOCK_MARKERS = [
 REMOVED_MARKERS = (
     "объявление больше не доступно", "объявление неактивно", "это объявление неактивно", "объявление удалено",
     "хабарландыру белсенді емес", "хабарландыру жойылды", "bu e'lon faol emas", "e'lon o'chirilgan",
+    "оголошення більше не доступне", "оголошення неактивне", "оголошення видалено",
 )
 NO_RESULTS_MARKERS = (
     "не найдено ни одного объявления", "мы нашли 0 объявлений", "ештеңе табылмады", "hech narsa topilmadi",
+    "не знайдено жодного оголошення", "ми знайшли 0 оголошень",
 )
 INACTIVE_STATUSES = {"removed_by_user", "removed_by_moderator", "outdated", "disabled", "blocked", "limited",
                      "unconfirmed", "deleted", "moderated"}
@@ -171,13 +178,18 @@ def _parse_html(text: str, url: str) -> ParseResult:
         return ParseResult(kind="empty", total=0)
     cards = sel.css('div[data-cy="l-card"]')
     if cards:
-        items = []
+        items, seen = [], set()
+        wider = set(sel.xpath(WIDER_AREA_CARDS).getall())
         for card in cards:
             item, errs = _safe(lambda card=card: _item_from_card(card, url), url)
             errors += errs
-            if item:
+            if item and item.platform_listing_id not in seen:  # promoted and organic copies: count the ad once
+                seen.add(item.platform_listing_id)
+                if item.platform_listing_id in wider:
+                    item.extra["wider_area"] = True  # from the second grid: results for a wider area
                 items.append(item)
-        return ParseResult(kind="search", items=items, next_page=_dom_next(sel, url), errors=errors)
+        return ParseResult(kind="search", items=items, next_page=_dom_next(sel, url), errors=errors,
+                           total=_dom_total(sel))
     if sel.css('[data-cy="offer_title"], [data-testid="offer_title"]'):
         item, errs = _safe(lambda: _item_from_ad_dom(sel, url), url)
         return ParseResult(kind="listing", items=[item] if item else [], errors=errors + errs)
@@ -260,6 +272,17 @@ def with_query(url: str, **params: str | None) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     query += [(k, v) for k, v in params.items() if v is not None]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+
+
+WIDER_AREA_CARDS = ('//div[@data-cy="l-card"][preceding::*[contains(text(), "для большего расстояния") or '
+                    'contains(text(), "для більшої відстані")]]/@id')
+
+
+def _dom_total(sel: Selector) -> int | None:
+    """«Мы нашли  N объявлений» / «Ми знайшли  N оголошень» (the number may sit in a child span)."""
+    text = " ".join(sel.css('[data-testid="total-count"] ::text').getall())
+    digits = re.sub(r"\D", "", text)
+    return int(digits) if digits else None
 
 
 def _dom_next(sel: Selector | None, url: str) -> str | None:
@@ -411,7 +434,7 @@ def _item_from_card(card: Selector, page_url: str) -> ListingItem:
     return ListingItem(
         platform=PLATFORM, platform_listing_id=str(pid), url=urljoin(page_url, link or ""),
         title=title, price=value, currency=currency, price_text=price_text, location=location or None,
-        refreshed_at=parse_site_date(date_text), photo_urls=[urljoin(page_url, photo)] if photo else [],
+        refreshed_at=parse_site_date(date_text, UA_TZ if "olx.ua" in page_url else SITE_TZ), photo_urls=[urljoin(page_url, photo)] if photo else [],
         is_card=True, extra=extra,
     )
 
@@ -448,7 +471,7 @@ def _fill_from_dom(item: ListingItem, sel: Selector) -> None:
         item.seller_name = name or None
     if item.posted_at is None:
         posted = squash(" ".join(sel.css('[data-cy="ad-posted-at"] ::text').getall()))
-        when = parse_site_date(posted)
+        when = parse_site_date(posted, _zone_of(sel))
         if when:
             item.posted_at = when
     if not item.location:
@@ -510,7 +533,13 @@ def parse_price(text: str | None) -> tuple[float | None, str | None]:
     return float(match.group(0).replace(",", ".")), currency
 
 
-def parse_site_date(text: str | None) -> dt.datetime | None:
+def _zone_of(sel: Selector) -> dt.tzinfo:
+    """The site's zone for DOM dates: Kyiv on olx.ua, else UTC+5 (olx.kz, olx.uz)."""
+    canonical = sel.css('link[rel="canonical"]::attr(href), meta[property="og:url"]::attr(content)').get() or ""
+    return UA_TZ if "olx.ua" in canonical else SITE_TZ
+
+
+def parse_site_date(text: str | None, tz: dt.tzinfo = SITE_TZ) -> dt.datetime | None:
     """«16 сентября 2025 г.» / «16 қыркүйек 2025 ж.» / «16 sentyabr 2025 y.» → UTC midnight of that local day.
 
     Relative dates («Сегодня в 12:30») need the crawl date and are left to the caller (None here).
@@ -525,6 +554,6 @@ def parse_site_date(text: str | None) -> dt.datetime | None:
     if not month:
         return None
     try:
-        return dt.datetime(year, month, day, tzinfo=SITE_TZ).astimezone(dt.timezone.utc)
+        return dt.datetime(year, month, day, tzinfo=tz).astimezone(dt.timezone.utc)
     except ValueError:
         return None

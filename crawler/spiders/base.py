@@ -130,7 +130,7 @@ class SaigaSpider(scrapy.Spider):
         super().__init__(name=self.name, **kwargs)
         self.source: SourceSettings = source
         self.known: KnownListings = known if known is not None else KnownListings()
-        self.parser = registry()[self.platform]
+        self.parser = self.make_parser()
         self.status = "ok"  # ok | blocked | not_configured | error
         self.status_detail: str | None = None
         self.errors: list[dict[str, Any]] = []
@@ -149,6 +149,15 @@ class SaigaSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
         return spider
+
+    def make_parser(self):
+        """The parser of every response: the platform's module in crawler/parsers (a site spider builds its own)."""
+        return registry()[self.platform]
+
+    @classmethod
+    def listing_platform(cls, source: SourceSettings) -> str:
+        """The platform name this source's listings are stored under (a configured site: its spec id)."""
+        return cls.platform
 
     @property
     def base_url(self) -> str:
@@ -363,7 +372,7 @@ class SaigaSpider(scrapy.Spider):
         item.is_card = bool(item.is_card)
         if not item.language and self.source.language:
             item.language = self.source.language
-        item.__dict__["_sw_capture_id"] = response.meta.get("sw_capture_id")
+        item.__dict__["_sw_capture"] = response.meta.get("sw_capture")  # the page's WARC Capture (not yet stored)
         item.__dict__["_sw_kind"] = response.meta.get("sw_kind")
         return self.post_process_item(item, response)
 

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ["антиквариат", "охота", "здоровье", "сувениры", "мебель", "телефон", "игрушки", "животные", "сельхоз",
            "услуги", "запчасти", "рога сайги", "киік мүйізі"]
 CONCURRENCY = 8
+BENCH_ADS = 2_000  # extra ordinary olx.kz ads, so one crawl fetches over 2,000 pages (stable timing)
 
 
 def _bare_child() -> None:
@@ -67,7 +68,7 @@ def _settings(tmp: Path, base_url: str):
                                  "autothrottle": False, "obey_robots_txt": False},
                   "download_images": False},
         "sources": [{"name": "bench", "platform": "olx", "site": "kz", "language": "ru", "queries": QUERIES,
-                     "base_url": f"{base_url}/olx-kz", "max_pages": 3}],
+                     "base_url": f"{base_url}/olx-kz", "max_pages": 50}],
     })
 
 
@@ -94,10 +95,12 @@ def _full_crawl(settings, store) -> dict:
 def main() -> None:
     from sqlalchemy import select
 
+    from demo_marketplace.olx_listings import add_bench_ads
     from demo_marketplace.server import serve_in_thread
     from store import Store
     from store.models import Capture
 
+    add_bench_ads(BENCH_ADS)
     with tempfile.TemporaryDirectory() as tmpdir, serve_in_thread() as base_url:
         tmp = Path(tmpdir)
         settings = _settings(tmp, base_url)

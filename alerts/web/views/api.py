@@ -17,6 +17,7 @@ def _item(listing: Listing, classification, status: str | None = None) -> dict:
         "location": listing.location, "language": listing.language,
         "first_seen": listing.first_seen.isoformat(), "last_seen": listing.last_seen.isoformat(),
         "removed_at": listing.removed_at.isoformat() if listing.removed_at else None,
+        "ended_at": listing.ended_at.isoformat() if listing.ended_at else None,  # an auction lot whose bidding is over
         "score": classification.score if classification else None,
         "intent": classification.intent if classification else None,
         "matched_terms": list(classification.matched_terms or []) if classification else [],

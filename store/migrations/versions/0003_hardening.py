@@ -1,7 +1,7 @@
 """hardening: server-side web sessions and work owed after a crash
 
 Revision ID: 0003_hardening
-Revises: 0001
+Revises: 0004_auctions
 Create Date: 2026-12-06 20:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import store.models
 
 
 revision = '0003_hardening'
-down_revision = '0001'
+down_revision = '0004_auctions'
 branch_labels = None
 depends_on = None
 
