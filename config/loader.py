@@ -32,6 +32,8 @@ class _StrictLoader(yaml.SafeLoader):
 def _no_duplicate_keys(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _value in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # `<<: *defaults` merges an anchor; keys given here may override what it brings
         key = loader.construct_object(key_node, deep=True)
         try:
             first = seen.get(key)

@@ -94,3 +94,11 @@ def test_empty_config_file_is_an_error(tmp_path, content):
     cfg.write_text(content, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"empty\.yaml: line 1: the file is empty"):
         load_config(cfg)
+
+
+def test_merge_keys_may_be_overridden_but_not_given_twice(tmp_path):
+    cfg = tmp_path / "merge.yaml"
+    cfg.write_text("x-defaults: &d {port: 8000, host: 127.0.0.1}\nweb:\n  <<: *d\n  port: 9000\n", encoding="utf-8")
+    from config.loader import _read_yaml
+
+    assert _read_yaml(cfg)["web"] == {"port": 9000, "host": "127.0.0.1"}
