@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench system venv migration clean
+.PHONY: demo test bench system venv migration clean screenshots
 
 system:
 	@./.ci/install-system-packages
@@ -28,6 +28,10 @@ test: system venv
 ## bench: throughput and memory benchmarks (crawl, classifier, review UI)
 bench: system venv
 	@$(BIN)/python -m tests.bench
+
+## screenshots: PNGs of every review-UI page, desktop and phone, Russian and Kazakh (real Chromium) in build/screenshots
+screenshots: system venv
+	@$(BIN)/python -m tests.alerts.web.ui_walk build/screenshots
 
 ## migration: regenerate the initial schema migration from store/models.py (pre-release only)
 migration: venv

@@ -1,31 +1,22 @@
 """Analyse a listing (title + text): normalise, detect language, match the lexicon, derive model words and rule features."""
 from __future__ import annotations
 
-import hashlib
-import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 
 from classifiers.langdetect import detect_language
 from classifiers.lexicon import CATEGORIES, Lexicon
 from classifiers.matcher import LexiconMatcher, Match, Token, tokenize
 from classifiers.normalize import CJK, Normalized, Normalizer
+from classifiers.stance import offer_report, stance_cues
 
 FIELDS = ("title", "text")
 FEATURES = ("model", "species", "product", "near", "sell", "buy", "price", "protected",
-            "firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant", "title_species")
+            "firearm", "souvenir", "news", "conservation", "other-horn", "medicine", "irrelevant", "title_species",
+            "offer", "report", "offer_species", "protected_only")
 NEAR_CHARS = 40
 _CJK_RUN = re.compile(f"[{CJK}]")
-# Frequent words of Chinese trade posts, so the segmenter keeps them whole (the lexicon adds its own terms).
-EXTRA_ZH_WORDS = ("正品", "正宗", "价格", "微信", "联系", "包邮", "现货", "验货", "私聊", "老货", "品相", "通天眼", "一对",
-                  "整支", "每克", "保真", "假一赔十", "量大", "从优", "发货", "顺丰", "新闻", "海关", "警方", "案件",
-                  "保护", "野生动物", "药店", "药房", "感冒", "清肺", "工艺品", "摆件", "玩具", "邮票", "出售", "收购")
-
-
 @dataclass
 class FieldAnalysis:
     name: str
@@ -46,6 +37,22 @@ class Analysis:
     @cached_property
     def features(self) -> dict[str, float]:
         return rule_features(self)
+
+    @cached_property
+    def cues(self) -> dict[str, int]:
+        """Offer-versus-report cue counts over title and text (see classifiers/stance.py)."""
+        return stance_cues(" ".join(fa.norm.text for fa in self.fields),
+                           " ".join(fa.norm.original for fa in self.fields))
+
+    def cue_tokens(self) -> list[str]:
+        """The cues as model features: «phone», «official2» (two or more), and the language."""
+        out = [f"lang:{self.lang}"]
+        for kind, n in self.cues.items():
+            if n:
+                out.append(kind)
+                if n > 1:
+                    out.append(kind + "2")
+        return out
 
     def explained_matches(self) -> list[dict]:
         """Matches with offsets into the ORIGINAL title/text and the exact original substring."""
@@ -96,6 +103,9 @@ def rule_features(a: Analysis) -> dict[str, float]:
             for p in products:
                 if abs(p.start - s.end) <= NEAR_CHARS or abs(s.start - p.end) <= NEAR_CHARS:
                     f["near"] = 1.0
+    f["offer"], f["report"] = offer_report(a.cues)
+    f["offer_species"] = f["offer"] * min(1.0, f["species"])
+    f["protected_only"] = 1.0 if f["protected"] and not f["species"] else 0.0
     return f
 
 
@@ -107,36 +117,6 @@ class Analyzer:
         self.normalizer = Normalizer(lexicon.emoji)
         self.matcher = LexiconMatcher(lexicon)
         self.max_chars = max_chars
-        self._jieba = None
-
-    def _segmenter(self):
-        """jieba with a domain dictionary (the lexicon's Chinese terms): terms stay whole, other text falls back to
-        single characters, which the model's bigrams pick up. Small and fast, unlike jieba's 350k-word default."""
-        if self._jieba is None:
-            import jieba
-
-            jieba.setLogLevel(logging.WARNING)
-            words = sorted({t.cjk for t in self.lexicon.terms if t.cjk} | set(EXTRA_ZH_WORDS))
-            digest = hashlib.sha256("\n".join(words).encode("utf-8")).hexdigest()[:16]
-            path = Path(tempfile.gettempdir()) / f"saigawatch-jieba-{digest}.txt"
-            if not path.exists():
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_text("".join(f"{w} 1000\n" for w in words), encoding="utf-8")
-                os.replace(tmp, path)
-            seg = jieba.Tokenizer(dictionary=str(path))
-            seg.tmp_dir = tempfile.gettempdir()
-            self._jieba = seg
-        return self._jieba
-
-    def _segment(self, runs: list[str]) -> list[list[str]]:
-        """Segment several Chinese runs with one jieba call (runs separated by a non-Chinese sentinel)."""
-        out: list[list[str]] = [[]]
-        for w in self._segmenter().cut("|".join(runs), HMM=False):
-            if w == "|":
-                out.append([])
-            else:
-                out[-1].append(w)
-        return out
 
     def analyse(self, text: str, title: str | None = None, lang: str | None = None) -> Analysis:
         truncated = False
@@ -159,20 +139,19 @@ class Analyzer:
         return a
 
     def model_words(self, a: Analysis) -> list[str]:
-        """The token sequence the statistical model sees: normalised words, Chinese words, and rule markers."""
+        """The token sequence the statistical model sees: normalised words, Chinese characters (the model pairs
+        neighbours, so Chinese gets character bigrams without a segmenter), and rule markers."""
         words: list[str] = []
         for fa in a.fields:
             words.append("<title>" if fa.name == "title" else "<text>")
             use_alt = a.lang != "en"
             has_cjk = _CJK_RUN.search(fa.norm.text) is not None
-            runs = [tok[0] for tok in fa.tokens if _CJK_RUN.match(tok[0])] if has_cjk else []
-            segmented = iter(self._segment(runs)) if runs else iter(())
             append = words.append
             for form, _, _, alt in fa.tokens:
                 if alt is not None and use_alt:
                     append(alt)
                 elif has_cjk and _CJK_RUN.match(form):
-                    words.extend(next(segmented))
+                    words.extend(form)
                 elif len(form) > 3 and form.isdigit():
                     append(f"<num{min(len(form), 7)}>")
                 else:

@@ -1,4 +1,4 @@
-"""The trade classifier: model + rules → one calibrated score, a decision, and its explanation."""
+"""The trade classifier: statistical model + rules → one calibrated score, a decision, and its explanation."""
 from __future__ import annotations
 
 import gc
@@ -10,14 +10,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-import spacy
-from spacy.tokens import Doc
 
-import classifiers.spacy_components  # noqa: F401  (registers the tokenizer before spacy.load)
 from classifiers.analysis import FEATURES, Analysis, Analyzer
 from classifiers.langdetect import LANGS
 from classifiers.lexicon import load_lexicon
-from classifiers.spacy_components import CATEGORY_OF, LABELS, TRADE_LABELS
+from classifiers.textmodel import CATEGORY_OF, TRADE_LABELS, TextModel, feature_strings
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "model"
 CURRENT_FILE = "CURRENT"
@@ -48,11 +45,11 @@ class Verdict:
     flagged: bool
     lang: str
     intent: str  # sell | buy | unknown
-    category: str  # trade | firearm | souvenir | news | other-horn | medicine | irrelevant
+    category: str  # trade | firearm | souvenir | news | conservation | other-horn | other-species | medicine | irrelevant
     matched_terms: list[str]
     explanation: dict
     model_version: str
-    priority: str = "none"  # high (score over threshold) | low (flagged for a look only) | none
+    priority: str = "none"  # high (flagged: score over threshold) | low (not flagged, worth a look) | none
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -122,22 +119,26 @@ class Classifier:
                  low_priority_categories: Iterable[str] = ("medicine",), max_chars: int | None = None) -> None:
         self.model_path = Path(model_path)
         self.meta = json.loads((self.model_path / "meta.json").read_text(encoding="utf-8"))
-        self.nlp = spacy.load(self.model_path / "nlp")
-        self.textcat = self.nlp.get_pipe("textcat")
+        if not (self.model_path / "text").is_dir():
+            raise ModelNotFound(f"{self.model_path}: made by an older SaigaWatch (a spaCy model); train a new one with "
+                                f"`saigawatch train` or switch with `saigawatch models --use VERSION`")
+        self.text_model = TextModel.load(self.model_path / "text")
+        self.label_index = {lbl: i for i, lbl in enumerate(self.text_model.labels)}
+        self.trade_ids = [self.label_index[lbl] for lbl in TRADE_LABELS]
         self.combiner = Combiner.load(self.model_path / "combiner.json")
         self.threshold = self.combiner.threshold if threshold is None else float(threshold)
         self.low_priority = set(low_priority_categories)
         self.version = str(self.meta["version"])
-        analyzer = self.nlp.tokenizer.analyzer
+        lexicon = load_lexicon(self.model_path / "lexicon")
         if lexicon_dir is not None:
-            lexicon = load_lexicon(lexicon_dir)
-            if lexicon.digest != analyzer.lexicon.digest:
+            configured = load_lexicon(lexicon_dir)
+            if configured.digest != lexicon.digest:
                 # the configured lexicon differs from the one the model was trained with: say so in the version
-                analyzer = Analyzer(lexicon)
-                self.version = f"{self.version}+lex.{lexicon.digest[7:15]}"
+                lexicon = configured
+                self.version = f"{self.version}+lex.{configured.digest[7:15]}"
+        self.analyzer = Analyzer(lexicon)
         if max_chars:
-            analyzer.max_chars = int(max_chars)
-        self.analyzer = analyzer
+            self.analyzer.max_chars = int(max_chars)
         gc.freeze()  # the loaded model lives as long as the process: keep it out of every GC pass
 
     # -- public API ------------------------------------------------------------------------
@@ -150,9 +151,16 @@ class Classifier:
         for start in range(0, len(items), batch_size):
             with _no_gc():  # a batch allocates many short-lived, acyclic objects: the cyclic GC only costs time
                 analyses = [self._analyse(it) for it in items[start:start + batch_size]]
-                docs = self.textcat.pipe((Doc(self.nlp.vocab, words=a.words) for a in analyses), batch_size=batch_size)
-                out.extend(self._verdict(a, d.cats) for a, d in zip(analyses, docs))
+                tm = self.text_model
+                probs = tm.predict([tm.text_indices(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
+                                    for a in analyses])
+                labels = self.text_model.labels
+                out.extend(self._verdict(a, dict(zip(labels, p.tolist()))) for a, p in zip(analyses, probs))
         return out
+
+    def scores(self, items: list[dict]) -> list[float]:
+        """Only the scores (for evaluation)."""
+        return [v.score for v in self.classify_many(items)]
 
     # -- internals -------------------------------------------------------------------------
     def _analyse(self, item: dict) -> Analysis:
@@ -165,14 +173,12 @@ class Classifier:
         return self.analyzer.analyse(text, title, lang if lang in LANGS else None)
 
     def features(self, a: Analysis, cats: dict[str, float]) -> dict[str, float]:
-        x = dict(a.features)
-        x["model"] = model_logit(sum(cats.get(lbl, 0.0) for lbl in TRADE_LABELS))
-        return x
+        return combiner_features(a, cats)
 
     def _verdict(self, a: Analysis, cats: dict[str, float]) -> Verdict:
         x = self.features(a, cats)
         score = self.combiner.score(x)
-        over = score >= self.threshold
+        flagged = score >= self.threshold
         matches = a.explained_matches()
         f = a.features
         # intent: explicit words first, the model breaks ties
@@ -182,18 +188,21 @@ class Classifier:
             intent = "sell"
         else:
             intent = "sell" if cats.get("SELL", 0) >= cats.get("BUY", 0) else "buy"
-        category_scores = {CATEGORY_OF[lbl]: cats.get(lbl, 0.0) + 0.25 * f[CATEGORY_OF[lbl]] for lbl in CATEGORY_OF}
+        category_scores = {cat: cats.get(lbl, 0.0) + 0.25 * f.get(cat, 0.0) for lbl, cat in CATEGORY_OF.items()}
+        category_scores["other-species"] += 0.25 * f["protected"]
         not_trade_category = max(category_scores, key=category_scores.get)
-        category = "trade" if over else not_trade_category
-        priority = "high" if over else "none"
+        category = "trade" if flagged else not_trade_category
+        priority = "high" if flagged else "none"
         note = None
         saiga_named = any(m["role"] in ("species", "disguise") or _SAIGA_HINT.search(m["text"]) for m in matches)
-        if not over and category in self.low_priority and saiga_named:
-            priority, note = "low", f"{category}: review at low priority, never a confirmed sale"
-        elif not over and f["protected"] and (f["sell"] or f["buy"] or f["price"]):
-            category, priority = "other-horn", "low"
-            note = "another protected species (e.g. Tibetan antelope, rhino): review, labelled differently"
-        flagged = priority != "none"
+        if not flagged and category in self.low_priority and saiga_named:
+            priority = "low"
+            note = {"code": "low_priority_category", "params": {"category": category},
+                    "text": f"{category}: worth a look at low priority, never a confirmed sale"}
+        elif not flagged and f["protected"] and (f["sell"] or f["buy"] or f["price"]):
+            category, priority = "other-species", "low"
+            note = {"code": "other_protected_species", "params": {},
+                    "text": "another protected species (e.g. Tibetan antelope, rhino): searchable, not saiga-horn trade"}
         if not flagged:
             intent = "unknown"
         top = sorted(cats.items(), key=lambda kv: -kv[1])[:3]
@@ -216,14 +225,29 @@ class Classifier:
             "model": {"version": self.version, "p_trade": round(_sigmoid(x["model"]), 4),
                       "top_classes": [{"label": lbl, "p": round(p, 4)} for lbl, p in top]},
             "rules": {k: v for k, v in a.features.items() if v},
+            "cues": {k: v for k, v in a.cues.items() if v},
             "contributions": self.combiner.contributions(x),
         }
-        explanation["reasons"] = reasons(explanation["contributions"], matches, explanation["model"]["p_trade"])
+        explanation["reasons"] = reasons(explanation["contributions"], matches, explanation["model"]["p_trade"],
+                                         explanation["cues"])
         if note:
-            explanation["note"] = note
+            explanation["note"] = note["text"]
+            explanation["note_code"] = {"code": note["code"], "params": note["params"]}
         if a.truncated:
             explanation["truncated"] = True
         return Verdict(round(score, 4), flagged, a.lang, intent, category, terms, explanation, self.version, priority)
+
+
+def model_features(a: Analysis) -> set[str]:
+    """The statistical model's input for one analysed listing."""
+    return feature_strings(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
+
+
+def combiner_features(a: Analysis, cats: dict[str, float]) -> dict[str, float]:
+    """Rule features plus the model's trade logit: the combiner's input."""
+    x = dict(a.features)
+    x["model"] = model_logit(sum(cats.get(lbl, 0.0) for lbl in TRADE_LABELS))
+    return x
 
 
 FEATURE_LABELS = {
@@ -232,29 +256,49 @@ FEATURE_LABELS = {
     "price": "price or quantity", "protected": "another protected species", "title_species": "saiga named in the title",
     "firearm": "firearm wording", "souvenir": "souvenir / artwork wording", "news": "news or seizure wording",
     "other-horn": "other animals' horns", "medicine": "patent medicine wording", "irrelevant": "unrelated goods",
+    "offer": "reads like an offer (contact, price, terms)", "report": "reads like a report or notice (officials, "
+    "courts, bans, reported speech)", "offer_species": "an offer that names the saiga",
+    "conservation": "conservation or legal-notice wording",
+    "protected_only": "another protected species and no saiga named",
 }
 FEATURE_ROLES = {"species": ("species", "disguise"), "title_species": ("species", "disguise"), "product": ("product",),
                  "near": ("species", "disguise", "product"), "sell": ("intent_sell",), "buy": ("intent_buy",),
-                 "price": ("price", "quantity"), "protected": ("protected_other",)}
+                 "price": ("price", "quantity"), "protected": ("protected_other",),
+                 "offer_species": ("species", "disguise"), "protected_only": ("protected_other",)}
+FEATURE_CUES = {"offer": ("contact", "phone", "deal", "money"), "report": ("official", "reported", "rule", "past",
+                                                                             "year", "quote")}
 
 
-def reasons(contributions: dict[str, float], matches: list[dict], p_trade: float) -> list[dict]:
-    """Human-readable reasons, strongest first: what pushed the score up or down, with the words found."""
+def reasons(contributions: dict[str, float], matches: list[dict], p_trade: float,
+            cues: dict[str, int] | None = None) -> list[dict]:
+    """Reasons, strongest first: a stable `code` (the feature), its `params`, an English `text` and the `weight`."""
+    by_role: dict[str, list[str]] = {}
+    for m in matches:
+        key = "title_species" if m["field"] == "title" and m["role"] in ("species", "disguise") else None
+        for k in filter(None, (m["role"], m.get("category") if m["role"] == "confounder" else None, key)):
+            words = by_role.setdefault(k, [])
+            if m["text"] not in words:
+                words.append(m["text"])
     out = []
     for feature, weight in sorted(contributions.items(), key=lambda kv: -abs(kv[1])):
         label = FEATURE_LABELS.get(feature, feature)
+        params: dict = {}
         if feature == "model":
+            params["p_trade"] = p_trade
             text = f"{label}: trade probability {p_trade:.2f}"
+        elif feature in FEATURE_CUES:
+            params["cues"] = {k: v for k, v in (cues or {}).items() if k in FEATURE_CUES[feature]}
+            text = label + (": " + ", ".join(f"{k} ×{v}" for k, v in params["cues"].items()) if params["cues"] else "")
         else:
-            roles = FEATURE_ROLES.get(feature, ("confounder",))
-            words = []
-            for m in matches:
-                if m["role"] in roles and (feature != "title_species" or m["field"] == "title") and (
-                        m["role"] != "confounder" or m.get("category") == feature):
-                    if m["text"] not in words:
-                        words.append(m["text"])
+            if feature == "title_species":
+                words = list(by_role.get("title_species", ()))
+            else:
+                words = []
+                for role in FEATURE_ROLES.get(feature, (feature,)):
+                    words.extend(w for w in by_role.get(role, ()) if w not in words)
+            params["words"] = words[:6]
             text = label + (": " + ", ".join(f"«{w}»" for w in words[:6]) if words else "")
-        out.append({"text": text, "weight": weight})
+        out.append({"code": feature, "params": params, "text": text, "weight": weight})
     return out
 
 
@@ -265,13 +309,10 @@ def load_classifier(model_dir: str | Path | None = None, lexicon_dir: str | Path
     return Classifier(resolve_model_dir(model_dir), lexicon_dir, threshold, low_priority_categories, max_chars)
 
 
-def _from_settings(cs, config_dir: str | Path | None = None) -> Classifier:
+def classifier_from_settings(cs, config_dir: str | Path | None = None) -> Classifier:
     """Build from a ClassifierSettings section; no lexicon_dir means the lexicon saved with the model."""
     lexicon_dir = Path(cs.lexicon_dir).expanduser() if cs.lexicon_dir else None
     if lexicon_dir is not None and not lexicon_dir.is_absolute() and config_dir is not None:
         lexicon_dir = Path(config_dir) / lexicon_dir
     return load_classifier(cs.model_dir, lexicon_dir, cs.threshold, cs.low_priority_categories,
                            getattr(cs, "max_text_chars", None))
-
-
-load_classifier.from_settings = _from_settings  # type: ignore[attr-defined]

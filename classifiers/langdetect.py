@@ -1,18 +1,22 @@
-"""Language detection for short, mixed listing texts: ru, kk, zh, mn, uz, en or other."""
+"""Language detection for short, mixed listing texts: ru, kk, zh, mn, uk, uz, en or other."""
 from __future__ import annotations
 
 import re
 
 from classifiers.normalize import CJK, KAZAKH_FOLD
 
-LANGS = ("ru", "kk", "zh", "mn", "uz", "en", "other")
+LANGS = ("ru", "kk", "zh", "mn", "uk", "uz", "en", "other")
 _WORD = re.compile(rf"[^\W\d_{CJK}]+(?:'[^\W\d_]+)?")
 _CJK = re.compile(f"[{CJK}]")
 _KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
 _KK_UZ = set("қғ")  # Kazakh and Uzbek
 _MN_KK = set("өү")  # shared by Kazakh and Mongolian
 _CYR = re.compile("[\u0400-\u04ff]")
-_KK_ONLY_RE = re.compile("[әңұһі]")
+_KK_ONLY_RE = re.compile("[әңұһ]")
+_I_RE = re.compile("і")  # Kazakh and Ukrainian
+_UK_RE = re.compile("[єїґ]")  # Ukrainian only
+# a currency name says where the money is, not which language the text is in
+_CURRENCY = re.compile(r"\b(?:теңге|тенге|тңг|тг)\b")
 _KK_UZ_RE = re.compile("[қғ]")
 _MN_KK_RE = re.compile("[өү]")
 _UZ_RE = re.compile("[ўҳ]")
@@ -29,7 +33,11 @@ _WORDS = {
         сатамын сатылады сатып аламын аламыз бағасы баға теңге мүйіз мүйізі киік ақбөкен жұп грамы
         хабарласыңыз жазыңыз қала ауданы жаңа жақсы керек қымбат арзан жеткізу келісімді бойынша туралы
         болады болып емес еді тағы ғана кезде жылы жылдың қазақстан облысы ішкі істер полиция ұсталды
-        satamyn satylady satyp alamyn alamyz bagasy kiik muiiz muiizi muyiz muyizi akbokhen akboken tenge zhane ushin""",
+        satamyn satylady satyp alamyn alamyz bagasy kiik muiiz muiizi muyiz muyizi akbokhen akboken zhane ushin""",
+    "uk": """і й та що як це на не за для від до із з у в але або вже тільки дуже ціна продам продаю куплю ріг роги рогів
+        сайги сайгака сайгачий ріг є немає стан новий нова торг доставка пишіть дзвоніть місто район грам штук пара
+        телефон можна питання наявності року був була були який які також після його її їх вони ми ви він вона буде
+        продається продаються купую терміново гривень грн україна київ харків одеса дніпро львів""",
     "mn": """бөхөн эвэр зарна авна үнэ төгрөг байна байгаа болон юм энэ тэр нь ба бол гэж гэсэн их сайн
         маш монгол улаанбаатар аймаг сум хот утас холбоо барина хүн""",
     "uz": """va uchun bilan bu bor yo'q sotiladi sotaman sotib olaman narxi narx so'm shox shoxi juda yaxshi
@@ -53,7 +61,7 @@ def detect_language(text: str) -> str:
     """Best guess for a short text; Kazakh is told from Russian by its letters and frequent words."""
     if not text or not text.strip():
         return "other"
-    sample = text[:4000].lower()
+    sample = _CURRENCY.sub(" ", text[:1500].lower())
     cjk = len(_CJK.findall(sample))
     words = _WORD.findall(sample)
     letters = sum(len(w) for w in words)
@@ -66,7 +74,7 @@ def detect_language(text: str) -> str:
     kk_uz_letters = len(_KK_UZ_RE.findall(sample))
     shared = len(_MN_KK_RE.findall(sample))
     uz_letters = len(_UZ_RE.findall(sample))
-    scores = dict.fromkeys(("ru", "kk", "mn", "uz", "en"), 0.0)
+    scores = dict.fromkeys(("ru", "kk", "mn", "uk", "uz", "en"), 0.0)
     folded_words = _WORD.findall(sample.translate(KAZAKH_FOLD))  # folding is letter-for-letter: same words
     if len(folded_words) != len(words):
         folded_words = [w.translate(KAZAKH_FOLD) for w in words]
@@ -79,6 +87,13 @@ def detect_language(text: str) -> str:
                 scores[lang] += 1.0
     if cyr >= letters * 0.5:
         scores["en"] = -1
+        uk_letters = len(_UK_RE.findall(sample))
+        i_letters = len(_I_RE.findall(sample))
+        scores["uk"] += 3.0 * uk_letters - 2.0 * (kk_letters + kk_uz_letters + shared)
+        if scores["uk"] > scores["kk"] + 1 and not kk_letters:
+            scores["uk"] += 1.0 * i_letters  # «і» is Ukrainian here
+        else:
+            kk_letters += i_letters
         scores["kk"] += 3.0 * kk_letters + 1.0 * kk_uz_letters + 0.5 * shared
         scores["mn"] += 0.8 * shared if not (kk_letters or kk_uz_letters) else 0
         scores["uz"] += 3.0 * uz_letters + (0.8 * kk_uz_letters if not kk_letters else 0)

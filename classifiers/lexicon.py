@@ -12,7 +12,7 @@ from classifiers.normalize import CJK, Normalizer
 
 ROLES = ("species", "disguise", "product", "intent_sell", "intent_buy", "price", "quantity", "confounder",
          "protected_other")
-CATEGORIES = ("firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant")
+CATEGORIES = ("firearm", "souvenir", "news", "conservation", "other-horn", "medicine", "irrelevant")
 POSITIVE_ROLES = ("species", "disguise", "product", "intent_sell", "intent_buy", "price", "quantity", "protected_other")
 _CJK_RE = re.compile(f"[{CJK}]")
 _TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")

@@ -268,7 +268,9 @@ def _prune(matches: list[Match]) -> list[Match]:
     """Drop duplicates and matches strictly inside a longer match (羚羊 inside 羚羊感冒片, сайга inside «сайга-12»)."""
     if len(matches) < 2:
         return matches
-    matches.sort(key=lambda m: (m.start, -(m.end - m.start), m.distance))
+    # ties broken by the term itself, so the order never depends on set iteration (hash seeds differ per process)
+    matches.sort(key=lambda m: (m.start, -(m.end - m.start), m.distance, m.term.role, m.term.category or "",
+                                m.term.label, m.how))
     kept: list[Match] = []
     seen: set[tuple[int, int, str]] = set()
     best: Match | None = None  # the kept match reaching furthest right

@@ -71,6 +71,7 @@ def evaluate_rows(rows: list[dict], threshold: float) -> dict:
     if cats:
         out["false_positive_rate_by_category"] = {
             c: round(sum(1 for r in g if r["score"] >= threshold) / len(g), 4) for c, g in sorted(cats.items())}
+        out["not_trade_by_category"] = {c: len(g) for c, g in sorted(cats.items())}
     return out
 
 
@@ -78,8 +79,9 @@ def choose_threshold(y_true: list[int], scores: list[float], min_recall: float =
                      groups: list[str] | None = None) -> float:
     """The dev-split threshold: best F1 among thresholds keeping recall ≥ min_recall overall and in every group.
 
-    Candidates are midpoints between neighbouring distinct scores, so the threshold sits in the middle of a gap
-    between positives and negatives rather than on the edge of either (more margin for unseen texts).
+    Candidates are midpoints between neighbouring distinct scores. When several thresholds share the best F1 (a gap
+    between positives and negatives), the middle one is taken, so the threshold keeps a margin on both sides for
+    unseen texts instead of sitting on the edge of either.
     """
     if not any(y_true):
         return 0.5
@@ -87,7 +89,8 @@ def choose_threshold(y_true: list[int], scores: list[float], min_recall: float =
     candidates = [(a + b) / 2 for a, b in zip(distinct, distinct[1:])] or [distinct[0]]
     candidates = [distinct[0] - 1e-6] + candidates
     group_ids = sorted(set(groups)) if groups else []
-    best, best_f1 = candidates[0], -1.0
+    members = {g: [i for i, gg in enumerate(groups) if gg == g] for g in group_ids} if groups else {}
+    best_f1, tied = -1.0, []
     for t in candidates:
         pred = [1 if s >= t else 0 for s in scores]
         c = confusion(y_true, pred)
@@ -95,8 +98,7 @@ def choose_threshold(y_true: list[int], scores: list[float], min_recall: float =
         if recall < min_recall:
             break  # recall only falls as t grows
         ok = True
-        for g in group_ids:
-            idx = [i for i, gg in enumerate(groups) if gg == g]
+        for idx in members.values():
             pos = sum(y_true[i] for i in idx)
             if pos and sum(1 for i in idx if y_true[i] and pred[i]) / pos < min_recall:
                 ok = False
@@ -106,5 +108,10 @@ def choose_threshold(y_true: list[int], scores: list[float], min_recall: float =
         precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         if f1 > best_f1 + 1e-12:
-            best, best_f1 = t, f1
-    return float(best)
+            best_f1, tied = f1, [t]
+        elif abs(f1 - best_f1) <= 1e-12:
+            tied.append(t)
+    if not tied:
+        return float(candidates[0])
+    lo, hi = tied[0], tied[-1]
+    return float((lo + hi) / 2)

@@ -107,7 +107,8 @@ class ClassifierSettings(Section):
     lexicon_dir: str | None = None  # None: the shipped config/lexicons; relative: to the YAML file that sets it
     model_dir: str = "./var/models"  # versions written by `saigawatch train`; the shipped model is used until then
     threshold: float | None = Field(None, ge=0, le=1)  # None: the threshold chosen on the dev split, stored with the model
-    low_priority_categories: list[Literal["firearm", "souvenir", "news", "other-horn", "medicine", "irrelevant"]] = Field(
+    low_priority_categories: list[Literal["firearm", "souvenir", "news", "conservation", "other-horn", "other-species",
+                                          "medicine", "irrelevant"]] = Field(
         default_factory=lambda: ["medicine"])
     max_text_chars: int = Field(20_000, ge=100)  # longer texts are cut (the explanation says so)
     batch_size: int = Field(256, ge=1, le=10_000)

@@ -280,16 +280,19 @@ class Review(Base):
 
 
 class AuditEvent(Base):
-    """Who did what, when: every decision, export and account change."""
+    """Who did what, when: every decision, export and account change (append-only, hash-chained)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)  # the server's clock, never a user's
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(40))
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(80))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    happened_at: Mapped[dt.datetime | None]  # when the user says it happened (e.g. a backdated appeal step)
+    prev_hash: Mapped[str | None] = mapped_column(String(80), unique=True)  # the entry before's hash
+    entry_hash: Mapped[str | None] = mapped_column(String(80))  # sha256 over this entry and prev_hash
 
 
 class EvidenceCapture(Base):

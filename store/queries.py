@@ -1,4 +1,4 @@
-"""The store's shared questions: each listing's latest classification and latest review, and what "confirmed" means."""
+"""The store's shared questions: each listing's latest classification and review, its language, what "confirmed" means."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from store.models import Classification, Review
+from store.models import Classification, Listing, Review
 
 DECISIONS = ("sale", "buy", "not_trade", "unsure")
 CONFIRMED_DECISIONS = ("sale", "buy")  # an analyst confirmed a sale or a buy offer: the listing is a case
@@ -15,6 +15,17 @@ CONFIRMED_DECISIONS = ("sale", "buy")  # an analyst confirmed a sale or a buy of
 def is_confirmed(decision: str | None) -> bool:
     """True when an analyst's decision confirms trade (a sale or a buy offer)."""
     return decision in CONFIRMED_DECISIONS
+
+
+def language_of(listing: Listing, classification: Classification | None) -> str | None:
+    """A listing's language: what the classifier detected, else what the crawler stored (one rule everywhere)."""
+    return (classification.language if classification is not None and classification.language else None) \
+        or listing.language
+
+
+def language_column():
+    """language_of() as SQL, for queries that join a listing to its classification."""
+    return func.coalesce(Classification.language, Listing.language)
 
 
 def _latest(model, listing_ids: Iterable[int] | None, where=None) -> Select:

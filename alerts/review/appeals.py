@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from alerts.review.audit import record_event
 from store.models import (
     Appeal,
-    AuditEvent,
     Classification,
     EvidenceBundle,
     Listing,
@@ -62,14 +62,14 @@ def create_appeal(session: Session, *, case_name: str, listing_ids: list[int], a
         raise AppealError("an appeal needs at least one listing")
     if bundle_id is not None and session.get(EvidenceBundle, bundle_id) is None:
         raise AppealError(f"no evidence bundle with id {bundle_id}")
-    at = at or utcnow()
+    given_at, at = at, at or utcnow()
     appeal = Appeal(case_name=case_name, country=country, authority=authority, status="draft", created_at=at,
                     note=note, bundle_id=bundle_id, listings=_listings(session, listing_ids),
                     history=[{"at": _iso(at), "status": "draft", "actor": actor, "note": note}])
     session.add(appeal)
     session.flush()
-    session.add(AuditEvent(at=at, actor=actor, action="appeal_create", object_type="appeal", object_id=str(appeal.id),
-                           details={"case": case_name, "listings": [x.id for x in appeal.listings]}))
+    record_event(session, actor, "appeal_create", "appeal", appeal.id,
+                 {"case": case_name, "listings": [x.id for x in appeal.listings]}, happened_at=given_at)
     return appeal
 
 
@@ -92,7 +92,7 @@ def update_appeal(session: Session, appeal_id: int, *, actor: str, status: str |
     from alerts.evidence.custody import append_event
 
     appeal = get_appeal(session, appeal_id)
-    at = at or utcnow()
+    given_at, at = at, at or utcnow()
     if at.tzinfo is None:
         raise AppealError("dates must carry a time zone (UTC)")
     changes: dict[str, Any] = {}
@@ -145,8 +145,8 @@ def update_appeal(session: Session, appeal_id: int, *, actor: str, status: str |
                                                 "changes": changes}]
     if note:
         appeal.note = note if not appeal.note else f"{appeal.note}\n{note}"
-    session.add(AuditEvent(at=at, actor=actor, action="appeal_update", object_type="appeal", object_id=str(appeal.id),
-                           details={"changes": changes, "note": note}))
+    record_event(session, actor, "appeal_update", "appeal", appeal.id, {"changes": changes, "note": note},
+                 happened_at=given_at)
     session.flush()
     return appeal
 

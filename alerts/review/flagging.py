@@ -50,10 +50,10 @@ def listings_to_classify(session: Session, model_version: str) -> list[int]:
 
 def classify_step(ctx) -> dict[str, Any]:
     """Pipeline step: classify new/changed listings and write Classification rows (one bad listing never stops it)."""
-    from classifiers import load_classifier
+    from classifiers import classifier_from_settings
 
     settings = ctx.settings
-    clf = load_classifier.from_settings(settings.classifier, settings.config_dir)
+    clf = classifier_from_settings(settings.classifier, settings.config_dir)
     batch_size = settings.classifier.batch_size
     stats: dict[str, Any] = {"model_version": clf.version, "threshold": clf.threshold, "classified": 0, "flagged": 0,
                              "flagged_listing_ids": [], "low_priority_ids": [], "errors": 0, "error_messages": []}

@@ -10,11 +10,16 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Classification, Listing, Review, Seller
-from store.queries import DECISIONS, latest_classification_ids, latest_review_ids
+from store.queries import DECISIONS, language_column, latest_classification_ids, latest_review_ids
 
 STATUSES = ("unreviewed", *DECISIONS)
 # "open" = the daily work list (flagged on the day, plus every flagged listing nobody has reviewed yet)
 STATUS_FILTERS = ("open", "all", *STATUSES)
+SORT_KEYS = {  # sortable queue columns (the UI's headings)
+    "score": lambda: Classification.score, "price": lambda: Listing.price, "last_seen": lambda: Listing.last_seen,
+    "platform": lambda: Listing.platform, "status": lambda: _STATUS, "seller": lambda: Seller.name,
+}
+OPEN_MIN_SCORE = 0.5  # items scored lower are low priority: not in the daily work list ("open")
 
 
 class QueueFilterError(ValueError):
@@ -34,10 +39,13 @@ class QueueFilters:
     date_from: dt.date | None = None  # flagged on or after (UTC day)
     date_to: dt.date | None = None  # flagged on or before
     q: str | None = None  # text search in title, text, location and platform id
+    sort: str | None = None  # a SORT_KEYS key, "-" in front for descending; None: highest score first
 
     def __post_init__(self) -> None:
         if self.status not in STATUS_FILTERS:
             raise QueueFilterError(f"status: expected one of {', '.join(STATUS_FILTERS)}, got {self.status!r}")
+        if self.sort is not None and self.sort.lstrip("-") not in SORT_KEYS:
+            raise QueueFilterError(f"sort: expected one of {', '.join(SORT_KEYS)} (optionally with '-'), got {self.sort!r}")
         for name in ("min_score", "max_score"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 1:
@@ -64,13 +72,13 @@ class QueueFilters:
             if value is None:
                 return None
             try:
-                return dt.date.fromisoformat(value)
+                return parse_day(value)
             except ValueError:
-                raise QueueFilterError(f"{name}: expected a date as YYYY-MM-DD, got {value!r}") from None
+                raise QueueFilterError(f"{name}: expected a date as DD.MM.YYYY or YYYY-MM-DD, got {value!r}") from None
 
         return cls(status=text("status") or "open", platform=text("platform"), language=text("language"),
                    intent=text("intent"), min_score=number("min_score"), max_score=number("max_score"),
-                   date_from=day("date_from"), date_to=day("date_to"), q=text("q"))
+                   date_from=day("date_from"), date_to=day("date_to"), q=text("q"), sort=text("sort"))
 
     def as_params(self) -> dict[str, str]:
         """The non-empty filters as query-string values (for links that keep the filters)."""
@@ -81,6 +89,14 @@ class QueueFilters:
                 continue
             out[f.name] = value.isoformat() if isinstance(value, dt.date) else str(value)
         return out
+
+
+def parse_day(value: str) -> dt.date:
+    """A calendar date typed as YYYY-MM-DD or DD.MM.YYYY (how Russian and Kazakh readers write it)."""
+    value = value.strip()
+    if "." in value:
+        return dt.datetime.strptime(value, "%d.%m.%Y").date()
+    return dt.date.fromisoformat(value)
 
 
 @dataclass
@@ -167,7 +183,7 @@ def _filtered(session: Session, columns: list[Any], filters: QueueFilters, zone:
     if filters.platform:
         query = query.where(Listing.platform == filters.platform)
     if filters.language:
-        query = query.where(func.coalesce(Classification.language, Listing.language) == filters.language)
+        query = query.where(language_column() == filters.language)
     if filters.intent:
         query = query.where(Classification.intent == filters.intent)
     if filters.min_score is not None:
@@ -192,9 +208,24 @@ _LATEST_REV = latest_review_ids()
 _STATUS = func.coalesce(Review.decision, literal("unreviewed"))
 
 
+def _order(sort: str | None) -> list:
+    """ORDER BY for a sort key: the chosen column first, then the usual score and recency as tie-breakers."""
+    default = [Classification.score.desc(), Listing.last_seen.desc(), Listing.id.desc()]
+    if not sort:
+        return default
+    column = SORT_KEYS[sort.lstrip("-")]()
+    first = column.desc() if sort.startswith("-") else column.asc()
+    return [first.nulls_last(), *default]
+
+
 def _open_clause(day: dt.date, zone: str | None = None):
+    """The daily work list: scored OPEN_MIN_SCORE or more, and unreviewed or flagged on the day.
+
+    Low-priority items (below the mark, e.g. patent medicines naming the saiga) stay under "all" and "unreviewed".
+    """
     start, end = _day_bounds(day, zone)
-    return or_(_STATUS == "unreviewed", and_(Classification.created_at >= start, Classification.created_at < end))
+    return and_(Classification.score >= OPEN_MIN_SCORE,
+                or_(_STATUS == "unreviewed", and_(Classification.created_at >= start, Classification.created_at < end)))
 
 
 def status_counts(session: Session, day: dt.date, filters: QueueFilters, zone: str | None = None) -> dict[str, int]:
@@ -233,7 +264,7 @@ def flagged_queue(session: Session, day: dt.date | str | None = None, filters: Q
         query = query.where(_open_clause(day, timezone))
     elif filters.status != "all":
         query = query.where(_STATUS == filters.status)
-    query = query.order_by(Classification.score.desc(), Listing.last_seen.desc(), Listing.id.desc())
+    query = query.order_by(*_order(filters.sort))
     rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
     items = [QueueItem(listing=r[0], classification=r[1], status=r[2], reviewed_by=r[3], reviewed_at=r[4],
                        seller_name=r[5]) for r in rows]
@@ -245,7 +276,9 @@ def facet_values(session: Session) -> dict[str, list[str]]:
     """Distinct platforms, languages and intents among flagged classifications, for filter menus."""
     return {
         "platform": sorted(p for p in session.scalars(select(Listing.platform).distinct()) if p),
-        "language": sorted(x for x in session.scalars(select(Classification.language).distinct()) if x),
+        "language": sorted(x for x in session.scalars(
+            select(language_column()).select_from(Listing).join(Classification, Classification.listing_id == Listing.id)
+            .distinct()) if x),
         "intent": sorted(x for x in session.scalars(select(Classification.intent).distinct()) if x),
     }
 

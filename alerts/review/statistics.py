@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import Appeal, Classification, Listing
-from store.queries import CONFIRMED_DECISIONS, is_confirmed, latest_reviews
+from store.queries import CONFIRMED_DECISIONS, is_confirmed, language_column, latest_classification_ids, latest_reviews
 
 
 @dataclass
@@ -36,9 +36,14 @@ def collect(session: Session, weeks: int = 12, now: dt.datetime | None = None) -
         select(Classification.listing_id, func.min(Classification.created_at))
         .where(Classification.flagged.is_(True)).group_by(Classification.listing_id)).all())
     latest = {lid: (r.decision, r.created_at) for lid, r in latest_reviews(session).items()}
-    meta = {lid: (platform, lang) for lid, platform, lang in session.execute(
-        select(Listing.id, Listing.platform, Listing.language).where(Listing.id.in_(list(first_flagged))))} \
-        if first_flagged else {}
+    meta = {}
+    latest_cls = latest_classification_ids(first_flagged)
+    if first_flagged:  # the language rule of the queue and the API: the classifier's, else the crawler's
+        meta = {lid: (platform, lang) for lid, platform, lang in session.execute(
+            select(Listing.id, Listing.platform, language_column()).select_from(Listing)
+            .outerjoin(latest_cls, latest_cls.c.listing_id == Listing.id)
+            .outerjoin(Classification, Classification.id == latest_cls.c.max_id)
+            .where(Listing.id.in_(list(first_flagged))))}
 
     week_keys = [_week(now - dt.timedelta(weeks=i)) for i in reversed(range(weeks))]
     flagged_w, confirmed_w = Counter(), Counter()

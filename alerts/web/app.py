@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from alerts.web import errors
 from alerts.web.security import SecurityHeadersMiddleware, load_secret_key
 from alerts.web.templating import Renderer, make_environment
-from alerts.web.views import account, admin, api, appeals, dossier, evidence, listing, media, queue, stats
+from alerts.web.views import account, admin, api, appeals, dossier, evidence, listing, media, queue, saved_copy, stats
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -44,6 +44,9 @@ ROUTES = [
     Route("/queue/uncertain", queue.label_page, methods=["GET"]),
     Route("/listings/{listing_id:int}", listing.listing_page, methods=["GET"]),
     Route("/listings/{listing_id:int}/decide", queue.decide, methods=["POST"]),
+    Route("/listings/{listing_id:int}/saved-copy", saved_copy.saved_copy_page, methods=["GET"]),
+    Route("/listings/{listing_id:int}/saved-copy/frame", saved_copy.saved_copy_frame, methods=["GET"]),
+    Route("/evidence/captures/{capture_id:int}/screenshot", saved_copy.screenshot, methods=["GET"]),
     Route("/sellers/{seller_id:int}", dossier.seller_page, methods=["GET"]),
     Route("/dossier", dossier.contact_page, methods=["GET"]),
     Route("/media/images/{image_id:int}", media.image_file, methods=["GET"]),

@@ -33,9 +33,20 @@ def _respond(request: Request, status: int, code: str, message: str) -> Response
     _ = gettext_for(lang)
     headings = {401: _("Please log in"), 403: _("You do not have access to this page"),
                 404: _("Not found"), 429: _("Too many requests"), 500: _("Something went wrong")}
+    # people read the message in their language; the English detail stays in the JSON answer and the log
+    messages = {
+        "not_authenticated": _("Log in first."), "forbidden": _("Your role does not allow this."),
+        "not_found": _("There is no such page or record."), "no_saved_copy": _("This listing has no saved copy yet."),
+        "capture_unreadable": _("The stored copy cannot be read on the server."),
+        "method_not_allowed": _("This address does not accept this kind of request."),
+        "rate_limited": _("Too many attempts. Wait a little and try again."),
+        "internal_error": _("An unexpected error happened; it has been logged."),
+        "csrf_failed": _("The form has expired. Go back, reload the page and try again."),
+    }
+    text = messages.get(code, _("The request could not be carried out."))
     return request.app.state.render(request, "error.html", {
-        "status": status, "heading": headings.get(status, _("Request failed")), "message": message,
-        "title": str(status)}, status_code=status)
+        "status": status, "heading": headings.get(status, _("Request failed")), "message": text,
+        "title": headings.get(status, _("Request failed"))}, status_code=status)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

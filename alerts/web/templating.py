@@ -11,15 +11,17 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from alerts.money import money
-from alerts.web.i18n import LANGUAGES, gettext_for
+from alerts.web.gloss import gloss_of
+from alerts.web.i18n import LANGUAGES, N_, gettext_for
+from alerts.web.wording import TEMPLATE_GLOBALS, template_names
 from alerts.web.security import csrf_token
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SAFE_SCHEMES = ("http", "https")
 # msgids for the classifier's match roles (shown when hovering a highlighted word)
-ROLE_LABELS = {"species": "names the saiga", "disguise": "disguised name", "product": "horn or horn product",
-               "intent_sell": "sell wording", "intent_buy": "buy wording", "intent": "intent", "price": "price",
-               "quantity": "quantity", "confounder": "confounder", "protected_other": "another protected species"}
+ROLE_LABELS = {"species": N_("names the saiga"), "disguise": N_("disguised name"), "product": N_("horn or horn product"),
+               "intent_sell": N_("sell wording"), "intent_buy": N_("buy wording"), "intent": N_("intent"), "price": N_("price"),
+               "quantity": N_("quantity"), "confounder": N_("confounder"), "protected_other": N_("another protected species")}
 
 
 def safe_url(value: str | None) -> str | None:
@@ -52,7 +54,8 @@ def make_environment(timezone: str) -> Environment:
 
     env.filters.update(localtime=localtime, money=money, safe_url=safe_url,
                        score=lambda v: "—" if v is None else f"{v:.2f}")
-    env.globals.update(LANGUAGES=LANGUAGES, timezone_name=timezone, ROLE_LABELS=ROLE_LABELS)
+    env.globals.update(LANGUAGES=LANGUAGES, timezone_name=timezone, ROLE_LABELS=ROLE_LABELS, gloss_of=gloss_of,
+                       **TEMPLATE_GLOBALS)
     return env
 
 
@@ -72,13 +75,16 @@ class Renderer:
                  status_code: int = 200, headers: dict | None = None) -> HTMLResponse:
         user = getattr(request.state, "user", None)
         lang = getattr(request.state, "lang", None) or "ru"
+        _ = gettext_for(lang)
         session = request.scope.get("session")  # absent when a crash happened outside the session layer
         values = {
             "request": request,
-            "title": "SaigaWatch",
+            "title": None,
             "user": user,
             "lang": lang,
-            "_": gettext_for(lang),
+            "_": _,
+            "ngettext": _.n,
+            **template_names(_),
             "csrf_token": csrf_token(session) if session is not None else "",
             "flashes": session.pop("flash", []) if session is not None and "flash" in session else [],
             "url_with": url_with,

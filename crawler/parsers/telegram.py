@@ -12,6 +12,7 @@ from crawler.items import ListingItem
 from crawler.parsers import ParseError, ParseResult
 from crawler.parsers._html import decode_page, html_to_text
 from crawler.social import web_base
+from crawler.text_price import price_in_text
 
 PLATFORM = "telegram"
 TME = "https://t.me"
@@ -234,12 +235,16 @@ def _post(message: Selector, channel_title: str | None, page_url: str, base: str
 
     contact_text = "\n".join([text, *links])
     contacts = extract_contacts(contact_text)
+    price, currency, price_text = price_in_text(text)  # a channel post has no price field: read it from the text
     return ListingItem(
         platform=PLATFORM,
         platform_listing_id=f"{channel}/{post_id}",
         url=post_url(message, page_url, base, channel, post_id),
         title=title_of(text) or (documents[0]["title"] if documents else "") or (previews[0]["title"] or "" if previews else ""),
         text=text,
+        price=price,
+        currency=currency,
+        price_text=price_text,
         seller_platform_id=channel,
         seller_name=owner_name,
         seller_url=urljoin(page_url, owner_href) if owner_href else f"{base}/{channel}",

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ import click
 
 from saigawatch.context import UserError, get_context
 
-LANG_CODES = ("ru", "kk", "zh", "mn", "uz", "en", "other")
+LANG_CODES = ("ru", "kk", "zh", "mn", "uk", "uz", "en", "other")
 LABELS = ("trade", "not_trade")
 
 
@@ -26,14 +25,14 @@ def register(app: click.Group) -> None:
 # -- helpers -----------------------------------------------------------------------------------
 
 def _classifier(threshold: float | None = None):
-    from classifiers import LexiconError, ModelNotFound, load_classifier
+    from classifiers import LexiconError, ModelNotFound, classifier_from_settings
 
     settings = get_context().settings
     cs = settings.classifier
     if threshold is not None:
         cs = cs.model_copy(update={"threshold": threshold})
     try:
-        return load_classifier.from_settings(cs, settings.config_dir)
+        return classifier_from_settings(cs, settings.config_dir)
     except (ModelNotFound, LexiconError) as exc:
         raise UserError(str(exc)) from None
 
@@ -177,7 +176,8 @@ def classify(input_path: str, output_path: str, threshold: float | None, no_expl
 
 def format_report(report: dict) -> str:
     """A plain-text table of the evaluation report."""
-    lines = [f"threshold {report['threshold']}, model {report.get('model_version', '?')}",
+    lines = [f"threshold {report['threshold']}, model {report.get('model_version', '?')}"
+             + (f", labelled set: {report['set']}" if report.get("set") else ""),
              f"{'':8} {'n':>6} {'pos':>5} {'prec':>7} {'recall':>7} {'F1':>7} {'MCC':>7} {'PR-AUC':>7}"]
 
     def row(name: str, m: dict) -> str:
@@ -195,35 +195,43 @@ def format_report(report: dict) -> str:
               f"{'trade':12} {c['tp']:9d} {c['fn']:9d}",
               f"{'not_trade':12} {c['fp']:9d} {c['tn']:9d}"]
     if report.get("false_positive_rate_by_category"):
-        lines += ["", "false-positive rate by category: " + ", ".join(
-            f"{k} {v:.1%}" for k, v in report["false_positive_rate_by_category"].items())]
+        counts = report.get("not_trade_by_category") or {}
+        lines += ["", "false-positive rate by not_trade category (flagged / texts):"]
+        for k, v in report["false_positive_rate_by_category"].items():
+            n = counts.get(k)
+            lines.append(f"  {k:14} {v:6.1%}" + (f"  ({round(v * n)}/{n})" if n else ""))
     return "\n".join(lines)
 
 
 @click.command("evaluate")
-@click.option("--input", "input_path", required=True, metavar="LABELLED.jsonl",
+@click.option("--input", "input_path", default=None, metavar="LABELLED.jsonl",
               help='JSON lines {"id", "text", "label": "trade"|"not_trade"} with optional "title", "lang", "category".')
+@click.option("--corpus", "corpus_name", type=click.Choice(["challenge", "test", "dev"]), default=None,
+              help="Evaluate on a shipped labelled set instead: the frozen challenge set, or the corpus test/dev split.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Evaluate at this threshold instead.")
-def evaluate(input_path: str, as_json: bool, threshold: float | None) -> None:
-    """Precision, recall, F1, MCC and PR-AUC per language and overall, plus the confusion matrix."""
-    from classifiers.metrics import evaluate_rows
+def evaluate(input_path: str | None, corpus_name: str | None, as_json: bool, threshold: float | None) -> None:
+    """Precision, recall, F1, MCC and PR-AUC per language and overall, the confusion matrix, and the
+    false-positive rate per not_trade category."""
+    from classifiers.evaluation import evaluate_classifier, load_named_set
 
+    if (input_path is None) == (corpus_name is None):
+        raise UserError("give either --input LABELLED.jsonl or --corpus challenge|test|dev")
     clf = _classifier(threshold)
     records, invalid = [], 0
-    for lineno, rec, error in read_jsonl(input_path, labelled=True):
-        if error:
-            invalid += 1
-            click.echo(f"{input_path}:{lineno}: {error}", err=True)
-        else:
-            records.append(rec)
-    if not records:
-        raise UserError(f"{input_path}: no valid labelled lines to evaluate")
-    verdicts = clf.classify_many(records)
-    rows = [{"lang": rec.get("lang") or v.lang, "label": 1 if rec["label"] == "trade" else 0, "score": v.score,
-             "category": rec.get("category")} for rec, v in zip(records, verdicts)]
-    report = evaluate_rows(rows, clf.threshold)
-    report["model_version"] = clf.version
+    if corpus_name:
+        records = load_named_set(corpus_name)
+    else:
+        for lineno, rec, error in read_jsonl(input_path, labelled=True):
+            if error:
+                invalid += 1
+                click.echo(f"{input_path}:{lineno}: {error}", err=True)
+            else:
+                records.append(rec)
+        if not records:
+            raise UserError(f"{input_path}: no valid labelled lines to evaluate")
+    report = evaluate_classifier(clf, records)
+    report["set"] = corpus_name or input_path
     report["invalid_lines"] = invalid
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report))
     if invalid:
@@ -232,36 +240,18 @@ def evaluate(input_path: str, as_json: bool, threshold: float | None) -> None:
 
 # -- train -------------------------------------------------------------------------------------
 
-def _comparison(old: dict | None, new: dict) -> tuple[str, bool]:
-    """Side-by-side test-split figures and whether the new model is not worse."""
-    rows = [f"{'test split':14} {'current':>10} {'new':>10}"]
-    keys = ("precision", "recall", "f1", "pr_auc")
-    for k in keys:
-        o = old["overall"][k] if old else None
-        rows.append(f"{'overall ' + k:14} {('-' if o is None else f'{o:.4f}'):>10} {new['overall'][k]:>10.4f}")
-    for lang in sorted(new["by_lang"]):
-        o = old["by_lang"].get(lang, {}).get("f1") if old else None
-        rows.append(f"{lang + ' f1':14} {('-' if o is None else f'{o:.4f}'):>10} {new['by_lang'][lang]['f1']:>10.4f}")
-    if old is None:
-        return "\n".join(rows), True
-    ok = (new["overall"]["f1"] >= old["overall"]["f1"] - 0.005
-          and (new["overall"]["recall"] or 0) >= (old["overall"]["recall"] or 0) - 0.005)
-    return "\n".join(rows), ok
-
-
 @click.command("train")
 @click.option("--seed", type=int, default=13, show_default=True, help="Random seed; the same seed and data give the same model.")
 @click.option("--with-reviews", is_flag=True, help="Add analysts' decisions (Review rows) to the training data.")
-@click.option("--epochs", type=click.IntRange(1, 100), default=None, help="Override the number of training epochs.")
+@click.option("--epochs", type=click.IntRange(1, 2000), default=None,
+              help="Override the number of optimisation steps (default 200).")
 @click.option("--output", type=click.Path(path_type=Path), default=None,
               help="Write the model to this directory only (no comparison, CURRENT untouched).")
-@click.option("--force", is_flag=True, help="Make the new model current even if it is worse on the test split.")
+@click.option("--force", is_flag=True, help="Make the new model current even if it is worse on the challenge set.")
 def train(seed: int, with_reviews: bool, epochs: int | None, output: Path | None, force: bool) -> None:
-    """Train a new model version; it replaces the current one only if not worse on the fixed test split."""
-    from classifiers import ModelNotFound, load_classifier, resolve_model_dir
-    from classifiers.classifier import CURRENT_FILE
-    from classifiers.metrics import evaluate_rows
-    from classifiers.training import load_corpus, train_model
+    """Train a new model version; it replaces the current one only if no worse on the frozen challenge set."""
+    from classifiers.training import train_model
+    from classifiers.versions import train_candidate
 
     ctx = get_context()
     settings = ctx.settings
@@ -284,37 +274,21 @@ def train(seed: int, with_reviews: bool, epochs: int | None, output: Path | None
         click.echo(f"model {meta['version']} written to {output}")
         return
     models_dir = Path(settings.classifier.model_dir).expanduser()
-    models_dir.mkdir(parents=True, exist_ok=True)
-    staging = models_dir / ".staging"
-    meta = train_model(staging, seed=seed, lexicon_dir=lexicon_dir, extra_examples=extra, max_epochs=epochs, log=log)
-    final = models_dir / meta["version"]
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
-    try:
-        current_path = resolve_model_dir(models_dir)
-    except ModelNotFound:
-        current_path = None
-    old_report = None
-    if current_path is not None:
-        current = load_classifier(current_path, lexicon_dir)
-        test = load_corpus()["test"]
-        verdicts = current.classify_many(test)
-        old_report = evaluate_rows([{"lang": r["lang"], "label": 1 if r["label"] == "trade" else 0, "score": v.score,
-                                     "category": r.get("category")} for r, v in zip(test, verdicts)], current.threshold)
-        click.echo(f"current model: {current.version} ({current_path})")
-    click.echo(f"new model:     {meta['version']} ({final}), trained in {meta['train_seconds']}s")
-    table, not_worse = _comparison(old_report, meta["metrics"]["test"])
-    click.echo(table)
-    if current_path is not None and current_path.resolve() == final.resolve():
+    cand = train_candidate(models_dir, lexicon_dir=lexicon_dir, seed=seed, extra_examples=extra, max_epochs=epochs,
+                           force=force, log=log)
+    if cand.current is not None:
+        click.echo(f"current model: {cand.old_report['model_version']} ({cand.current})")
+    click.echo(f"new model:     {cand.version} ({cand.path}), trained in {cand.meta['train_seconds']}s")
+    click.echo(cand.table())
+    if cand.identical:
         click.echo("the new model is identical to the current one (same data, lexicon and seed)")
-    elif not_worse or force:
-        (models_dir / CURRENT_FILE).write_text(meta["version"] + "\n", encoding="utf-8")
-        click.echo(f"{meta['version']} is now current" + (" (forced)" if force and not not_worse else "")
-                   + (f"; previous model kept for rollback: {current_path}" if current_path else ""))
+    elif cand.promoted:
+        click.echo(f"{cand.version} is now current" + (" (forced)" if cand.forced else "")
+                   + (f"; previous model kept for rollback: {cand.current}" if cand.current else ""))
     else:
-        click.echo(f"new model is worse on the test split: kept {current_path.name} as current; "
-                   f"switch with `saigawatch models --use {meta['version']}` if you still want it")
+        click.echo(f"new model is worse on the challenge set ({'; '.join(cand.problems)}): kept "
+                   f"{cand.current.name if cand.current else 'the current model'} as current; switch with "
+                   f"`saigawatch models --use {cand.version}` if you still want it")
 
 
 @click.command("models")
@@ -322,28 +296,21 @@ def train(seed: int, with_reviews: bool, epochs: int | None, output: Path | None
               help="Make this trained version current (rollback or roll forward).")
 def models(use_version: str | None) -> None:
     """List trained model versions with their test figures, or switch the current one."""
-    from classifiers import ModelNotFound, resolve_model_dir
-    from classifiers.classifier import CURRENT_FILE, SHIPPED_MODEL
+    from classifiers import ModelNotFound
+    from classifiers.versions import list_versions, use_version as make_current
 
     models_dir = Path(get_context().settings.classifier.model_dir).expanduser()
-    versions = sorted(p for p in models_dir.glob("*/meta.json") if not p.parent.name.startswith(".")) \
-        if models_dir.is_dir() else []
     if use_version:
-        if not (models_dir / use_version / "meta.json").is_file():
-            raise UserError(f"{models_dir / use_version}: no such trained model")
-        (models_dir / CURRENT_FILE).write_text(use_version + "\n", encoding="utf-8")
+        try:
+            make_current(models_dir, use_version)
+        except ModelNotFound as exc:
+            raise UserError(str(exc)) from None
         click.echo(f"{use_version} is now current")
         return
-    try:
-        current = resolve_model_dir(models_dir)
-    except ModelNotFound as exc:
-        raise UserError(str(exc)) from None
-    for meta_path in [SHIPPED_MODEL / "meta.json", *versions]:
-        if not meta_path.is_file():
-            continue
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    for v in list_versions(models_dir):
+        meta = v["meta"]
         test = meta["metrics"]["test"]["overall"]
-        mark = "*" if meta_path.parent.resolve() == current.resolve() else " "
-        where = "shipped" if meta_path.parent == SHIPPED_MODEL else str(meta_path.parent)
+        mark = "*" if v["current"] else " "
+        where = "shipped" if v["shipped"] else str(v["path"])
         click.echo(f"{mark} {meta['version']:18} {meta['created_at']}  test P {test['precision']:.3f} "
                    f"R {test['recall']:.3f} F1 {test['f1']:.3f}  {where}")

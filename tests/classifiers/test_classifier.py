@@ -50,11 +50,62 @@ def test_seizure_news_not_flagged(clf, text):
     assert not v.flagged and v.category == "news", v.explanation
 
 
-def test_patent_medicine_gets_category_medicine_low_priority(clf):
+def test_patent_medicine_gets_category_medicine_not_flagged(clf):
     v = clf.classify("羚羊感冒片 10盒 药店正品")
-    assert v.category == "medicine"
-    assert v.score < clf.threshold  # never a confirmed sale
-    assert v.priority == "low" and v.flagged  # but an analyst may look at it, at low priority
+    assert v.category == "medicine" and v.score < clf.threshold and not v.flagged
+    assert v.priority == "low" and v.explanation["note_code"]["code"] == "low_priority_category"  # still searchable
+
+
+@pytest.mark.parametrize("text", [
+    "Предлагаю кусок рога носорога, 200 г, отправка в Азию, цена за грамм договорная",
+    "穿山甲片 正品老货 每克12元 微信详聊",
+    "Pangolin scales, 1 kg, ship to Vietnam, WhatsApp for price",
+])
+def test_other_protected_species_are_searchable_not_flagged(clf, text):
+    v = clf.classify(text)
+    assert not v.flagged and v.category == "other-species" and v.priority == "low", v.explanation
+
+
+@pytest.mark.parametrize("text", [
+    "Бабушка советует давать ребёнку отвар рога сайги при температуре. Помогает ли? Педиатр против.",
+    "羚羊角粉给孩子退烧有用吗？医生说没必要",
+])
+def test_health_questions_are_not_flagged(clf, text):
+    assert not clf.classify(text).flagged
+
+
+def test_offer_and_report_cues_are_explained(clf):
+    offer = clf.classify("Рога сайги, пара, 350 г. Цена 300 тг за грамм. WhatsApp 8 701 555 12 34")
+    report = clf.classify("Полиция изъяла 56 рогов сайги, сообщает пресс-служба МВД. Возбуждено уголовное дело.")
+    assert offer.flagged and offer.explanation["rules"]["offer"] > 0 and not offer.explanation["rules"].get("report")
+    assert not report.flagged and report.explanation["rules"]["report"] > 0
+    assert report.explanation["cues"]["official"] >= 2
+
+
+def test_flagged_never_below_threshold(clf):
+    from classifiers.training import load_corpus
+
+    rows = load_corpus()["test"]
+    for v in clf.classify_many(rows) + [clf.classify("羚羊感冒片 药店"), clf.classify("")]:
+        assert v.flagged == (v.score >= clf.threshold)
+        assert (v.priority == "high") == v.flagged
+
+
+def test_reasons_are_structured_for_translation(clf):
+    v = clf.classify("Продам рога сайги, 300 тг за грамм", title="Рога")
+    reasons = v.explanation["reasons"]
+    assert reasons and all({"code", "params", "text", "weight"} <= set(r) for r in reasons)
+    species = next(r for r in reasons if r["code"] == "species")
+    assert species["params"]["words"] == ["сайги"] and "«сайги»" in species["text"]
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Продам роги сайги, ціна за грам договірна, відправка Новою поштою", "uk"),
+    ("Бөхөний эвэр зарна, 3 хос, үнэ тохиролцоно", "mn"),
+])
+def test_mongolian_and_ukrainian_ads_are_flagged(clf, text, lang):
+    v = clf.classify(text)
+    assert v.flagged and v.lang == lang, v.explanation
 
 
 def test_other_items_not_flagged(clf):
@@ -101,3 +152,12 @@ def test_lexicon_change_shows_in_model_version(tmp_path):
     changed = load_classifier(lexicon_dir=tmp_path)
     same = load_classifier(lexicon_dir=LEXICON_DIR)
     assert "+lex." in changed.version and "+lex." not in same.version
+
+
+def test_model_from_an_older_version_gives_a_clear_error(tmp_path):
+    from classifiers import ModelNotFound
+
+    (tmp_path / "meta.json").write_text('{"version": "sw-old"}', encoding="utf-8")
+    (tmp_path / "nlp").mkdir()
+    with pytest.raises(ModelNotFound, match="older SaigaWatch"):
+        load_classifier(tmp_path)

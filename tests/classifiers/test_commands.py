@@ -99,22 +99,41 @@ def test_evaluate_table_and_json(tmp_path, cfg, capsys):
     assert code == 1 and "labelled.jsonl:8: field 'label' must be 'trade' or 'not_trade'" in err
 
 
-def test_train_is_reproducible_versioned_and_keeps_rollback(tmp_path, cfg, capsys):
-    code, out, err = run(capsys, "--config", str(cfg), "train", "--seed", "5", "--epochs", "4")
+def test_evaluate_challenge_set_per_language_and_category(cfg, capsys):
+    code, out, _ = run(capsys, "--config", str(cfg), "evaluate", "--corpus", "challenge", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["overall"]["n"] >= 700 and {"ru", "kk", "zh", "mn", "uk", "en"} <= set(report["by_lang"])
+    assert {"news", "conservation", "medicine", "firearm", "souvenir", "other-horn", "other-species"} <= set(
+        report["false_positive_rate_by_category"])
+    code, out, _ = run(capsys, "--config", str(cfg), "evaluate", "--corpus", "challenge")
+    assert code == 0 and "labelled set: challenge" in out and "other-horn" in out
+    code, _, err = run(capsys, "--config", str(cfg), "evaluate")
+    assert code == 1 and "--input" in err and "--corpus" in err
+
+
+def test_train_is_reproducible_judged_on_challenge_and_keeps_rollback(tmp_path, cfg, capsys):
+    code, out, err = run(capsys, "--config", str(cfg), "train", "--seed", "5", "--epochs", "3")
     assert code == 0, err
     models = tmp_path / "models"
+    # three optimisation steps make a poor model: the shipped one stays current
+    assert "worse on the challenge set" in out and not (models / "CURRENT").exists()
+    assert "challenge set" in out and "FPR medicine" in out
+    code, out, err = run(capsys, "--config", str(cfg), "train", "--seed", "5", "--epochs", "3", "--force")
+    assert code == 0, err
     first = (models / "CURRENT").read_text().strip()
-    assert (models / first / "meta.json").is_file() and "is now current" in out
-    assert "overall f1" in out and "shipped" not in out
+    assert (models / first / "meta.json").is_file() and "is now current (forced)" in out
     meta = json.loads((models / first / "meta.json").read_text())
     assert meta["seed"] == 5 and meta["metrics"]["test"]["by_lang"]["ru"]["recall"] is not None
-    weights = (models / first / "combiner.json").read_text()
+    files = {p.relative_to(models / first): p.read_bytes() for p in (models / first).rglob("*")
+             if p.is_file() and p.name != "meta.json"}
     shutil.rmtree(models / first)
     (models / "CURRENT").unlink()
-    code, out, err = run(capsys, "--config", str(cfg), "train", "--seed", "5", "--epochs", "4")
+    code, out, err = run(capsys, "--config", str(cfg), "train", "--seed", "5", "--epochs", "3", "--force")
     assert code == 0, err
     assert (models / "CURRENT").read_text().strip() == first  # same seed and data → same version
-    assert (models / first / "combiner.json").read_text() == weights  # and the same weights
+    for rel, data in files.items():  # and the same bytes: weights, vocabulary, combiner, lexicon
+        assert (models / first / rel).read_bytes() == data, rel
     code, out, _ = run(capsys, "--config", str(cfg), "models")
     assert code == 0 and first in out and "shipped" in out
     code, out, _ = run(capsys, "--config", str(cfg), "models", "--use", "sw-nope")

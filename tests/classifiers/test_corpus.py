@@ -35,3 +35,37 @@ def test_build_is_deterministic_and_matches_shipped_files():
     rebuilt = build(13)
     for split in shipped:
         assert [r["text"] for r in rebuilt[split]] == [r["text"] for r in shipped[split]]
+
+
+def test_written_texts_are_split_and_validated(tmp_path):
+    import pytest
+
+    from classifiers.corpus.written import CorpusError, load_written
+
+    written = load_written()
+    rows = [r for split in written.values() for r in split]
+    assert len(rows) >= 1200 and {r["lang"] for r in rows} == {"ru", "kk", "zh", "mn", "uk", "en"}
+    assert len(written["train"]) > len(written["dev"]) > 0 and len(written["test"]) > 0
+    (tmp_path / "w.jsonl").write_text('{"lang": "ru", "text": "x", "label": "trade", "category": "trade"}\n'
+                                      '{"lang": "fr", "text": "x", "label": "trade", "category": "trade"}\n',
+                                      encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"w.jsonl:2: field 'lang' must be one of"):
+        load_written(tmp_path)
+
+
+def test_model_input_does_not_depend_on_the_hash_seed():
+    """Training is reproducible across processes: features must not follow set order (PYTHONHASHSEED varies)."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import hashlib; from classifiers.analysis import Analyzer; from classifiers.lexicon import load_lexicon;"
+            "from classifiers.classifier import model_features; from classifiers.training import load_corpus;"
+            "an = Analyzer(load_lexicon('config/lexicons')); rows = load_corpus()['train'];"
+            "print(hashlib.sha256(repr([sorted(model_features(an.analyse(r['text'], r.get('title'), r.get('lang'))))"
+            " for r in rows]).encode()).hexdigest())")
+    root = CORPUS_DIR.parents[1]
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE, text=True,
+                              env=dict(os.environ, PYTHONHASHSEED=seed)) for seed in ("1", "2")]
+    out = [p.communicate()[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs) and out[0] == out[1]

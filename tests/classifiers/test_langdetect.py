@@ -20,6 +20,11 @@ from classifiers.langdetect import detect_language
     ("Продам рога сайги, Ақтөбе қаласы, доставка", "ru"),  # Russian ad naming a Kazakh place
     ("Киік мүйізі продам, бағасы 100 мың", "kk"),          # Kazakh ad with a Russian verb
     ("kıik müiızı satamyn", "kk"),                          # Kazakh 2021 Latin alphabet
+    ("Продам рога сайги, 500 теңге за грамм", "ru"),       # the currency alone does not make a text Kazakh
+    ("Продаю рога, цена 40 000 тенге, звоните", "ru"),
+    ("Продам роги сайги, ціна договірна, пишіть", "uk"),
+    ("Куплю ріг сайгака, дорого", "uk"),
+    ("Киік мүйізін сатамын, бағасы 300 теңге", "kk"),
     ("", "other"),
     ("12345 !!! ???", "other"),
 ])

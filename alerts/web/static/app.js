@@ -41,13 +41,14 @@
   var rows = table ? Array.prototype.slice.call(table.querySelectorAll('tbody tr.row')) : [];
   var current = -1;
 
-  function select(i) {
+  function select(i, quiet) {
     if (!rows.length) return;
     i = Math.max(0, Math.min(rows.length - 1, i));
     if (current >= 0 && rows[current]) rows[current].classList.remove('selected');
     current = i;
     rows[i].classList.add('selected');
-    rows[i].scrollIntoView({ block: 'nearest' });
+    /* on load the page never moves for the first row (no jump); keys and resuming bring the row into view */
+    if (!quiet) rows[i].scrollIntoView({ block: 'nearest' });
   }
 
   function updateTicked() {
@@ -95,7 +96,7 @@
     table.querySelectorAll('a.title').forEach(function (a) {
       a.addEventListener('click', function () { remember(a.closest('tr').getAttribute('data-id')); });
     });
-    if (rows.length) select(resumeIndex());
+    if (rows.length) { var start = resumeIndex(); select(start, start === 0); }
   }
 
   /* After deciding on a listing page and coming back, continue with the row after it. */
@@ -113,6 +114,39 @@
     }
     return 0;
   }
+
+  /* ---- sortable tables (appeals, dossier, admin): click a heading; numbers and dates sort as such ---- */
+  function cellValue(row, index) {
+    var cell = row.children[index];
+    var text = cell ? (cell.getAttribute('data-sort') || cell.textContent).trim() : '';
+    var dmy = /^(\d{2})\.(\d{2})\.(\d{4})/.exec(text);
+    if (dmy) return dmy[3] + dmy[2] + dmy[1];
+    var number = text.replace(/[\s\u00a0]/g, '').replace(',', '.');
+    return /^-?\d+(\.\d+)?$/.test(number) ? parseFloat(number) : text.toLowerCase();
+  }
+  document.querySelectorAll('table.sortable').forEach(function (sortable) {
+    var heads = sortable.querySelectorAll('thead th');
+    heads.forEach(function (th, index) {
+      if (th.classList.contains('check')) return;
+      th.setAttribute('data-sortable', '');
+      th.setAttribute('tabindex', '0');
+      function sortBy() {
+        var ascending = th.getAttribute('aria-sort') !== 'ascending';
+        heads.forEach(function (h) { h.removeAttribute('aria-sort'); });
+        th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+        var body = sortable.tBodies[0];
+        var list = Array.prototype.slice.call(body.rows).filter(function (r) { return r.children.length > 1; });
+        list.sort(function (a, b) {
+          var x = cellValue(a, index), y = cellValue(b, index);
+          var order = (typeof x === 'number' && typeof y === 'number') ? x - y : String(x).localeCompare(String(y), document.documentElement.lang);
+          return ascending ? order : -order;
+        });
+        list.forEach(function (r) { body.appendChild(r); });
+      }
+      th.addEventListener('click', sortBy);
+      th.addEventListener('keydown', function (e) { if (e.key === 'Enter') { e.preventDefault(); sortBy(); } });
+    });
+  });
 
   /* ---- listing page ---- */
   var decideForm = document.getElementById('decide-form');

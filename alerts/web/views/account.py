@@ -13,6 +13,7 @@ from alerts.review.audit import record_event
 from alerts.review.logins import end_session, open_session
 from alerts.web.auth import EVERYONE, action, page, request_client
 from alerts.web.i18n import LANGUAGES, gettext_for
+from alerts.web.wording import error_text
 from alerts.web.security import account_locked, address_delay, csrf_token, ip_actor
 from alerts.web.templating import flash
 from store.models import User
@@ -103,7 +104,7 @@ def change_language(request: Request, db, data) -> Response:
     try:
         set_language(db, db.get(User, user.id), data.get("language") or "")
     except UserError as exc:
-        flash(request, "error", str(exc))
+        flash(request, "error", error_text(exc, gettext_for(request.state.lang)))
     back = safe_next(data.get("next"), home_for(user.role))
     return RedirectResponse(back, status_code=303)
 

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from alerts.review.users import ROLES, UserError, create_user, list_users, set_disabled, set_password, set_role
 from alerts.web.auth import ADMINS, action, page
 from alerts.web.i18n import gettext_for
+from alerts.web.wording import error_text
 from alerts.web.templating import flash
 from store.models import AuditEvent, SourceRun
 
@@ -96,5 +97,5 @@ def user_action(request: Request, db, data) -> Response:
             raise UserError(f"unknown operation {op!r}")
     except UserError as exc:
         db.rollback()
-        flash(request, "error", str(exc))
+        flash(request, "error", error_text(exc, _))
     return RedirectResponse("/admin#users", status_code=303)

@@ -8,13 +8,14 @@ from alerts.review.queue import QueueFilterError, QueueFilters, flagged_queue
 from alerts.web.auth import ANALYSTS, ApiError, page
 from alerts.web.views.listing import requested_listing
 from store.models import Listing
+from store.queries import language_of
 
 
 def _item(listing: Listing, classification, status: str | None = None) -> dict:
     return {
         "id": listing.id, "platform": listing.platform, "platform_listing_id": listing.platform_listing_id,
         "url": listing.url, "title": listing.title, "price": listing.price, "currency": listing.currency,
-        "location": listing.location, "language": listing.language,
+        "location": listing.location, "language": language_of(listing, classification),
         "first_seen": listing.first_seen.isoformat(), "last_seen": listing.last_seen.isoformat(),
         "removed_at": listing.removed_at.isoformat() if listing.removed_at else None,
         "ended_at": listing.ended_at.isoformat() if listing.ended_at else None,  # an auction lot whose bidding is over

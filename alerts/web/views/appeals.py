@@ -10,24 +10,28 @@ from starlette.responses import RedirectResponse, Response
 
 from alerts.review.appeals import (COUNTRIES, STATUSES, AppealError, appeal_dict, appeal_stats, create_appeal, list_appeals,
                             update_appeal, year_range)
+from alerts.review.queue import parse_day
 from alerts.web.auth import ANALYSTS, ApiError, action, page
-from alerts.web.i18n import gettext_for
+from alerts.web.i18n import N_, gettext_for
 from alerts.web.templating import flash
 from alerts.web.views.account import safe_next
 from store.models import Appeal, EvidenceBundle
 
 MAX_LISTINGS = 200  # one appeal form never names more listings than this
-# The register's messages (English, from alerts/review/appeals.py) → UI msgids; anything else is shown as it is.
+# The register's messages (English, from alerts/review/appeals.py) → UI msgids; anything else gets a general message.
 ERROR_MESSAGES = [
     (re.compile(r"needs the registration number"),
-     "Status “registered” needs the registration number (КУСП / ЕРДР). Enter it and save again."),
+     N_("Status “registered” needs the registration number (КУСП / ЕРДР). Enter it and save again.")),
     (re.compile(r"it can go to (?P<allowed>.+), not (?P<status>\w+)$"),
-     "This appeal cannot move to “{status}” from its current status."),
-    (re.compile(r"^nothing to update"), "Nothing to save: choose a new status or fill in a field."),
-    (re.compile(r"^an appeal needs a case name"), "An appeal needs a case name."),
-    (re.compile(r"^an appeal needs at least one listing"), "An appeal needs at least one listing."),
-    (re.compile(r"^country must be one of"), "Choose the country: KZ, RU, MN or UZ."),
-    (re.compile(r"^unknown status"), "Unknown status."),
+     N_("This appeal cannot move to “{status}” from its current status.")),
+    (re.compile(r"^nothing to update"), N_("Nothing to save: choose a new status or fill in a field.")),
+    (re.compile(r"^an appeal needs a case name"), N_("An appeal needs a case name.")),
+    (re.compile(r"^an appeal needs at least one listing"), N_("An appeal needs at least one listing.")),
+    (re.compile(r"^country must be one of"), N_("Choose the country: KZ, RU, MN or UZ.")),
+    (re.compile(r"^unknown status"), N_("Unknown status.")),
+    (re.compile(r"^no listing with id (?P<ids>[\d, ]+)$"), N_("There is no listing with number {ids}.")),
+    (re.compile(r"^no evidence bundle with id"), N_("There is no such evidence bundle.")),
+    (re.compile(r"^no appeal with id"), N_("There is no such appeal.")),
 ]
 
 
@@ -42,9 +46,9 @@ def error_text(_, exc: AppealError) -> str:
     for pattern, msgid in ERROR_MESSAGES:
         m = pattern.search(message)
         if m:
-            values = {k: _(v) for k, v in m.groupdict().items()}
+            values = {k: (v if k == "ids" else _(v)) for k, v in m.groupdict().items()}
             return _(msgid).format(**values) if values else _(msgid)
-    return message
+    return _("The request could not be carried out.")
 
 
 def _int_or_none(value) -> int | None:
@@ -56,10 +60,10 @@ def _int_or_none(value) -> int | None:
 
 
 def _when(value: str | None) -> dt.datetime | None:
-    """An optional YYYY-MM-DD form date as noon UTC (like `saigawatch appeals update --date`)."""
-    if not value:
+    """An optional form date (DD.MM.YYYY or YYYY-MM-DD) as noon UTC (like `saigawatch appeals update --date`)."""
+    if not value or not value.strip():
         return None
-    day = dt.date.fromisoformat(value.strip())
+    day = parse_day(value)
     return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
 
 
@@ -178,7 +182,7 @@ def update(request: Request, db, data) -> Response:
     try:
         at = _when(data.get("date"))
     except ValueError:
-        flash(request, "error", _("The appeal was not changed: {error}", error=_("the date must be YYYY-MM-DD")))
+        flash(request, "error", _("The appeal was not changed: {error}", error=_("enter the date as DD.MM.YYYY")))
         return RedirectResponse(back, status_code=303)
     if at is not None and at.date() > dt.datetime.now(dt.timezone.utc).date():
         flash(request, "error", _("The appeal was not changed: {error}", error=_("the date is in the future")))

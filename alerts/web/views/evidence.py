@@ -68,13 +68,14 @@ def export_evidence(request: Request, db, data) -> Response:
         f"case-{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M}-{ids[0]}"
     db.commit()  # the exporter opens its own sessions; it must see everything saved so far
     try:
+        report_language = data.get("report_language") or (user.language if user.language in ("ru", "kk") else "ru")
         result = exporter(request.app.state.settings, request.app.state.store, ids, case_name, user.username,
-                          user.language if user.language in ("ru", "kk") else "ru")
+                          report_language if report_language in ("ru", "kk") else "ru")
     except Exception as exc:  # noqa: BLE001 - shown to the analyst and audited, the UI keeps working
         log.exception("evidence export failed")
         record_event(db, user.username, "evidence.export_failed", "case", case_name,
                      {"listing_ids": ids, "error": f"{type(exc).__name__}: {exc}"})
-        flash(request, "error", _("Evidence export failed: {error}", error=str(exc)))
+        flash(request, "error", _("Evidence export failed. The administrator finds the details in the audit log."))
         return RedirectResponse(back, status_code=303)
     bundle_id = _bundle_id(db, result)
     record_event(db, user.username, "evidence.export", "case", case_name,

@@ -5,12 +5,18 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from alerts.reports.data import country_of
+from alerts.review.appeals import COUNTRIES
 from alerts.review.queue import DECISIONS
 from alerts.web.auth import ANALYSTS, ApiError, page
 from alerts.web.diffs import changed, word_diff
+from alerts.web.gloss import glosses_for
 from alerts.web.highlight import match_segments
+from alerts.web.i18n import gettext_for
+from alerts.web.reasons import explain, note_text
 from alerts.web.views.account import safe_next
-from store.models import (Appeal, Capture, Classification, EvidenceBundle, EvidenceCapture, Listing,
+from alerts.web.views.saved_copy import listing_captures, saved_copy_source, screenshot_of
+from store.models import (Appeal, Classification, EvidenceBundle, EvidenceCapture, Listing,
                           LivenessCheck, appeal_listings)
 
 
@@ -20,20 +26,6 @@ def requested_listing(request: Request, db) -> tuple[Listing, Classification | N
     if listing is None:
         raise ApiError(404, "not_found", f"no listing with id {request.path_params['listing_id']}")
     return listing, (listing.classifications[-1] if listing.classifications else None)
-
-
-def reasons_of(explanation: dict) -> list[str]:
-    """Human-readable reasons from a classification's explanation (whatever shape the classifier gives)."""
-    out = []
-    raw = explanation.get("reasons") if isinstance(explanation, dict) else None
-    for r in raw or []:
-        if isinstance(r, str):
-            out.append(r)
-        elif isinstance(r, dict):
-            text = r.get("text") or r.get("reason") or r.get("rule") or ", ".join(f"{k}: {v}" for k, v in r.items())
-            weight = r.get("weight")
-            out.append(f"{text} ({weight:+.2f})" if isinstance(weight, (int, float)) else str(text))
-    return out
 
 
 def version_history(listing: Listing) -> list[dict]:
@@ -61,7 +53,9 @@ def listing_page(request: Request, db) -> Response:
     title_segments, title_skipped = match_segments(listing.title, matches, "title")
     text_segments, text_skipped = match_segments(listing.text, matches, "text")
     stale = bool(classification and classification.content_hash != listing.content_hash)
-    captures = list(db.scalars(select(Capture).where(Capture.listing_id == listing.id).order_by(Capture.fetched_at.desc())))
+    settings = request.app.state.settings
+    _ = gettext_for(request.state.lang)
+    captures = listing_captures(db, listing)
     evidence = list(db.scalars(select(EvidenceCapture).where(EvidenceCapture.listing_id == listing.id)
                                .order_by(EvidenceCapture.started_at.desc())))
     liveness = list(db.scalars(select(LivenessCheck).where(LivenessCheck.listing_id == listing.id)
@@ -75,14 +69,41 @@ def listing_page(request: Request, db) -> Response:
         from sqlalchemy import func
         other_by_seller = db.scalar(select(func.count()).select_from(Listing).where(
             Listing.seller_id == listing.seller_id, Listing.id != listing.id)) or 0
+    explanation = classification.explanation if classification else {}
+    appeal_bundles = bundle_choices(db, settings, bundles, listing)
     return request.app.state.render(request, "listing.html", {
         "listing": listing, "classification": classification, "title_segments": title_segments,
         "text_segments": text_segments, "skipped_matches": title_skipped + text_skipped, "stale": stale,
-        "reasons": reasons_of(classification.explanation if classification else {}),
+        "reasons": explain(explanation, _), "note": note_text(explanation, classification.category if
+                                                                   classification else None, _),
+        "glosses": glosses_for([listing.title or "", listing.text or ""],
+                               list(classification.matched_terms or []) if classification else [],
+                               request.state.lang),
+        "screenshot": screenshot_of(db, settings, listing.id),
+        "saved_copy": saved_copy_source(db, settings, listing),
+        "appeal_country": appeal_country(settings, listing), "appeal_bundles": appeal_bundles,
+        "appeal_bundle_id": next((b["id"] for b in appeal_bundles if b["only_this"]), None),
         "history": version_history(listing), "captures": captures, "evidence": evidence, "liveness": liveness,
         "bundles": bundles, "appeals": appeals, "reviews": list(reversed(listing.reviews)),
         "decisions": DECISIONS, "other_by_seller": other_by_seller,
         "images": listing.images, "back": safe_next(request.query_params.get("back"), "/queue"),
-        "title": listing.title or listing.platform_listing_id,
+        "title": listing.title or listing.platform_listing_id, "is_admin": request.state.user.role == "admin",
         "evidence_available": request.app.state.evidence_exporter() is not None,
     })
+
+
+def appeal_country(settings, listing: Listing) -> str:
+    """The appeal's default country: the listing source's country when appeals go there, else the configured one."""
+    country = country_of(listing, settings)
+    return country if country in COUNTRIES else settings.evidence.default_country
+
+
+def bundle_choices(db, settings, bundles: list[EvidenceBundle], listing: Listing) -> list[dict]:
+    """Bundles holding this listing, for the appeal form: which hold it alone, which mix countries."""
+    out = []
+    for b in bundles:
+        ids = list(b.listing_ids or [])
+        countries = sorted({country_of(x, settings) for x in db.scalars(select(Listing).where(Listing.id.in_(ids)))})
+        out.append({"id": b.id, "case_name": b.case_name, "created_at": b.created_at, "size": len(ids),
+                    "only_this": ids == [listing.id], "countries": countries, "mixed": len(countries) > 1})
+    return out

@@ -1,5 +1,7 @@
-"""The queue page, decisions (form and keyboard) and the bulk "not trade" action."""
+"""The queue page, decisions (form and keyboard, then on to the next item) and the bulk "not trade" action."""
 from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -8,9 +10,10 @@ from alerts.review.queue import DECISIONS, STATUS_FILTERS, QueueFilterError, Que
     flagged_queue, record_review
 from alerts.review.audit import record_event
 from alerts.web.auth import ANALYSTS, ApiError, action, page
-from alerts.web.i18n import gettext_for
+from alerts.web.i18n import N_, gettext_for
 from alerts.web.templating import flash, url_with
 from alerts.web.views.account import safe_next
+from alerts.web.wording import error_text
 
 MAX_BULK = 500
 
@@ -30,7 +33,7 @@ def queue_page(request: Request, db) -> Response:
     try:
         filters = QueueFilters.from_params(dict(request.query_params))
     except QueueFilterError as exc:
-        error = str(exc)
+        error = error_text(exc, _)
         filters = QueueFilters()
     result = flagged_queue(db, filters=filters, page=_page_number(request), page_size=settings.web.page_size,
                            timezone=settings.web.timezone)
@@ -48,13 +51,37 @@ def decide(request: Request, db, data) -> Response:
     """Form post from the listing page: save the decision and go on (to the next listing or back)."""
     listing_id = request.path_params["listing_id"]
     _ = gettext_for(request.state.lang)
+    order = queue_order(request, db, safe_next(data.get("next"), "/queue"))  # before the decision moves the item
     try:
         record_review(db, listing_id, request.state.user.username, data.get("decision") or "", data.get("note") or "")
     except ReviewError as exc:
-        flash(request, "error", str(exc))
+        flash(request, "error", error_text(exc, _))
         return RedirectResponse(f"/listings/{listing_id}", status_code=303)
     flash(request, "ok", _("Decision saved: {decision}", decision=_(DECISION_LABELS.get(data["decision"], ""))))
-    return RedirectResponse(safe_next(data.get("next"), "/queue"), status_code=303)
+    back = safe_next(data.get("next"), "/queue")
+    following = next_in_queue(request, db, listing_id, back, order)
+    return RedirectResponse(url_with(f"/listings/{following}", back=back) if following else back, status_code=303)
+
+
+def queue_order(request: Request, db, back: str) -> list[int]:
+    """Listing ids in the order the queue behind `back` shows them (its filters; at most MAX_BULK)."""
+    query = dict(parse_qsl(urlsplit(back).query)) if urlsplit(back).path == "/queue" else {}
+    try:
+        filters = QueueFilters.from_params(query)
+    except QueueFilterError:
+        filters = QueueFilters()
+    settings = request.app.state.settings
+    result = flagged_queue(db, filters=filters, page=1, page_size=MAX_BULK, timezone=settings.web.timezone)
+    return [item.listing.id for item in result.items]
+
+
+def next_in_queue(request: Request, db, listing_id: int, back: str, order: list[int]) -> int | None:
+    """The queue item after this listing (as the analyst saw the queue), or the first one still to review."""
+    if listing_id in order:
+        after = order[order.index(listing_id) + 1:]
+        return after[0] if after else None
+    remaining = [i for i in queue_order(request, db, back) if i != listing_id]
+    return remaining[0] if remaining else None
 
 
 @action(roles=ANALYSTS)
@@ -81,7 +108,7 @@ def bulk_decide(request: Request, db, data) -> Response:
             record_review(db, listing_id, user, decision, data.get("note") or "", bulk=True)
     except ReviewError as exc:
         db.rollback()
-        flash(request, "error", str(exc))
+        flash(request, "error", error_text(exc, _))
         return RedirectResponse(back, status_code=303)
     record_event(db, user, "review.bulk_action", "listing", None, {"decision": decision, "listing_ids": ids})
     flash(request, "ok", _("{n} listings marked as {decision}.", n=len(ids),
@@ -105,8 +132,8 @@ def api_decide(request: Request, db, data) -> Response:
 
 
 # msgids for decisions and statuses (translated in the catalogues)
-DECISION_LABELS = {"sale": "Confirmed sale", "buy": "Confirmed buy", "not_trade": "Not trade", "unsure": "Unsure",
-                   "unreviewed": "Unreviewed", "open": "To review", "all": "All"}
+DECISION_LABELS = {"sale": N_("Confirmed sale"), "buy": N_("Confirmed buy"), "not_trade": N_("Not trade"),
+                   "unsure": N_("Unsure"), "unreviewed": N_("Unreviewed"), "open": N_("To review"), "all": N_("All")}
 
 
 @page(roles=ANALYSTS)

@@ -8,6 +8,7 @@ from alerts.review import statistics
 from alerts.web.auth import EVERYONE, page
 from alerts.web.charts import bar_chart, column_chart
 from alerts.web.i18n import gettext_for
+from alerts.web.wording import LANGUAGE_NAMES, PLATFORM_NAMES
 
 
 @page(roles=EVERYONE)
@@ -18,6 +19,7 @@ def stats_page(request: Request, db) -> Response:
     return request.app.state.render(request, "stats.html", {
         "data": data, "title": _("Statistics"),
         "week_chart": column_chart(data.weeks, series, _("Flagged and confirmed per week")),
-        "platform_chart": bar_chart(data.platforms, series, _("Per platform")),
-        "language_chart": bar_chart(data.languages, series, _("Per language")),
+        "platform_chart": bar_chart([(PLATFORM_NAMES.get(k, k), v) for k, v in data.platforms], series, _("Per platform")),
+        "language_chart": bar_chart([(_(LANGUAGE_NAMES[k]) if k in LANGUAGE_NAMES else _("unknown"), v)
+                                     for k, v in data.languages], series, _("Per language")),
     })

@@ -223,7 +223,6 @@ def upgrade() -> None:
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('prev_hash', sa.String(length=80), nullable=True),
     sa.Column('entry_hash', sa.String(length=80), nullable=False),
-    sa.Column('signature', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['listing_id'], ['listings.id'], name=op.f('fk_custody_events_listing_id_listings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_custody_events'))
     )

@@ -1,7 +1,7 @@
 """hardening: server-side web sessions and work owed after a crash
 
 Revision ID: 0003_hardening
-Revises: 0004_auctions
+Revises: 0006_custody_signature
 Create Date: 2026-12-06 20:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import store.models
 
 
 revision = '0003_hardening'
-down_revision = '0004_auctions'
+down_revision = '0006_custody_signature'
 branch_labels = None
 depends_on = None
 

@@ -95,15 +95,20 @@ def test_keyboard_review_flow(chromium, live):
     assert not page.locator("#help").is_visible()
     # open the selected listing with Enter, decide with "1" (confirmed sale)
     target = int(selected.get_attribute("data-id"))
+    order = [rows.nth(i).get_attribute("data-id") for i in range(rows.count())]
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/listings/{target}**")
     assert page.locator("mark.m-product").count() >= 1
     page.fill("textarea[name=note]", "тот же телефон")
     page.locator("textarea[name=note]").blur()
     page.keyboard.press("1")
-    page.wait_for_url(f"{base}/queue**")
+    # the next item of the same queue opens at once
+    following = order[order.index(str(target)) + 1]
+    page.wait_for_url(f"{base}/listings/{following}?back=**")
     assert _decision(store, target) == ("anna", "sale")
     assert "Decision saved: Confirmed sale" in page.locator(".flash-ok").inner_text()
+    page.keyboard.press("u")  # back to the queue
+    page.wait_for_url(f"{base}/queue**")
     row = page.locator(f'#queue tr[data-id="{target}"]')
     assert row.locator(".badge").inner_text() == "Confirmed sale"
     # the selection continues after the listing just decided

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from alerts.web.i18n import gettext_for
+from alerts.web.reasons import explain
 from store.listings import upsert_listing
 from store.models import Classification
 
@@ -36,5 +38,7 @@ def test_real_verdict_is_highlighted_at_its_offsets(analyst, web_store, verdict)
                 for m in sorted(verdict.explanation["matches"], key=lambda m: (m["field"] != "title", m["start"]))]
     assert marks[:len(expected)] == expected
     assert "&lt;b&gt;сейчас&lt;/b&gt;" in page  # markup in the text stays text
-    for reason in verdict.explanation["reasons"][:3]:
-        assert html.escape(reason["text"], quote=False) in page
+    # reasons are shown in words, from the classifier's codes, never as model internals or weights
+    for reason in explain(verdict.explanation, gettext_for("en"))[:3]:
+        assert html.escape(reason.text, quote=False) in page
+    assert "trade probability" not in page and not re.search(r"\(\+\d\.\d\d\)", page)

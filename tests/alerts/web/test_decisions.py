@@ -26,7 +26,8 @@ def test_form_decision_is_saved_audited_and_shown(analyst, seeded, web_store):
     r = analyst.post(f"/listings/{listing_id}/decide", data={"decision": "sale", "note": "тот же телефон",
                                                              "csrf_token": token, "next": "/queue?platform=olx"},
                      follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/queue?platform=olx"
+    # on to the next item of the same queue (the repost below it), keeping the way back
+    assert r.status_code == 303 and r.headers["location"] == f"/listings/{seeded.ids['repost']}?back=%2Fqueue%3Fplatform%3Dolx"
     assert "Decision saved: Confirmed sale" in analyst.get(r.headers["location"]).text
     with web_store.session() as s:
         review = s.query(Review).filter_by(listing_id=listing_id).one()

@@ -1,4 +1,4 @@
-"""UI language: Russian and English (Kazakh partly, falling back to Russian), chosen per user."""
+"""UI language: every message in Russian and Kazakh (complete catalogues, real plural forms), chosen per user."""
 from __future__ import annotations
 
 import re
@@ -6,46 +6,111 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from alerts.web.i18n import TRANSLATIONS_DIR, gettext_for
+from alerts.web.i18n import CATALOGUE_LANGUAGES, TRANSLATIONS_DIR, gettext_for, negotiate
 from store.models import User
 
 from .conftest import csrf_of, login
 
 WEB = Path(__file__).resolve().parents[3] / "alerts" / "web"
-MSGID = re.compile(r'''\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')''')
+STRING = r'''(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')'''
+MSGID = re.compile(r'''(?<![\w.])(?:_|N_)\(\s*''' + STRING)
+PLURAL = re.compile(r'''(?:ngettext|_\.n)\(\s*''' + STRING + r'''\s*,\s*''' + STRING)
 
 
-def _msgids() -> set[str]:
-    found = set()
+def _unquote(double: str | None, single: str | None) -> str:
+    return (double if double is not None else single).replace('\\"', '"').replace("\\'", "'")
+
+
+def _source_msgids() -> tuple[set[str], set[tuple[str, str]]]:
+    """Every msgid the UI code and templates use: _("…"), N_("…") and ngettext("…", "…", n)."""
+    single, plural = set(), set()
     for path in [*WEB.glob("templates/*.html"), *WEB.rglob("*.py")]:
-        for m in MSGID.finditer(path.read_text(encoding="utf-8")):
-            found.add(m.group(1) if m.group(1) is not None else m.group(2))
-    return found
+        text = path.read_text(encoding="utf-8")
+        single |= {_unquote(m.group(1), m.group(2)) for m in MSGID.finditer(text)}
+        plural |= {(_unquote(m.group(1), m.group(2)), _unquote(m.group(3), m.group(4))) for m in PLURAL.finditer(text)}
+    return single, plural
 
 
-def test_every_ui_string_has_a_russian_translation():
-    with open(TRANSLATIONS_DIR / "ru" / "LC_MESSAGES" / "messages.po", "rb") as fh:
-        catalog = read_po(fh)
-    translated = {m.id for m in catalog if m.id and m.string}
-    missing = sorted(_msgids() - translated)
-    assert not missing, f"add these to alerts/web/translations/ru/LC_MESSAGES/messages.po: {missing}"
+def _catalogue(lang: str):
+    with open(TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po", "rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+def _translated(message) -> bool:
+    strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+    return bool(strings) and all(s and s.strip() for s in strings)
+
+
+def test_every_catalogue_message_has_a_russian_and_a_kazakh_translation():
+    for lang in CATALOGUE_LANGUAGES:
+        catalogue = _catalogue(lang)
+        missing = [m.id for m in catalogue if m.id and not _translated(m)]
+        assert not missing, f"alerts/web/translations/{lang}/LC_MESSAGES/messages.po lacks translations of: {missing}"
+        assert not [m.id for m in catalogue if m.id and m.fuzzy], f"{lang}: fuzzy translations left"
+
+
+def test_every_ui_string_is_in_both_catalogues():
+    single, plural = _source_msgids()
+    assert len(single) > 300 and plural
+    for lang in CATALOGUE_LANGUAGES:
+        ids = {m.id for m in _catalogue(lang) if m.id}
+        missing = sorted(single - ids) + sorted(map(str, plural - ids))
+        assert not missing, f"add these to alerts/web/translations/{lang}/LC_MESSAGES/messages.po: {missing}"
+
+
+def test_plural_messages_have_every_plural_form():
+    for lang, forms in (("ru", 3), ("kk", 2)):
+        catalogue = _catalogue(lang)
+        assert catalogue.num_plurals == forms
+        for m in catalogue:
+            if m.id and isinstance(m.id, tuple):
+                assert len(m.string) == forms and all(m.string), (lang, m.id)
+
+
+def test_russian_plurals_follow_the_number():
+    n = gettext_for("ru").n
+    assert n("platform", "platforms", 1) == "площадка"
+    assert n("platform", "platforms", 3) == "площадки"
+    assert n("platform", "platforms", 11) == "площадок"
+    assert n("account", "accounts", 21) == "аккаунт"
+    assert n("{n} listing", "{n} listings", 5) == "5 объявлений"
+    assert gettext_for("en").n("{n} listing", "{n} listings", 1) == "1 listing"
 
 
 def test_placeholders_survive_translation():
-    for lang in ("ru", "kk"):
-        with open(TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po", "rb") as fh:
-            for m in read_po(fh):
-                if m.id and m.string:
-                    assert set(re.findall(r"{\w+}", m.id)) == set(re.findall(r"{\w+}", m.string)), (lang, m.id)
+    for lang in CATALOGUE_LANGUAGES:
+        for m in _catalogue(lang):
+            if not m.id:
+                continue
+            ids = m.id if isinstance(m.id, tuple) else (m.id,)
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
+            wanted = set(re.findall(r"{\w+}", ids[-1]))
+            for s in strings:
+                assert set(re.findall(r"{\w+}", s)) <= wanted and (set(re.findall(r"{\w+}", s)) == wanted or
+                                                                    wanted == {"{n}"}), (lang, m.id)
 
 
 def test_catalogues_compile_in_memory_without_a_build_step():
     assert gettext_for("ru")("Queue") == "Очередь"
     assert gettext_for("kk")("Queue") == "Кезек"
-    assert gettext_for("kk")("Crawl health") == "Жинау күйі"
-    assert gettext_for("kk")("Outcomes") == "Итоги"  # untranslated Kazakh falls back to Russian
+    assert gettext_for("kk")("Outcomes") == "Нәтижелер"  # Kazakh is complete: no Russian fallback
     assert gettext_for("en")("Queue") == "Queue"
     assert not list(TRANSLATIONS_DIR.rglob("*.mo")), "compiled .mo files are not needed in the repo"
+
+
+def test_language_negotiation_honours_q_values():
+    assert negotiate("en;q=0.3, kk;q=0.9, ru;q=0.8", "ru") == "kk"
+    assert negotiate("ru-RU,ru;q=0.9,en-US;q=0.8,en;q=0.7", "kk") == "ru"
+    assert negotiate("de, kk;q=0.5, en;q=0.5", "ru") == "kk"  # equal q: header order
+    assert negotiate("kk;q=0, en", "ru") == "en"  # q=0 means "not this one"
+    assert negotiate("de, fr;q=0.5", "ru") == "ru"
+    assert negotiate("en;q=abc", "kk") == "kk"
+    assert negotiate(None, "ru") == "ru"
+
+
+def test_login_page_follows_the_browser_languages(anon):
+    page = anon.get("/login", headers={"Accept-Language": "en;q=0.2, kk;q=0.9"}).text
+    assert '<html lang="kk">' in page
 
 
 def test_language_is_chosen_per_user(app, seeded, web_store):

@@ -101,7 +101,10 @@ def test_bad_filters_name_the_field():
     with pytest.raises(QueueFilterError, match="min_score"):
         QueueFilters.from_params({"min_score": "lots"})
     with pytest.raises(QueueFilterError, match="date_from"):
-        QueueFilters.from_params({"date_from": "24.11.2026"})
+        QueueFilters.from_params({"date_from": "31.02.2026"})
+    # dates as Russian and Kazakh readers write them, or ISO
+    assert QueueFilters.from_params({"date_from": "24.11.2026"}).date_from == dt.date(2026, 11, 24)
+    assert QueueFilters.from_params({"date_to": "2026-11-24"}).date_to == dt.date(2026, 11, 24)
     with pytest.raises(QueueFilterError, match="status"):
         QueueFilters(status="maybe")
     assert QueueFilters.from_params({"min_score": "0,5", "status": ""}).min_score == 0.5
@@ -125,3 +128,19 @@ def test_queue_day_follows_the_configured_timezone(sqlite_store):
     with sqlite_store.session() as s:
         assert _ids(flagged_queue(s, day=dt.date(2026, 11, 25), timezone="Asia/Almaty")) == [listing_id]
         assert _ids(flagged_queue(s, day=dt.date(2026, 11, 25), timezone="UTC")) == []
+
+
+def test_low_scored_items_stay_out_of_the_daily_list_and_columns_sort(analyst, seeded, web_store):
+    from store.models import Classification
+
+    with web_store.session() as s:
+        low = s.query(Classification).filter_by(listing_id=seeded.ids["backlog"]).one()
+        low.score = 0.31  # e.g. a patent medicine naming the saiga: flagged at low priority
+    open_ids = [i["id"] for i in analyst.get("/api/queue?max_score=0.4").json()["items"]]
+    all_ids = [i["id"] for i in analyst.get("/api/queue?status=all&max_score=0.4").json()["items"]]
+    assert seeded.ids["backlog"] not in open_ids and seeded.ids["backlog"] in all_ids
+    by_score_up = [i["score"] for i in analyst.get("/api/queue?status=all&sort=score").json()["items"]]
+    assert by_score_up == sorted(by_score_up)
+    page = analyst.get("/queue?status=all&sort=-price").text
+    assert 'aria-sort="descending"' in page and "sort=price" in page  # the heading offers the other direction
+    assert analyst.get("/queue?sort=nonsense").status_code == 400

@@ -1,0 +1,121 @@
+"""Offer-versus-report cues: does a text address a reader (contact, price, imperatives) or describe third parties?"""
+from __future__ import annotations
+
+import re
+
+from classifiers.normalize import KAZAKH_FOLD
+
+# Cue words per kind, written naturally; they are folded like normalised text (ә→а, і→и, й→и, ё→е) before use.
+# A trailing * matches any ending; _ joins a two-word cue. Language does not matter: a cue is a cue wherever it appears.
+_CUES = {
+    # an offer addresses the reader: contact channels and calls to act
+    "contact": """whatsapp ватсап вацап вотсап watsapp телеграм* telegram тг-канал вайбер viber личк* лс директ* dm pm
+        wechat 微信 vx 加微 私聊 私信 联系 电话 qq 闲鱼 звоните звонить пишите писать пишіть телефонуйте дзвоніть
+        звертайтесь обращайтесь хабарласыңыз хабарласыныз жазыңыз жазыныз қоңырау залга* холбогд* утас
+        contact call text inbox""",
+    "deal": """торг* договорн* самовывоз доставк* отправк* отправлю отправляю наложенн* предоплат* оплат* обмен
+        опт оптом розниц* наличи* в_наличии остал* срочно скидк* недорого дешево дешевле недорого
+        包邮 顺丰 现货 批发 量大 从优 价格 价钱 每克 一克 元 块 验货 保真 求购 有货 代购
+        жеткізу келісім* арзан тегін хүргэлт үнэ тохиро* доставка знижк* ціна договірн* наявност* відправ*
+        shipping delivery discount wholesale negotiable dm""",
+    # a report describes others: officials, courts, seizures, numbers of cases, reported speech
+    "official": """полици* полицейск* таможн* таможен* пограничн* прокурор* прокуратур* суд судом суда судь* следств*
+        следовател* мвд кнб фсб инспектор* росприроднадзор* минприрод* минэколог* охотинспекц* егер* комитет*
+        министерств* ведомств* управлени* департамент* пресс-служб* задержан* изъят* изъял* конфиск* обнаружил*
+        возбужд* уголовн* статья статьи штраф* приговор* осужден* осудил* арест* контрабанд* браконьер*
+        поліці* митниц* митн* прокуратур* суд* затрима* вилучи* вилучен* кримінальн* браконьєр*
+        полиция* кеден* прокуратура* сотта сотқа соты тәркіле* ұстал* қылмыст* браконьер* инспекция* министрлі*
+        цагдаа* гааль* шүүх* прокурор* хураа* баривчил*
+        海关 警方 公安 法院 检察 查获 缉获 走私 判处 被告 案件 执法 森林公安 罚款 刑事 涉案 抓获
+        police customs court seized seizure arrested smuggling smuggler prosecutor convicted sentenced
+        ministry authorities investigators poaching poacher poachers""",
+    "reported": """сообщ* сообщает сообщили заявил* рассказал* отметил* пояснил* по_данным по_словам пишет журналист*
+        корреспондент* новост* источник* повідом* заявив заявила розповів за_даними жаңалық* хабарла* мәлімде*
+        мэдээл* мэдээ 据 报道 记者 称 表示 新闻 通报 reported according said says spokesperson news""",
+    "rule": """запрещ* запрет* незаконн* нелегальн* ответственност* наказуем* кодекс* закон* красн* охраня* охран*
+        заповедн* природоохран* мораторий* cites сохранени* спасени* популяци* численност*
+        заборон* незаконн* відповідальніст* охорон* тыйым* заңсыз* жауапкершілік* қорға* қорық*
+        хориг* хууль* хамгаал* 禁止 违法 非法 保护 濒危 公约 一级 二级 保护动物
+        banned illegal prohibited protected endangered conservation population law penalty""",
+}
+_PHONE = re.compile(r"(?:\+?\d[\d \-()]{8,}\d)|(?:@[a-z0-9_]{4,})")
+_MONEY = re.compile(r"\d[\d\s.,]*\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年|\d+月\d+日")
+_QUOTE = re.compile("[«»“”„\"「」]")
+_WORD = re.compile(r"[^\W\d_]+", re.U)
+_CJK_WORD = re.compile(r"[\u3400-\u9fff]")
+_PAST_ENDINGS = ("ли", "лись", "ено", "ены", "ана", "ано", "аны")
+
+
+def _fold(word: str) -> str:
+    return word.lower().translate(KAZAKH_FOLD).replace("_", " ")
+
+
+class _CueIndex:
+    """Exact words, word pairs and stems (word*) per kind, looked up word by word; Chinese cues by one regex."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, tuple[str, ...]] = {}
+        self.stems: dict[str, tuple[str, ...]] = {}
+        cjk: dict[str, list[str]] = {}
+        for kind, words in _CUES.items():
+            for w in sorted({_fold(w) for w in words.split()}):
+                if _CJK_WORD.match(w):
+                    cjk.setdefault(kind, []).append(w)
+                elif w.endswith("*"):
+                    self.stems[w[:-1]] = self.stems.get(w[:-1], ()) + (kind,)
+                else:
+                    self.exact[w] = self.exact.get(w, ()) + (kind,)
+        self.stem_lengths = sorted({len(s) for s in self.stems})
+        self.heads = {s[:3] for s in self.stems}  # most words share no three-letter start with any stem
+        self.cjk = {kind: re.compile("|".join(map(re.escape, sorted(ws, key=len, reverse=True))))
+                    for kind, ws in cjk.items()}
+
+    def count(self, text: str) -> dict[str, int]:
+        out = dict.fromkeys(_CUES, 0)
+        out["past"] = 0
+        words = _WORD.findall(text)
+        exact, stems, lengths, heads = self.exact, self.stems, self.stem_lengths, self.heads
+        prev = ""
+        for w in words:
+            for kind in exact.get(w, ()):
+                out[kind] += 1
+            if prev:
+                for kind in exact.get(prev + " " + w, ()):
+                    out[kind] += 1
+            if w[:3] in heads:
+                for n in lengths:
+                    if n > len(w):
+                        break
+                    for kind in stems.get(w[:n], ()):
+                        out[kind] += 1
+            if len(w) > 4 and w.endswith(_PAST_ENDINGS):
+                out["past"] += 1
+            prev = w
+        if _CJK_WORD.search(text):
+            for kind, pattern in self.cjk.items():
+                out[kind] += len(pattern.findall(text))
+        return out
+
+
+_INDEX = _CueIndex()
+STANCE_CUES = ("contact", "deal", "phone", "money", "official", "reported", "rule", "past", "year", "quote")
+
+
+def stance_cues(norm_text: str, raw_text: str) -> dict[str, int]:
+    """Counts of each cue kind; `norm_text` is the normalised (folded) text, `raw_text` the original."""
+    out = _INDEX.count(norm_text)
+    out["phone"] = len(_PHONE.findall(raw_text.lower()))
+    out["money"] = len(_MONEY.findall(raw_text))
+    out["year"] = len(_YEAR.findall(raw_text))
+    out["quote"] = len(_QUOTE.findall(raw_text)) // 2
+    return out
+
+
+def offer_report(cues: dict[str, int]) -> tuple[float, float]:
+    """Two bounded scores in [0, 1]: how much the text reads like an offer, and like a report or notice."""
+    offer = min(1.0, 0.5 * min(cues["contact"], 2) + 0.5 * min(cues["phone"], 1) + 0.25 * min(cues["deal"], 2)
+                + 0.25 * min(cues["money"], 2))
+    report = min(1.0, 0.3 * min(cues["official"], 3) + 0.25 * min(cues["reported"], 2) + 0.2 * min(cues["rule"], 2)
+                 + 0.1 * min(cues["past"], 3) + 0.1 * min(cues["year"], 1) + 0.1 * min(cues["quote"], 1))
+    return offer, report

@@ -1,0 +1,172 @@
+"""The statistical model: a multinomial logistic regression over words, word pairs, character n-grams and cues."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+LABELS = ("SELL", "BUY", "FIREARM", "SOUVENIR", "NEWS", "CONSERVATION", "OTHER_HORN", "OTHER_SPECIES", "MEDICINE",
+          "IRRELEVANT")
+TRADE_LABELS = ("SELL", "BUY")
+CATEGORY_OF = {"FIREARM": "firearm", "SOUVENIR": "souvenir", "NEWS": "news", "CONSERVATION": "conservation",
+               "OTHER_HORN": "other-horn", "OTHER_SPECIES": "other-species", "MEDICINE": "medicine",
+               "IRRELEVANT": "irrelevant"}
+LABEL_OF_CATEGORY = {v: k for k, v in CATEGORY_OF.items()}
+CHAR_NGRAMS = (4,)
+MAX_CHARS = 3000  # character n-grams come from the first 3,000 characters of each field
+WEIGHTS_FILE = "weights.f32"
+VOCAB_FILE = "vocab.txt"
+PARAMS_FILE = "textmodel.json"
+
+
+def _char_grams(field_texts: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for text in field_texts:
+        t = " " + " ".join(text[:MAX_CHARS].split()) + " "
+        for n in CHAR_NGRAMS:
+            out.extend([t[i:i + n] for i in range(len(t) - n + 1)])
+    return out
+
+
+def _word_feats(words: list[str], cues: Iterable[str]) -> list[str]:
+    out = ["w:" + w for w in words]
+    out.extend(["b:" + a + "|" + b for a, b in zip(words, words[1:])])
+    out.extend(["s:" + c for c in cues])
+    return out
+
+
+def feature_strings(words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> set[str]:
+    """Every feature of one listing: w:word, b:word|next, s:cue, and bare character n-grams (obfuscation-proof:
+    they come from the normalised text, so «с@йг0» and «сайго» share them)."""
+    feats = set(_word_feats(words, cues))
+    feats.update(_char_grams(field_texts))
+    return feats
+
+
+@dataclass
+class TextModel:
+    """Weights (features × labels) over a fixed vocabulary; the score of a text is a softmax over the labels."""
+
+    vocab: dict[str, int]
+    weights: np.ndarray  # float32, (len(vocab), len(labels))
+    bias: np.ndarray  # float32, (len(labels),)
+    labels: tuple[str, ...] = LABELS
+
+    def indices(self, feats: Iterable[str]) -> list[int]:
+        found = set(map(self.vocab.get, feats))
+        found.discard(None)
+        return sorted(found)
+
+    def text_indices(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> list[int]:
+        """The same as indices(feature_strings(...)), without building the set of strings."""
+        get = self.vocab.get
+        found = set(map(get, _word_feats(words, cues)))
+        found.update(map(get, _char_grams(field_texts)))
+        found.discard(None)
+        return sorted(found)
+
+    def predict(self, rows: list[list[int]]) -> np.ndarray:
+        """Label probabilities for each row of feature indices (binary features, scaled by 1/√n)."""
+        out = np.empty((len(rows), len(self.labels)), dtype=np.float32)
+        for k, idx in enumerate(rows):
+            z = self.bias + (self.weights[idx].sum(axis=0) / np.sqrt(len(idx)) if idx else 0.0)
+            out[k] = z
+        out -= out.max(axis=1, keepdims=True)
+        np.exp(out, out=out)
+        out /= out.sum(axis=1, keepdims=True)
+        return out
+
+    def top_features(self, idx: list[int], label_ids: list[int], k: int = 5) -> list[tuple[str, float]]:
+        """The features of one text that push most towards the given labels (for explanations)."""
+        if not idx:
+            return []
+        contrib = self.weights[idx][:, label_ids].sum(axis=1) / np.sqrt(len(idx))
+        order = np.argsort(-contrib, kind="stable")[:k]
+        inv = self._inverse()
+        return [(inv[idx[i]], float(contrib[i])) for i in order if contrib[i] > 0]
+
+    def _inverse(self) -> list[str]:
+        inv = getattr(self, "_inv", None)
+        if inv is None:
+            inv = [""] * len(self.vocab)
+            for f, i in self.vocab.items():
+                inv[i] = f
+            self._inv = inv
+        return inv
+
+    # -- persistence ------------------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        inv = self._inverse()
+        (path / VOCAB_FILE).write_text("".join(f + "\n" for f in inv), encoding="utf-8")
+        np.ascontiguousarray(self.weights, dtype="<f4").tofile(path / WEIGHTS_FILE)
+        (path / PARAMS_FILE).write_text(json.dumps({"labels": list(self.labels), "features": len(inv),
+                                                    "bias": [round(float(b), 6) for b in self.bias],
+                                                    "char_ngrams": list(CHAR_NGRAMS)}, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "TextModel":
+        path = Path(path)
+        params = json.loads((path / PARAMS_FILE).read_text(encoding="utf-8"))
+        feats = (path / VOCAB_FILE).read_text(encoding="utf-8").split("\n")[:-1]
+        if len(feats) != params["features"]:
+            raise ValueError(f"{path / VOCAB_FILE}: {len(feats)} features, {PARAMS_FILE} says {params['features']}")
+        labels = tuple(params["labels"])
+        weights = np.fromfile(path / WEIGHTS_FILE, dtype="<f4").reshape(len(feats), len(labels))
+        return cls(dict(zip(feats, range(len(feats)))), weights, np.array(params["bias"], dtype=np.float32), labels)
+
+
+def fit(docs: list[set[str]], y: list[int], *, n_labels: int = len(LABELS), min_df: int = 2, l2: float = 1e-5,
+        iterations: int = 300, learn_rate: float = 0.05, sample_weight: list[float] | None = None) -> TextModel:
+    """Full-batch softmax regression with Adam: deterministic (fixed order, no threads, no randomness)."""
+    df: dict[str, int] = {}
+    for feats in docs:
+        for f in feats:
+            df[f] = df.get(f, 0) + 1
+    kept = sorted(f for f, c in df.items() if c >= min_df)
+    vocab = {f: i for i, f in enumerate(kept)}
+    rows = [sorted(vocab[f] for f in feats if f in vocab) for feats in docs]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(r) for r in rows])
+    indices = np.array([i for r in rows for i in r], dtype=np.int64)
+    row_of = np.repeat(np.arange(len(rows)), np.diff(indptr))
+    scale = (1.0 / np.sqrt(np.maximum(np.diff(indptr), 1))).astype(np.float64)
+    data = scale[row_of]
+    n, V, C = len(rows), len(vocab), n_labels
+    Y = np.zeros((n, C))
+    Y[np.arange(n), y] = 1.0
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    sw = sw / sw.sum()
+    W = np.zeros((V, C))
+    b = np.zeros(C)
+    mW, vW, mb, vb = np.zeros_like(W), np.zeros_like(W), np.zeros_like(b), np.zeros_like(b)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    starts = indptr[:-1]
+    nonempty = np.diff(indptr) > 0
+    for t in range(1, iterations + 1):
+        Z = np.zeros((n, C))
+        if len(indices):
+            contrib = W[indices] * data[:, None]
+            Z[nonempty] = np.add.reduceat(contrib, starts[nonempty], axis=0)
+        Z += b
+        Z -= Z.max(axis=1, keepdims=True)
+        P = np.exp(Z)
+        P /= P.sum(axis=1, keepdims=True)
+        G = (P - Y) * sw[:, None]
+        gW = np.empty_like(W)
+        g_nnz = G[row_of] * data[:, None]
+        for c in range(C):
+            gW[:, c] = np.bincount(indices, weights=g_nnz[:, c], minlength=V)
+        gW += l2 * W
+        gb = G.sum(axis=0)
+        for p, g, m, v in ((W, gW, mW, vW), (b, gb, mb, vb)):
+            m *= beta1
+            m += (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            p -= learn_rate * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+    return TextModel(vocab, W.astype(np.float32), b.astype(np.float32), LABELS[:C] if C == len(LABELS) else LABELS)
