@@ -5,12 +5,13 @@ import datetime as dt
 import logging
 from typing import Any, Callable
 
-from alerts.notify.digest import Digest, build_digest, review_base_url
+from alerts.notify.digest import Digest, build_digest, flagged_to_notify, review_base_url
 from alerts.notify.email import ChannelError, send_email
 from alerts.notify.telegram import send_telegram
 from alerts.notify.webhook import send_webhook
 from alerts.notify.wording import gettext_for
 from config import Settings
+from store.work import NOTIFY, settle
 
 log = logging.getLogger("saigawatch.notify")
 
@@ -71,10 +72,20 @@ def send_test_digest(settings: Settings, store=None, run: Any = None) -> dict[st
 
 
 def notify_step(ctx) -> dict[str, Any]:
-    """Pipeline step: build this run's digest and send it through the enabled channels."""
+    """Pipeline step: build this run's digest and send it through the enabled channels.
+
+    The digest lists every flagged listing not yet notified; they stay owed (for the next run) only when every
+    enabled channel failed.
+    """
     with ctx.store.session() as session:
+        owed = flagged_to_notify(session, ctx.results)
         digest = build_digest(session, ctx.settings, ctx.crawl_run_id, ctx.results, ctx.now)
     channels = send_digest(ctx.settings, digest)
+    enabled = [v for v in channels.values() if v != "disabled"]
+    delivered = not enabled or any(not v.startswith("error") for v in enabled)
+    if delivered:
+        with ctx.store.session() as session:
+            settle(session, NOTIFY, owed)
     status = ", ".join(f"{k} {v.split(':', 1)[0]}" for k, v in channels.items() if v != "disabled") or "no channel enabled"
     return {
         "channels_status": status,  # e.g. "email sent, telegram error" (one line for the run summary)
@@ -84,4 +95,5 @@ def notify_step(ctx) -> dict[str, Any]:
         "channels": channels,
         "sent": sorted(k for k, v in channels.items() if v.startswith("sent")),
         "failed": sorted(k for k, v in channels.items() if v.startswith("error")),
+        "still_owed": 0 if delivered else len(owed),
     }

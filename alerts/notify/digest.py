@@ -14,6 +14,7 @@ from config import Settings
 from crawler.health import markup_problems, run_alerts
 from store.models import Classification, CrawlRun, Listing, Review, SourceRun
 from store.queries import CONFIRMED_DECISIONS, latest_classifications
+from store.work import NOTIFY, owed_listing_ids
 
 
 def review_base_url(settings: Settings) -> str:
@@ -125,15 +126,12 @@ def _listings(session: Session, ids: list[int]) -> dict[int, Listing]:
     return out
 
 
-def _flagged_ids(session: Session, run: CrawlRun, results: dict[str, Any]) -> list[int]:
-    """Listings flagged by this run: the classify step's list, else flagged verdicts written since the run began."""
-    classify = results.get("classify") or {}
-    ids = classify.get("flagged_listing_ids")
-    if ids is not None:
-        return sorted({int(i) for i in ids})
-    rows = session.scalars(select(Classification.listing_id)
-                           .where(Classification.flagged.is_(True), Classification.created_at >= run.started_at))
-    return sorted(set(rows))
+def flagged_to_notify(session: Session, results: dict[str, Any]) -> list[int]:
+    """Newly flagged listings not yet in a sent digest (owed in the database, so a run killed before notifying
+    leaves them for the next one), plus any the classify step of this run lists."""
+    ids = set(owed_listing_ids(session, NOTIFY))
+    ids |= {int(i) for i in ((results.get("classify") or {}).get("flagged_listing_ids") or [])}
+    return sorted(ids)
 
 
 def _since_previous_run(session: Session, run: CrawlRun) -> dt.datetime:
@@ -158,9 +156,9 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
                     language=settings.notify.language)
     _ = gettext_for(digest.language)
 
-    flagged_ids = _flagged_ids(session, run, results)
+    flagged_ids = flagged_to_notify(session, results)
     verdicts = latest_classifications(session, flagged_ids)
-    listings = list(_listings(session, flagged_ids).values())
+    listings = [l for l in _listings(session, flagged_ids).values() if l.id not in verdicts or verdicts[l.id].flagged]
     listings = sorted(listings, key=lambda l: (-(verdicts[l.id].score if l.id in verdicts else 0), l.id))
     offers = _one_per_case(listings)
     digest.flagged_count = len(offers)

@@ -71,10 +71,14 @@ def test_digest_content(store, tmp_path):
     assert digest.health[0].message == "найдено 6 объявлений, 15% от среднего 40.0 (порог предупреждения: 30%)"
 
 
-def test_digest_without_classify_results_uses_verdicts_since_run_start(sqlite_store, tmp_path):
+def test_digest_without_classify_results_lists_what_is_not_yet_notified(sqlite_store, tmp_path):
+    from store.work import NOTIFY, owe
+
     settings = ops_settings(tmp_path)
     with sqlite_store.session() as s:
         run, ids = _populate(s)
+        for lid in ids:
+            owe(s, NOTIFY, lid)
         digest = build_digest(s, settings, run.id, {}, NOW)
     assert digest.flagged_count == 12
     assert digest.flagged[0].review_url.startswith("http://127.0.0.1:8000/listings/")
@@ -382,3 +386,31 @@ def test_unknown_digest_language_is_a_clear_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match=r"notify\.language.*'ru', 'kk' or 'en'.*got 'de'"):
         ops_settings(tmp_path, notify={"language": "de"})
+
+
+def test_flagged_listings_stay_owed_until_a_digest_is_delivered(sqlite_store, tmp_path):
+    from store.work import NOTIFY, owe, owed_listing_ids
+
+    with sqlite_store.session() as s:
+        run, ids = _populate(s)
+        for lid in ids:
+            owe(s, NOTIFY, lid)
+
+    class Ctx:
+        pass
+
+    ctx = Ctx()
+    ctx.store, ctx.crawl_run_id, ctx.now, ctx.results = sqlite_store, run.id, NOW, {"classify": {"flagged_listing_ids": []}}
+    received = []
+    with FakeHTTP(lambda path, body: (500, {"error": "down"})) as down:
+        ctx.settings = ops_settings(tmp_path, notify={"webhook": {"enabled": True, "url": down.url}})
+        out = notify_step(ctx)
+    assert out["failed"] == ["webhook"] and out["still_owed"] == 12
+    with sqlite_store.session() as s:
+        assert owed_listing_ids(s, NOTIFY) == ids  # every channel failed: the next run tries again
+    with FakeHTTP(lambda path, body: (received.append(json.loads(body)) or 200, {})) as up:
+        ctx.settings = ops_settings(tmp_path, notify={"webhook": {"enabled": True, "url": up.url}})
+        out = notify_step(ctx)
+    assert out["sent"] == ["webhook"] and out["still_owed"] == 0 and received[0]["flagged_count"] == 12
+    with sqlite_store.session() as s:
+        assert owed_listing_ids(s, NOTIFY) == []
