@@ -22,10 +22,15 @@ VOCAB_FILE = "vocab.txt"
 PARAMS_FILE = "textmodel.json"
 
 
+def _padded(text: str) -> str:
+    """The text character n-grams are taken from: whitespace runs as one space, a space at each end."""
+    return " " + " ".join(text[:MAX_CHARS].split()) + " "
+
+
 def _char_grams(field_texts: Iterable[str]) -> list[str]:
     out: list[str] = []
     for text in field_texts:
-        t = " " + " ".join(text[:MAX_CHARS].split()) + " "
+        t = _padded(text)
         for n in CHAR_NGRAMS:
             out.extend([t[i:i + n] for i in range(len(t) - n + 1)])
     return out
@@ -115,9 +120,9 @@ class TextModel:
         get = self.vocab.get
         found = set(map(get, _word_feats(words, cues)))
         found.discard(None)
+        table = self._gram_table()
         for text in field_texts:
-            t = " " + " ".join(text[:MAX_CHARS].split()) + " "
-            found.update(self._gram_table().lookup(t))
+            found.update(table.lookup(_padded(text)))
         return sorted(found)
 
     def predict(self, rows: list[list[int]]) -> np.ndarray:
