@@ -237,7 +237,6 @@ class WebSettings(Section):
     page_size: int = Field(50, ge=5, le=500)
     timezone: str = "Asia/Almaty"  # dates are stored in UTC and shown in this zone
     default_language: Literal["ru", "en", "kk"] = "ru"
-    near_duplicate_ratio: float = Field(85.0, ge=50, le=100)  # rapidfuzz token_set_ratio for reposts
 
     @field_validator("timezone")
     @classmethod

@@ -51,7 +51,7 @@ CATEGORIES: dict[str, tuple[int, str, str]] = {
 }
 
 SELLERS: dict[str, tuple[int, str, bool]] = {  # key → (id, name, business)
-    "erlan": (318204771, "Ерлан", False), "marat_u": (318551203, "Марат", False),
+    "erlan": (318204771, "Ерлан", False), "bolat": (318377410, "Болат", False), "marat_u": (318551203, "Марат", False),
     "aset": (319004518, "Асет К.", False), "bakyt": (319210337, "Бақыт", False),
     "nurlan": (319447102, "Нурлан", False), "zhanar": (319500861, "Жанар", False),
     "sergey": (319623450, "Сергей", False), "aigul": (319700142, "Айгуль", False),
@@ -170,6 +170,10 @@ ad(18, "kz", "Порошок из рога сайги", "Натуральный 
 
 # ------------------------------------------------------------------ olx.kz: confounders
 
+# A seller who works across platforms: the same phone is on a Telegram channel post and on VK (grouping demo).
+ad(29, "kz", "Рога сайги в наличии", "Есть рога сайгака, 5 пар, крупные, светлые. Опт и розница, отправка по "
+   "Казахстану. Звоните +7 (702) 333-44-55", 210000, "antique", "atyrau", "Атырау", "bolat", kind="sale",
+   age_days=3, photos=1)
 ad(30, "kz", "Сайга-12 исп. 030", "Продам Сайга-12, исп. 030, 2015 г.в., состояние отличное, "
     "2 магазина. Разрешение обязательно, сделка через магазин. Рога (рогатка) для чистки в подарок.", 450000,
     "hunting", "almaty", "Алматы", "ohotnik", district="Бостандыкский район", kind="confounder", age_days=7,

@@ -1,4 +1,4 @@
-"""The daily pipeline: crawl → classify → capture evidence → re-check liveness → health → notify."""
+"""The daily pipeline: crawl → group into cases → classify → capture evidence → re-check liveness → health → notify."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +20,7 @@ log = logging.getLogger("saigawatch.pipeline")
 # (name, "module:function"); the order is the data flow. Each step returns a dict of stats.
 STEPS: list[tuple[str, str]] = [
     ("crawl", "crawler.run:crawl_step"),
+    ("group", "store.cases:group_step"),
     ("classify", "alerts.review.flagging:classify_step"),
     ("capture", "alerts.evidence.capture:capture_step"),
     ("liveness", "alerts.evidence.liveness:liveness_step"),

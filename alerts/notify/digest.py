@@ -40,6 +40,7 @@ class DigestItem:
     intent: str | None
     review_url: str
     source_url: str
+    copies: int = 1  # listings of the same case (reposts, other platforms) behind this item
 
 
 @dataclass
@@ -57,7 +58,8 @@ class Digest:
     run_day: str
     generated_at: str
     review_url: str
-    flagged_count: int = 0
+    flagged_count: int = 0  # new flagged offers (cases); their copies are in flagged_copies
+    flagged_copies: int = 0
     flagged: list[DigestItem] = field(default_factory=list)  # the top items, highest score first
     confirmed_count: int = 0
     confirmed: list[DigestItem] = field(default_factory=list)
@@ -89,12 +91,23 @@ class Digest:
         return data
 
 
-def _item(settings: Settings, listing: Listing, cls: Classification | None) -> DigestItem:
+def _item(settings: Settings, listing: Listing, cls: Classification | None, copies: int = 1) -> DigestItem:
     return DigestItem(
         listing_id=listing.id, platform=listing.platform, title=(listing.title or listing.text or "")[:160].strip(),
         price=price_label(listing), score=round(cls.score, 3) if cls else None, intent=cls.intent if cls else None,
-        review_url=listing_link(settings, listing.id), source_url=listing.url,
+        review_url=listing_link(settings, listing.id), source_url=listing.url, copies=copies,
     )
+
+
+def _one_per_case(listings: list[Listing]) -> list[tuple[Listing, int]]:
+    """The first listing of each case (in the given order) and how many of the given listings share its case."""
+    first: dict[int, Listing] = {}
+    count: dict[int, int] = {}
+    for listing in listings:
+        key = listing.case_id if listing.case_id is not None else -listing.id
+        first.setdefault(key, listing)
+        count[key] = count.get(key, 0) + 1
+    return [(first[k], count[k]) for k in first]
 
 
 def _chunks(ids: list[int], size: int = 500):
@@ -144,8 +157,10 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
     verdicts = latest_classifications(session, flagged_ids)
     listings = list(_listings(session, flagged_ids).values())
     listings = sorted(listings, key=lambda l: (-(verdicts[l.id].score if l.id in verdicts else 0), l.id))
-    digest.flagged_count = len(listings)
-    digest.flagged = [_item(settings, l, verdicts.get(l.id)) for l in listings[:top]]
+    offers = _one_per_case(listings)
+    digest.flagged_count = len(offers)
+    digest.flagged_copies = len(listings)
+    digest.flagged = [_item(settings, l, verdicts.get(l.id), n) for l, n in offers[:top]]
 
     since = _since_previous_run(session, run)
     reviews = session.scalars(select(Review).where(Review.created_at >= since, Review.decision.in_(CONFIRMED_DECISIONS))
@@ -153,8 +168,9 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
     confirmed_ids = list(dict.fromkeys(r.listing_id for r in reviews))
     confirmed_verdicts = latest_classifications(session, confirmed_ids)
     confirmed = _listings(session, confirmed_ids)
-    digest.confirmed_count = len(confirmed_ids)
-    digest.confirmed = [_item(settings, confirmed[i], confirmed_verdicts.get(i)) for i in confirmed_ids[:top] if i in confirmed]
+    confirmed_offers = _one_per_case([confirmed[i] for i in confirmed_ids if i in confirmed])
+    digest.confirmed_count = len(confirmed_offers)
+    digest.confirmed = [_item(settings, l, confirmed_verdicts.get(l.id), n) for l, n in confirmed_offers[:top]]
 
     source_runs = session.scalars(select(SourceRun).where(SourceRun.crawl_run_id == run.id).order_by(SourceRun.source_name)).all()
     digest.totals = {

@@ -14,6 +14,8 @@ def _item_line(item: DigestItem) -> str:
         bits.append(f"— {item.price}")
     if item.score is not None:
         bits.append(f"(score {item.score:.2f}{', ' + item.intent if item.intent else ''})")
+    if item.copies > 1:
+        bits.append(f"×{item.copies} copies")
     return " ".join(bits)
 
 
@@ -39,7 +41,8 @@ def render_text(d: Digest) -> str:
         lines.append(f"Sources crawled: {t.get('sources', 0)}, pages: {t.get('pages_fetched', 0)}, "
                      f"listings seen: {t.get('listings_seen', 0)} (new {t.get('listings_new', 0)}, "
                      f"changed {t.get('listings_changed', 0)})")
-    lines.append(f"New flagged listings: {d.flagged_count}")
+    lines.append(f"New flagged offers (cases): {d.flagged_count}" + (f" ({d.flagged_copies} listings with reposts)"
+                                                                     if d.flagged_copies > d.flagged_count else ""))
     lines.append(f"New confirmed cases: {d.confirmed_count}")
     lines.append("")
     if d.flagged:
@@ -78,7 +81,7 @@ def render_html(d: Digest) -> str:
     if t:
         parts.append(f"<p>Sources crawled: {t.get('sources', 0)} · pages: {t.get('pages_fetched', 0)} · listings seen: "
                      f"{t.get('listings_seen', 0)} (new {t.get('listings_new', 0)}, changed {t.get('listings_changed', 0)})</p>")
-    parts.append(f"<p><b>New flagged listings: {d.flagged_count}</b> · <b>New confirmed cases: {d.confirmed_count}</b></p>")
+    parts.append(f"<p><b>New flagged offers (cases): {d.flagged_count}</b> ({d.flagged_copies} listings) · <b>New confirmed cases: {d.confirmed_count}</b></p>")
 
     def table(items: list[DigestItem]) -> str:
         rows = ["<table cellpadding='4' style='border-collapse:collapse'>",

@@ -16,7 +16,8 @@ from starlette.staticfiles import StaticFiles
 from alerts.web import errors
 from alerts.web.security import SecurityHeadersMiddleware, load_secret_key
 from alerts.web.templating import Renderer, make_environment
-from alerts.web.views import account, admin, api, appeals, dossier, evidence, listing, media, queue, saved_copy, stats
+from alerts.web.views import (account, admin, api, appeals, cases, dossier, evidence, listing, media, queue,
+                              saved_copy, stats)
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -42,6 +43,8 @@ ROUTES = [
     Route("/queue", queue.queue_page, methods=["GET"]),
     Route("/queue/bulk", queue.bulk_decide, methods=["POST"]),
     Route("/queue/uncertain", queue.label_page, methods=["GET"]),
+    Route("/cases/split", cases.split_copy, methods=["POST"]),
+    Route("/cases/merge", cases.merge_ticked, methods=["POST"]),
     Route("/listings/{listing_id:int}", listing.listing_page, methods=["GET"]),
     Route("/listings/{listing_id:int}/decide", queue.decide, methods=["POST"]),
     Route("/listings/{listing_id:int}/saved-copy", saved_copy.saved_copy_page, methods=["GET"]),
