@@ -14,6 +14,7 @@ from sqlalchemy import select
 from config import Settings
 from store import Store
 from store.models import CrawlRun, utcnow
+from store.work import recover_captures
 
 log = logging.getLogger("saigawatch.pipeline")
 
@@ -89,6 +90,11 @@ def run_daily(settings: Settings, store: Store, *, sources: list[str] | None = N
     interrupted = _close_interrupted_runs(store, now)
     if interrupted:
         log.warning("marked %d earlier run(s) as interrupted", interrupted)
+    with store.session() as session:
+        recaptured = recover_captures(session, settings.storage.data_path)
+    if recaptured:
+        log.warning("removed %d incomplete evidence capture(s) left by a killed process; they are captured again",
+                    len(recaptured))
     with store.session() as session:
         run = CrawlRun(started_at=now, status="running", trigger=trigger, run_day=now.date().isoformat(), stats={}, errors=[])
         session.add(run)

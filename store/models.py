@@ -438,3 +438,33 @@ class Appeal(Base):
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_bundles.id", ondelete="SET NULL"))
     history: Mapped[list[Any]] = mapped_column(default=list)  # [{at, status, actor, note}]
     listings: Mapped[list[Listing]] = relationship(secondary=appeal_listings)
+
+
+class WebSession(Base):
+    """A logged-in review-UI session kept on the server: the cookie holds a random token, this row its sha256."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(80), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    client: Mapped[str | None] = mapped_column(String(80))  # the address that logged in
+
+
+class WorkOwed(Base):
+    """Work a run still owes, kept in the database so the next run does it after a crash.
+
+    kind "photos": a stored listing whose photos are not all fetched yet; "notify": a newly flagged listing
+    not yet in any sent digest; "capture": an evidence capture begun in `detail` (a directory under data_dir)
+    by `owner` (host:pid) and not finished.
+    """
+
+    __tablename__ = "work_owed"
+    __table_args__ = (UniqueConstraint("kind", "listing_id", "detail", name="uq_work_owed_kind_listing_detail"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    detail: Mapped[str] = mapped_column(String(400), default="")
+    owner: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

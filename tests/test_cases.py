@@ -133,7 +133,7 @@ def test_split_and_merge_are_audited_and_stick(sqlite_store):
         assert s.get(Listing, b.id).case_id == merged.id
 
 
-def test_migration_0002_groups_existing_listings(tmp_path):
+def test_cases_migration_groups_existing_listings(tmp_path):
     st = Store(f"sqlite:///{tmp_path / 'old.db'}")
     command.upgrade(alembic_config(st.engine), "0001")
     with st.engine.begin() as conn:

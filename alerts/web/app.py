@@ -100,7 +100,9 @@ def app_from_environment() -> Starlette:
 
     from config import load_config
     from store import Store
+    from store.private import private_umask
 
+    private_umask()  # also when started by uvicorn directly: the database, WAL and logs stay private
     settings = load_config(os.environ.get("SAIGAWATCH_CONFIG") or None)
     return create_app(settings, Store.from_settings(settings))
 
@@ -109,7 +111,7 @@ def run_server(settings, host: str | None = None, port: int | None = None, store
     """Serve the review UI with uvicorn until interrupted (blocking).
 
     With workers > 1 each uvicorn worker process builds its own app from the same config file; nothing
-    is kept in process memory (sessions are signed cookies, login limits live in the database).
+    is kept in process memory (sessions and login throttling live in the database).
     """
     import os
 

@@ -1,7 +1,7 @@
 """cases: one row per offer, listings grouped into it, and the index that finds copies
 
 Revision ID: 0002
-Revises: 0006_custody_signature
+Revises: 0004_custody_signature
 Create Date: 2026-12-06 19:50:00
 """
 from alembic import op
@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 import store.models
 
-revision = '0002'
-down_revision = '0006_custody_signature'
+revision = '0005_cases'
+down_revision = '0004_custody_signature'
 branch_labels = None
 depends_on = None
 
