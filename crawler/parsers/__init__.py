@@ -88,13 +88,3 @@ def _complete_pages_only(parse: Parser) -> Parser:
         return parse(body, url, *args, **kwargs)
     return checked
 
-
-def recheck_url(platform: str, url: str) -> str:
-    """The address to fetch when re-checking one listing: the module's `recheck_url(url)` hook, else the URL.
-
-    Some platforms show a post's content only at another address (a bare t.me/<channel>/<id> page has no
-    post markup; its `?embed=1` form does), and a re-check must never read "no markup" as "removed".
-    """
-    module = _modules().get(platform)
-    hook = getattr(module, "recheck_url", None)
-    return hook(url) if hook else url
