@@ -24,6 +24,7 @@ from alerts.evidence.steps import StepError, build_chain
 from alerts.evidence.steps.base import CaptureJob
 from store.models import Classification, EvidenceCapture, Listing, utcnow
 from store.queries import latest_classification, latest_classification_ids
+from store.work import CAPTURE, owe, owed_listing_ids, process_owner, settle
 
 log = logging.getLogger("saigawatch.evidence")
 
@@ -84,6 +85,8 @@ def run_capture(settings, store, listing_id: int, *, operator: str, reason: str 
                 raise LookupError(f"no listing with id {listing_id}")
             started = now or utcnow()
             rel = capture_directory(listing, started)
+            with store.session() as owing:  # "capture incomplete" until this capture's row is written
+                owe(owing, CAPTURE, listing.id, rel, owner=process_owner())
             directory = settings.storage.data_path / rel
             if directory.exists():
                 raise FileExistsError(f"{directory} already exists")
@@ -105,6 +108,7 @@ def run_capture(settings, store, listing_id: int, *, operator: str, reason: str 
                                       content_hash=listing.content_hash, steps=job.step_results,
                                       manifest_sha256=job.facts.get("manifest_sha256"), reason=reason)
             session.add(capture)
+            settle(session, CAPTURE, [listing.id])
             session.flush()
             try:
                 append_event(session, listing, "captured", operator, {
@@ -150,13 +154,15 @@ def _listings_to_capture(settings, store, flagged_ids: list[int]) -> tuple[list[
             select(Classification.listing_id).join(newest, newest.c.max_id == Classification.id)
             .where(Classification.flagged.is_(True))
             .where(~Classification.listing_id.in_(select(EvidenceCapture.listing_id)))).all()
-        wanted = list(dict.fromkeys([*map(int, flagged_ids), *pending]))
+        owed = owed_listing_ids(session, CAPTURE)  # captures a killed process left incomplete
+        wanted = list(dict.fromkeys([*map(int, flagged_ids), *pending, *owed]))
         listings = {row.id: row for row in session.scalars(select(Listing).where(Listing.id.in_(wanted)))}
         todo = [lid for lid in wanted if lid in listings and listings[lid].removed_at is None
                 and (lid, listings[lid].content_hash) not in captured]
         # auction lots that end soonest first, so none ends while waiting past max_captures_per_run
         todo.sort(key=lambda lid: (listings[lid].ends_at is None or listings[lid].ended_at is not None,
                                    listings[lid].ends_at or dt.datetime.max.replace(tzinfo=dt.timezone.utc)))
+        settle(session, CAPTURE, [lid for lid in owed if lid not in todo], detail="")
         return todo, len(wanted) - len(todo)
 
 

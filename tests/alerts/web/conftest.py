@@ -21,6 +21,7 @@ from alerts.review.users import create_user
 from alerts.web.app import create_app
 from config import load_config
 from store import Store
+from store.cases import group_pending
 from store.listings import upsert_listing
 from store.models import Capture, Classification, EvidenceCapture, Image, Review
 from store.warc import WarcWriter
@@ -140,6 +141,8 @@ def seed(store: Store, settings) -> Seeded:
                                     manifest_sha256="sha256:abc"))
         session.flush()
         s.image_id, s.capture_id = image.id, capture.id
+    with store.session() as session:  # as the daily run does: reposts join one case
+        group_pending(session, now=NOW)
     return s
 
 

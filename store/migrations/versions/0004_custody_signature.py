@@ -1,15 +1,15 @@
 """custody entries carry the organisation's signature (signed when written)
 
-Revision ID: 0006_custody_signature
-Revises: 0005_audit_chain
+Revision ID: 0004_custody_signature
+Revises: 0003_audit_chain
 Create Date: 2026-12-06 21:10:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0006_custody_signature'
-down_revision = '0005_audit_chain'
+revision = '0004_custody_signature'
+down_revision = '0003_audit_chain'
 branch_labels = None
 depends_on = None
 
