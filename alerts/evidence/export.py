@@ -65,6 +65,15 @@ def case_stem(case_name: str) -> str:
     return "case-" + hashlib.sha256(case_name.encode("utf-8")).hexdigest()[:12]
 
 
+def _refuse_unsigned_custody(session, listing: Listing, signing_key) -> None:
+    """Every stored custody entry must verify with the organisation's key; one written into the database by hand
+    (unsigned or signed with another key) stops the export: it is never signed after the fact."""
+    problems = custody.check_listing_chain(session, listing, signing_key.public_key())
+    if problems:
+        raise ExportError(f"listing {listing.id}: the stored chain of custody does not verify, so it is not exported: "
+                          + "; ".join(str(p) for p in problems))
+
+
 class ExportError(Exception):
     """The case cannot be exported (unknown listing, bad case name, no law for the country...)."""
 
@@ -190,11 +199,11 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
             for listing in listings:
                 report_items.append(_export_listing(settings, session, listing, bundle_dir, now, signing_key))
             for listing in listings:
+                _refuse_unsigned_custody(session, listing, signing_key)
                 custody.sync_reviews(session, listing, signer=signing_key)
                 custody.append_event(session, listing, "exported", operator,
                                      {"case": case_name, "bundle": zip_path.name, "language": language}, at=now,
                                      signer=signing_key)
-                custody.sign_unsigned(session, listing, signing_key)
             lines = []
             for listing in listings:
                 key = custody.listing_key(listing)

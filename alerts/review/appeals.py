@@ -84,13 +84,14 @@ def get_appeal(session: Session, appeal_id: int) -> Appeal:
 def update_appeal(session: Session, appeal_id: int, *, actor: str, status: str | None = None,
                   registration_number: str | None = None, authority: str | None = None, outcome: str | None = None,
                   note: str = "", at: dt.datetime | None = None, bundle_id: int | None = None,
-                  add_listing_ids: list[int] | None = None) -> Appeal:
+                  add_listing_ids: list[int] | None = None, settings=None) -> Appeal:
     """Move an appeal along its life (only allowed transitions) and/or change its details; every change is in history.
 
     'registered' needs the police registration number (КУСП / ЕРДР). Submitting and registering also add
-    custody links (handed_over, registered) to every listing the appeal covers.
+    custody links (handed_over, registered) to every listing the appeal covers, signed as they are written with the
+    key at `settings`' evidence.signing_key_path; without a usable key nothing is changed (AppealError).
     """
-    from alerts.evidence.custody import append_event
+    from alerts.evidence.custody import UnsignedCustodyError, append_event, signer_for
 
     appeal = get_appeal(session, appeal_id)
     given_at, at = at, at or utcnow()
@@ -136,10 +137,15 @@ def update_appeal(session: Session, appeal_id: int, *, actor: str, status: str |
             appeal.closed_at = at
         custody_action = {"submitted": "handed_over", "registered": "registered"}.get(status)
         if custody_action:
-            for listing in appeal.listings:
-                append_event(session, listing, custody_action, actor,
-                             {"appeal_id": appeal.id, "authority": appeal.authority,
-                              "registration_number": appeal.registration_number, "case": appeal.case_name}, at=at)
+            try:
+                signer = signer_for(settings) if settings is not None else None
+                for listing in appeal.listings:
+                    append_event(session, listing, custody_action, actor,
+                                 {"appeal_id": appeal.id, "authority": appeal.authority,
+                                  "registration_number": appeal.registration_number, "case": appeal.case_name},
+                                 at=at, signer=signer)
+            except UnsignedCustodyError as exc:
+                raise AppealError(str(exc)) from None
     if not changes and not note:
         raise AppealError("nothing to update: give a status, number, authority, outcome or note")
     appeal.history = [*(appeal.history or []), {"at": _iso(at), "status": appeal.status, "actor": actor, "note": note,
