@@ -230,15 +230,21 @@ def capture_listings(settings, store, listing_ids: list[int], *, operator: str, 
             yield outcome(*in_flight.popleft())
 
 
-def _capture_all(ctx) -> dict[str, Any]:
+def capture_plan(ctx) -> tuple[list[int], dict[str, Any]]:
+    """The listings this run captures (at most evidence.max_captures_per_run) and the step's starting figures."""
     settings = ctx.settings
     flagged = (ctx.results.get("classify") or {}).get("flagged_listing_ids") or []
     todo, skipped = _listings_to_capture(settings, ctx.store, flagged)
     limit = settings.evidence.max_captures_per_run
     deferred = max(0, len(todo) - limit)
-    todo = todo[:limit]
     stats: dict[str, Any] = {"flagged": len(flagged), "captured": 0, "already_captured": skipped, "deferred": deferred,
                              "capture_ids": [], "failed_steps": {}, "errors": []}
+    return todo[:limit], stats
+
+
+def _capture_all(ctx) -> dict[str, Any]:
+    settings = ctx.settings
+    todo, stats = capture_plan(ctx)
     with browser_for(settings) as browser:
         for listing_id, capture in capture_listings(settings, ctx.store, todo, operator=ctx.operator,
                                                     reason="flagged", browser=browser):

@@ -158,18 +158,12 @@ def classify_step(ctx) -> dict[str, Any]:
 
 def capture_step(ctx) -> dict[str, Any]:
     """Capture jobs of CAPTURE_CHUNK listings each (chosen as the single-machine step chooses them), awaited."""
-    from alerts.evidence.capture import _listings_to_capture
+    from alerts.evidence.capture import capture_plan
 
     settings = ctx.settings
     if not settings.evidence.enabled:
         return {"captured": 0, "skipped": "evidence.enabled is false"}
-    flagged = (ctx.results.get("classify") or {}).get("flagged_listing_ids") or []
-    todo, skipped = _listings_to_capture(settings, ctx.store, flagged)
-    limit = settings.evidence.max_captures_per_run
-    deferred = max(0, len(todo) - limit)
-    todo = todo[:limit]
-    stats: dict[str, Any] = {"flagged": len(flagged), "captured": 0, "already_captured": skipped, "deferred": deferred,
-                             "capture_ids": [], "failed_steps": {}, "errors": []}
+    todo, stats = capture_plan(ctx)
     if not todo:
         return stats
     conn = connect(settings)
