@@ -268,7 +268,9 @@ def test_bad_pages_are_recorded_errors_not_crashes(tmp_path):
     for n in (1, 4, 11):
         assert str(_id("kz", n)) not in ids  # a page that never arrived whole is not stored
     assert len(ids) == len(expected_ids(0, ["рога сайги", "киік мүйізі"])) - 3
-    assert max(before, peak_kb) < 700_000, f"crawl process peaked at {peak_kb} KB"
+    # RUSAGE_CHILDREN keeps the largest child this pytest process ever waited for (a browser, a worker...):
+    # only a rise during this crawl is the crawl's own peak
+    assert peak_kb == before or peak_kb < 700_000, f"crawl process peaked at {peak_kb} KB"
 
 
 def _b36(n: int) -> str:
