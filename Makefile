@@ -33,9 +33,9 @@ bench: system venv
 screenshots: system venv
 	@$(BIN)/python -m tests.alerts.web.ui_walk build/screenshots
 
-## migration: regenerate the initial schema migration from store/models.py (pre-release only)
+## migration: write the next Alembic migration from the changes in store/models.py (MSG="what changes")
 migration: venv
-	@$(BIN)/python -m store.migrations.regenerate
+	@$(BIN)/python -m store.migrations.new_revision "$(MSG)"
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
