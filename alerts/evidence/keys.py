@@ -104,14 +104,20 @@ def load_private_key(path: Path) -> PrivateKey:
     return key
 
 
-def load_public_key(pem: bytes, source: str = "public key") -> PublicKey:
+def _public_key(data: bytes, source: str, form: str) -> PublicKey:
+    """A P-384 public key from PEM or DER bytes, or a SigningKeyError naming `source`."""
+    load = serialization.load_pem_public_key if form == "PEM" else serialization.load_der_public_key
     try:
-        key = serialization.load_pem_public_key(pem)
+        key = load(data)
     except (ValueError, TypeError) as exc:
-        raise SigningKeyError(f"{source}: not a readable PEM public key ({exc})") from None
+        raise SigningKeyError(f"{source}: not a readable {form} public key ({exc})") from None
     if not isinstance(key, PublicKey) or not isinstance(key.curve, CURVE):
         raise SigningKeyError(f"{source}: expected an ECDSA P-384 key, found {_describe(key)}")
     return key
+
+
+def load_public_key(pem: bytes, source: str = "public key") -> PublicKey:
+    return _public_key(pem, source, "PEM")
 
 
 def _describe(key) -> str:
@@ -146,13 +152,7 @@ def verify_raw(key: PublicKey, data: bytes, signature: bytes) -> bool:
 
 
 def load_public_der(der: bytes, source: str = "public key") -> PublicKey:
-    try:
-        key = serialization.load_der_public_key(der)
-    except (ValueError, TypeError) as exc:
-        raise SigningKeyError(f"{source}: not a readable DER public key ({exc})") from None
-    if not isinstance(key, PublicKey) or not isinstance(key.curve, CURVE):
-        raise SigningKeyError(f"{source}: expected an ECDSA P-384 key, found {_describe(key)}")
-    return key
+    return _public_key(der, source, "DER")
 
 
 def b64(data: bytes) -> str:
