@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from store.work import pid_alive
+
 log = logging.getLogger("saigawatch.runlock")
 
 
@@ -45,15 +47,6 @@ def read_holder(path: Path) -> dict[str, Any]:
             return {"pid": int(parts[1]), "since": parts[3] if len(parts) > 3 else None}
         return {}
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _describe(holder: dict[str, Any]) -> str:
@@ -89,7 +82,7 @@ def _try_lock(path: Path) -> int | None:
 def _orphaned(holder: dict[str, Any]) -> bool:
     """The recorded holder is dead on this host, yet the lock is held: a child it forked kept the file open."""
     pid = holder.get("pid")
-    return bool(isinstance(pid, int) and holder.get("host") == socket.gethostname() and not _pid_alive(pid))
+    return bool(isinstance(pid, int) and holder.get("host") == socket.gethostname() and not pid_alive(pid))
 
 
 @contextlib.contextmanager

@@ -65,8 +65,13 @@ def owner_alive(owner: str | None) -> bool:
         return True
     if int(pid) == os.getpid():
         return False  # this process did not begin it in this life: a reused pid of a dead process
+    return pid_alive(int(pid))
+
+
+def pid_alive(pid: int) -> bool:
+    """True while a process with this id runs on this machine (one owned by another user counts)."""
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:

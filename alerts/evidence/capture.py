@@ -24,7 +24,7 @@ from alerts.evidence.steps import StepError, build_chain
 from alerts.evidence.steps.base import CaptureJob
 from store.models import Classification, EvidenceCapture, Listing, utcnow
 from store.queries import latest_classification, latest_classification_ids
-from store.work import CAPTURE, owe, owed_listing_ids, process_owner, settle
+from store.work import CAPTURE, owe, owed_listing_ids, pid_alive, process_owner, settle
 
 log = logging.getLogger("saigawatch.evidence")
 
@@ -52,19 +52,10 @@ def staging_directory(settings) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for old in root.iterdir():
         pid = old.name.split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def run_capture(settings, store, listing_id: int, *, operator: str, reason: str = "flagged",
