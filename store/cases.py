@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -12,16 +13,18 @@ from typing import Any
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
-from store.fingerprints import MAX_PHASH_DISTANCE, Fingerprint, fingerprint, phash_distance, similarity
-from store.models import Case, Classification, GroupingKey, Image, Listing, ListingFingerprint, Review, utcnow
+from store.fingerprints import MAX_PHASH_DISTANCE, Fingerprint, fingerprint, phash_distance, similarity, word_similarity
+from store.models import Case, Classification, GroupingKey, Listing, ListingFingerprint, Review, utcnow
 from store.queries import newest_classification_id_for, newest_review_id_for
 
 log = logging.getLogger("saigawatch.cases")
 
 TEXT_THRESHOLD = 0.7  # estimated Jaccard of the shingle sets: reposts and light edits sit well above
+WORDS_THRESHOLD = 0.9  # estimated Jaccard of the bags of words (same numbers too): a reordered repost, not a look-alike
 MAX_KEY_FANOUT = 40  # a photo or contact already on this many listings is too common to say "same offer"
 BATCH = 500
-KIND_RANK = {"text": 3, "photo": 2, "phone": 1, "handle": 1}
+KIND_RANK = {"text": 4, "words": 3, "photo": 2, "phone": 1, "handle": 1}
+CONTENT_KINDS = ("text", "words", "photo")  # joined by what the copies show, not by who posted them
 MAX_ERROR_MESSAGES = 20
 L = Listing.__table__.c  # column access that works at any migration (the grouping also runs inside 0002)
 
@@ -50,6 +53,20 @@ def _chunks(items: list, size: int = BATCH):
         yield items[start:start + size]
 
 
+def _mark(connection) -> str:
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
+
+
+def _rows_in(connection, sql: str, values: list) -> list:
+    """Run `sql` (its "IN ({})" filled with placeholders) chunk by chunk through the driver: grouping looks up
+    thousands of keys per batch, and SQLAlchemy's per-value IN expansion cost more than the queries."""
+    out: list = []
+    mark = _mark(connection)
+    for chunk in _chunks(list(values)):
+        out += connection.exec_driver_sql(sql.format(", ".join([mark] * len(chunk))), tuple(chunk)).fetchall()
+    return out
+
+
 def pending_listing_ids(session: Session) -> list[int]:
     """Listings never grouped, or whose content changed since they were."""
     fp = ListingFingerprint.__table__.c
@@ -69,16 +86,17 @@ def group_pending(session: Session, now: dt.datetime | None = None, batch: int =
 
 def _phashes(session: Session, ids: Iterable[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(list(ids)):
-        for lid, phash in session.execute(select(Image.listing_id, Image.phash)
-                                          .where(Image.listing_id.in_(chunk), Image.phash.is_not(None))):
-            out[lid].append(phash)
+    for lid, phash in _rows_in(session.connection(), "SELECT listing_id, phash FROM images "
+                               "WHERE phash IS NOT NULL AND listing_id IN ({})", sorted(ids)):
+        out[lid].append(phash)
     return out
 
 
 def _describe(kind: str, detail: str, other: int, sim: float | None) -> str:
     if kind == "text":
         return f"{round((sim or 0) * 100)}% same text as #{other}"
+    if kind == "words":
+        return f"same words reordered as #{other}"
     if kind == "photo":
         return f"same photo as #{other}"
     return f"same {kind} {detail}"
@@ -91,11 +109,13 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
     now = now or utcnow()
     if not ids:
         return stats
-    fpc = ListingFingerprint.__table__.c
-    rows = session.execute(select(L.id, L.title, L.text, L.phones, L.handles, L.case_id, L.content_hash,
-                                  fpc.listing_id.label("fingerprinted"))
-                           .select_from(Listing.__table__.outerjoin(ListingFingerprint.__table__, fpc.listing_id == L.id))
-                           .where(L.id.in_(ids)).order_by(L.id)).all()
+    connection = session.connection()
+    rows = [SimpleNamespace(id=r[0], title=r[1], text=r[2], phones=_json_list(r[3]), handles=_json_list(r[4]),
+                            case_id=r[5], content_hash=r[6], fingerprinted=r[7]) for r in _rows_in(
+        connection, "SELECT l.id, l.title, l.text, l.phones, l.handles, l.case_id, l.content_hash, f.listing_id "
+        "FROM listings l LEFT OUTER JOIN listing_fingerprints f ON f.listing_id = l.id WHERE l.id IN ({}) "
+        "ORDER BY l.id", sorted(set(ids)))]
+    rows.sort(key=lambda r: r.id)
     photos = _phashes(session, ids)
     prints: dict[int, Fingerprint] = {}
     for row in rows:
@@ -113,22 +133,20 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
 
     keys = sorted({k for f in prints.values() for k in f.keys()})
     indexed: dict[str, list[int]] = defaultdict(list)
-    for chunk in _chunks(keys):
-        for key, lid in session.execute(select(GroupingKey.key, GroupingKey.listing_id).where(GroupingKey.key.in_(chunk))):
-            indexed[key].append(lid)
+    for key, lid in _rows_in(connection, "SELECT key, listing_id FROM grouping_keys WHERE key IN ({})", keys):
+        indexed[key].append(lid)
     candidates = {lid for lids in indexed.values() for lid in lids}
-    by_text = {lid for key, lids in indexed.items() if key[0] == "t" for lid in lids}
+    by_text = {lid for key, lids in indexed.items() if key[0] in "tw" and key[1].isdigit() for lid in lids}
     by_photo = {lid for key, lids in indexed.items() if key[0] == "p" and key[1].isdigit() for lid in lids}
     case_of: dict[int, int | None] = {}
     signatures: dict[int, bytes] = {}
     cand_photos = _phashes(session, by_photo) if by_photo else {}
-    for chunk in _chunks(sorted(candidates)):
-        for lid, case_id, minhash in session.execute(
-                select(L.id, L.case_id, fpc.minhash).select_from(Listing.__table__.outerjoin(
-                    ListingFingerprint.__table__, fpc.listing_id == L.id)).where(L.id.in_(chunk))):
-            case_of[lid] = case_id
-            if minhash is not None and lid in by_text:
-                signatures[lid] = minhash
+    for lid, case_id, minhash in _rows_in(
+            connection, "SELECT l.id, l.case_id, f.minhash FROM listings l LEFT OUTER JOIN listing_fingerprints f "
+            "ON f.listing_id = l.id WHERE l.id IN ({})", sorted(candidates)):
+        case_of[lid] = case_id
+        if minhash is not None and lid in by_text:
+            signatures[lid] = bytes(minhash)
     alone = _solo_cases(session, [r.case_id for r in rows if r.case_id])
 
     new_token = -1
@@ -177,9 +195,12 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
                 u["case_id"] = real[u["case_id"]]
         case_of.update({lid: real.get(c, c) for lid, c in case_of.items() if c is not None and c < 0})
     if updates:
-        session.connection().execute(update(Listing.__table__).where(L.id == _bind("b_id")),
-                                     [{"b_id": u["id"], "case_id": u["case_id"], "case_reason": u["case_reason"]}
-                                      for u in updates])
+        connection = session.connection()
+        mark = _mark(connection)
+        as_json = mark if connection.dialect.name == "sqlite" else f"CAST({mark} AS JSON)"
+        connection.exec_driver_sql(  # through the driver: SQLAlchemy's per-row parameter work cost more
+            f"UPDATE listings SET case_id = {mark}, case_reason = {as_json} WHERE id = {mark}",
+            [(u["case_id"], json.dumps(u["case_reason"]), u["id"]) for u in updates])
         _expire(session, Listing, [u["id"] for u in updates])
     connection = session.connection()
     _insert_keys(connection, [(k, f.listing_id) for f in prints.values() for k in f.keys()])
@@ -193,9 +214,16 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
     return stats
 
 
+def _json_list(value) -> list:
+    """A JSON list column read through the driver (SQLite gives text, PostgreSQL a list)."""
+    if isinstance(value, str):
+        value = json.loads(value) if value not in ("", "[]") else []
+    return value if isinstance(value, list) else []
+
+
 def _insert_keys(connection, rows: list[tuple[str, int]]) -> None:
     """Insert index keys with the driver's own executemany (the bulk of grouping's writes)."""
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = _mark(connection)
     sql = f"INSERT INTO grouping_keys (key, listing_id) VALUES ({mark}, {mark})"
     for start in range(0, len(rows), 5000):
         connection.exec_driver_sql(sql, rows[start:start + 5000])
@@ -224,38 +252,45 @@ def _best_match(fp: Fingerprint, indexed, signatures, cand_photos, case_of):
     best = None
     best_rank: tuple = ()
     own_sig = fp.signature
-    seen_text: set[int] = set()
+    compared: set[tuple[str, int]] = set()
     for key in fp.keys():
         lids = [lid for lid in indexed.get(key, ()) if lid != fp.listing_id and case_of.get(lid) is not None]
         if not lids:
             continue
-        kind = "text" if (key[0] == "t" and key[1].isdigit()) or key.startswith("x:") \
-            else "photo" if key[0] == "p" and key[1].isdigit() else key.split(":", 1)[0]
-        if kind != "text" and len(indexed.get(key, ())) > MAX_KEY_FANOUT:
+        kind = _key_kind(key)
+        if kind not in ("text", "words") and len(indexed.get(key, ())) > MAX_KEY_FANOUT:
             continue  # too common to mean anything (a shop's hotline, a stock photo)
         for lid in lids:
             sim = None
-            if kind == "text" and key.startswith("x:"):
+            detail = ""
+            if key.startswith("x:"):
                 sim = 1.0  # the whole normalised text is the same
-                detail = ""
-            elif kind == "text":
-                if lid in seen_text or own_sig is None or lid not in signatures:
+            elif kind in ("text", "words"):
+                if (kind, lid) in compared or own_sig is None or lid not in signatures:
                     continue
-                seen_text.add(lid)
-                sim = similarity(own_sig, signatures[lid])
-                if sim < TEXT_THRESHOLD:
+                compared.add((kind, lid))
+                measure, threshold = (similarity, TEXT_THRESHOLD) if kind == "text" else (word_similarity, WORDS_THRESHOLD)
+                sim = measure(own_sig, signatures[lid])
+                if sim < threshold:
                     continue
-                detail = ""
             elif kind == "photo":
                 if not any(phash_distance(a, b) <= MAX_PHASH_DISTANCE for a in fp.photos for b in cand_photos.get(lid, ())):
                     continue
-                detail = ""
             else:
                 detail = key.split(":", 1)[1]
             rank = (KIND_RANK[kind], sim or 0.0, -lid)
             if rank > best_rank:
                 best_rank, best = rank, (kind, detail, lid, sim, case_of[lid])
     return best
+
+
+def _key_kind(key: str) -> str:
+    """What an index key stands for: text (LSH band or whole text), words (word-bag band), photo, phone, handle."""
+    if key.startswith("x:"):
+        return "text"
+    if key[1:2].isdigit():
+        return {"t": "text", "w": "words", "p": "photo"}[key[0]]
+    return key.split(":", 1)[0]
 
 
 # --- summaries -------------------------------------------------------------------------------------------------
