@@ -25,6 +25,7 @@ MAX_KEY_FANOUT = 40  # a photo or contact already on this many listings is too c
 BATCH = 500
 KIND_RANK = {"text": 4, "words": 3, "photo": 2, "phone": 1, "handle": 1}
 CONTENT_KINDS = ("text", "words", "photo")  # joined by what the copies show, not by who posted them
+LINK_KINDS = (*CONTENT_KINDS, "phone", "handle")  # every reason grouping gives (not "first", "split", "merge")
 MAX_ERROR_MESSAGES = 20
 L = Listing.__table__.c  # column access that works at any migration (the grouping also runs inside 0002)
 

@@ -233,7 +233,7 @@ class ListingFingerprint(Base):
     __tablename__ = "listing_fingerprints"
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True)
     content_hash: Mapped[str] = mapped_column(String(80))
-    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # uint32 little-endian, one per permutation
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # uint32 LE per permutation: word pairs, then bag of words
     grouped_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -1,5 +1,4 @@
-"""store.cases and store.fingerprints: grouping copies into cases at ingest, join reasons, bad input, summaries,
-split and merge, and migration 0002 grouping what is already stored."""
+"""store.cases and store.fingerprints: grouping at ingest (reordered reposts too), reasons, bad input, split, merge, migration."""
 from __future__ import annotations
 
 import datetime as dt
@@ -147,3 +146,49 @@ def test_cases_migration_groups_existing_listings(tmp_path):
         assert s.scalar(select(func.count()).select_from(Case)) == 1
         assert {l.case_id for l in s.scalars(select(Listing))} == {s.scalar(select(Case.id))}
     st.dispose()
+
+
+AD = ("Продам рога сайги, пара, светлые, без трещин. Цена 150 000 тенге за пару. Звонить 8 701 222 33 44, "
+      "Алматы, самовывоз или доставка почтой.")
+AD_REORDERED = ("Алматы, самовывоз или доставка почтой. Звонить 8 701 222 33 44. Цена за пару 150 000 тенге. "
+                "Светлые, без трещин, пара. Рога сайги продам.")
+OTHER_SELLER = ("Продам рога сайги, пара, светлые, без трещин. Цена 90 000 тенге за пару. Звонить 8 702 555 66 77, "
+                "Шымкент, самовывоз или доставка почтой.")
+OTHER_SELLER_REORDERED = ("Шымкент, самовывоз или доставка почтой. Светлые, без трещин, пара. Рога сайги продам. "
+                          "Цена за пару 90 000 тенге. Звонить 8 702 555 66 77.")
+
+
+def test_bag_of_words_ignores_order_but_counts_words_and_numbers():
+    from store.cases import TEXT_THRESHOLD
+    from store.fingerprints import fingerprint, similarity, word_similarity
+
+    a, b, c = (fingerprint(i, "", t, [], [], []) for i, t in enumerate((AD, AD_REORDERED, OTHER_SELLER)))
+    assert word_similarity(a.signature, b.signature) == 1.0 and similarity(a.signature, b.signature) < TEXT_THRESHOLD
+    assert set(a.keys()) & set(b.keys()) and not {k for k in a.keys() if k[0] == "w"} & set(c.keys())
+    twice = fingerprint(3, "", AD + " " + AD, [], [], [])  # a bag, not a set: the same words twice are not one copy
+    assert word_similarity(a.signature, twice.signature) < 0.7
+
+
+def test_a_reordered_repost_joins_and_lookalike_ads_of_other_sellers_stay_apart(store):
+    with store.session() as s:
+        ids = [_add(s, str(n), text, platform=platform).id for n, (text, platform) in enumerate(
+            ((AD, "olx"), (AD_REORDERED, "telegram"), (OTHER_SELLER, "vk"), (OTHER_SELLER_REORDERED, "olx")))]
+        group_pending(s, now=T0)
+    with store.session() as s:
+        got = {l.id: l for l in s.scalars(select(Listing))}
+        assert got[ids[1]].case_id == got[ids[0]].case_id
+        assert got[ids[1]].case_reason["kind"] == "words"
+        assert got[ids[1]].case_reason["detail"] == f"same words reordered as #{ids[0]}"
+        assert got[ids[3]].case_id == got[ids[2]].case_id != got[ids[0]].case_id  # same words, other price/phone
+
+
+def test_a_words_reason_reads_in_russian_and_kazakh():
+    from alerts.web.i18n import gettext_for
+    from alerts.web.templating import make_environment
+
+    template = make_environment("UTC").from_string(
+        '{% from "_macros.html" import join_reason with context %}{{ join_reason(r) }}')
+    reason = {"kind": "words", "detail": "same words reordered as #412", "listing_id": 412, "similarity": 1.0}
+    assert template.render(_=gettext_for("ru"), r=reason) == "те же слова в другом порядке, что у №412"
+    assert template.render(_=gettext_for("kk"), r=reason) == "сөздері №412 хабарландырумен бірдей, тек реті басқа"
+    assert template.render(_=gettext_for("en"), r=reason) == "same words reordered as #412"

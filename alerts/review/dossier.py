@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
+from store.cases import CONTENT_KINDS, LINK_KINDS
 from store.fingerprints import contact_keys
 from store.models import GroupingKey, Listing, Seller
 from store.queries import latest_classifications, latest_reviews
@@ -113,7 +114,7 @@ def build_dossier(session: Session, seller_id: int | None = None, phone: str | N
                 why.add(f"seller:{listing.seller_id}")
             why.update(f"phone:{p}" for p in (listing.phones or []) if p in folded_phones)
             why.update(f"handle:{h}" for h in (listing.handles or []) if h.casefold() in folded_handles)
-            if listing.case_id in case_ids and (listing.case_reason or {}).get("kind") in ("text", "photo"):
+            if listing.case_id in case_ids and (listing.case_reason or {}).get("kind") in CONTENT_KINDS:
                 why.add(f"case:{listing.case_reason['detail']}")
             phones.update(listing.phones or [])
             handles.update(listing.handles or [])
@@ -175,7 +176,7 @@ def account_evidence(sellers: list[Seller], listings: list[Listing], start: int 
                     "kind": "contact", "contact": kind, "value": value, "where": where}
         for listing in by_seller.get(s.id, []):
             reason = listing.case_reason or {}
-            if reason.get("kind") in ("text", "photo", "phone", "handle") and len(case_owners[listing.case_id]) > 1:
+            if reason.get("kind") in LINK_KINDS and len(case_owners[listing.case_id]) > 1:
                 found[f"{_label(listing)}: {reason.get('detail')} (case #{listing.case_id})"] = {
                     "kind": "case", "label": _label(listing), "reason": reason, "case": listing.case_id}
         if not found:
