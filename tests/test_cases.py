@@ -192,3 +192,28 @@ def test_a_words_reason_reads_in_russian_and_kazakh():
     assert template.render(_=gettext_for("ru"), r=reason) == "те же слова в другом порядке, что у №412"
     assert template.render(_=gettext_for("kk"), r=reason) == "сөздері №412 хабарландырумен бірдей, тек реті басқа"
     assert template.render(_=gettext_for("en"), r=reason) == "same words reordered as #412"
+
+
+def test_migration_0007_regroups_what_was_fingerprinted_before_the_bag_of_words(tmp_path):
+    from sqlalchemy import delete, update
+
+    from store.cases import pending_listing_ids
+    from store.models import GroupingKey, ListingFingerprint
+
+    st = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(st.engine), "0006_hardening")
+    with st.session() as s:
+        first = _add(s, "1", AD, platform="olx")
+        group_pending(s, now=T0)
+        s.execute(update(ListingFingerprint).values(minhash=func.substr(ListingFingerprint.minhash, 1, 48 * 4)))
+        s.execute(delete(GroupingKey).where(GroupingKey.key.like("w%")))  # as grouping wrote them before 0007
+        first_id, first_case = first.id, first.case_id
+    st.init()
+    with st.session() as s:
+        assert pending_listing_ids(s) == [first_id]
+        group_pending(s, now=T0)
+        assert s.get(Listing, first_id).case_id == first_case
+        later = _add(s, "2", AD_REORDERED, platform="telegram")
+        group_pending(s, now=T0)
+        assert s.get(Listing, later.id).case_id == first_case
+    st.dispose()
