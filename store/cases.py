@@ -205,9 +205,12 @@ def group_listings(session: Session, ids: list[int], now: dt.datetime | None = N
         _expire(session, Listing, [u["id"] for u in updates])
     connection = session.connection()
     _insert_keys(connection, [(k, f.listing_id) for f in prints.values() for k in f.keys()])
-    connection.execute(ListingFingerprint.__table__.insert(), [
-        {"listing_id": f.listing_id, "content_hash": r.content_hash, "minhash": f.signature, "grouped_at": now,
-         "error": f.error} for r in rows for f in [prints[r.id]]])
+    mark = _mark(connection)
+    at = _bound(connection, ListingFingerprint.__table__.c.grouped_at, now)
+    connection.exec_driver_sql(
+        f"INSERT INTO listing_fingerprints (listing_id, content_hash, minhash, grouped_at, error) "
+        f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+        [(f.listing_id, r.content_hash, f.signature, at, f.error) for r in rows for f in [prints[r.id]]])
     moved_from = {r.case_id for r in rows if r.case_id} & alone
     refresh_cases(session, {c for c in case_of.values() if c is not None} | moved_from)
     if moved_from:  # a lone copy that found its case leaves an empty case behind
@@ -220,6 +223,12 @@ def _json_list(value) -> list:
     if isinstance(value, str):
         value = json.loads(value) if value not in ("", "[]") else []
     return value if isinstance(value, list) else []
+
+
+def _bound(connection, column, value):
+    """A value as the column's type sends it to the driver (e.g. a UTC timestamp as SQLite's text form)."""
+    process = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    return process(value) if process is not None else value
 
 
 def _insert_keys(connection, rows: list[tuple[str, int]]) -> None:
