@@ -1,6 +1,7 @@
 """A listing's grouping fingerprint: MinHashes of its normalised text (word pairs and bag of words), photo and contact keys."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
@@ -29,6 +30,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _NUMBER = re.compile(r"(?<!\S)\d+(?!\S)")  # a word that is a number (normalised text: words split by spaces)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _MASK32 = np.uint64(0xFFFFFFFF)
+_BAND_MULTIPLIER = 0x100000001B3
 _TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
 _EMPTY = _TEMPLATE.hashvalues.copy()
 _WORKER = threading.local()  # one MinHash per thread, reset for each text (creating one costs more than hashing)
@@ -150,14 +152,20 @@ def word_similarity(a: bytes, b: bytes) -> float:
     return _share_equal(a[SIGNATURE_BYTES:], b[SIGNATURE_BYTES:])
 
 
+@functools.lru_cache(maxsize=None)
+def _band_powers(rows: int) -> tuple[np.ndarray, int]:
+    """Powers of the band hash's multiplier (mod 2**64), so a band hashes in one vectorised step."""
+    return np.array([pow(_BAND_MULTIPLIER, rows - 1 - j, 2 ** 64) for j in range(rows)], dtype=np.uint64), \
+        pow(_BAND_MULTIPLIER, rows, 2 ** 64)
+
+
 def band_keys(values: np.ndarray, prefix: str = "t", bands: int = BANDS, rows: int = ROWS, salt: int = 0) -> list[str]:
     """The LSH band keys of a signature: two texts sharing any key are candidate copies. `salt` (mixed into
     every key) makes only texts with the same salt meet, e.g. the same numbers."""
-    table = values.astype(np.uint64).reshape(bands, rows)
-    h = np.full(bands, salt, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for j in range(rows):
-            h = h * np.uint64(0x100000001B3) + table[:, j]
+    powers, shift = _band_powers(rows)
+    with np.errstate(over="ignore"):  # polynomial hash of each band's rows, wrapping mod 2**64
+        h = (values.astype(np.uint64).reshape(bands, rows) * powers).sum(axis=1, dtype=np.uint64)
+        h += np.uint64(salt * shift % 2 ** 64)
         h ^= h >> np.uint64(31)
         h *= np.uint64(0x94D049BB133111EB)
         h ^= h >> np.uint64(29)
