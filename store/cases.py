@@ -225,9 +225,15 @@ def _json_list(value) -> list:
     return value if isinstance(value, list) else []
 
 
+def _processor(connection, column):
+    """How the column's type turns a value into what the driver gets (e.g. a UTC timestamp into SQLite's text
+    form), or None when it passes as it is."""
+    return column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+
+
 def _bound(connection, column, value):
-    """A value as the column's type sends it to the driver (e.g. a UTC timestamp as SQLite's text form)."""
-    process = column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+    """A value as the column's type sends it to the driver."""
+    process = _processor(connection, column)
     return process(value) if process is not None else value
 
 
@@ -324,10 +330,22 @@ def refresh_cases(session: Session, case_ids: Iterable[int]) -> None:
         by_case: dict[int, list] = defaultdict(list)
         for m in rows:
             by_case[m.case_id].append(m)
-        values = [{"b_id": case_id, **summarise(by_case.get(case_id, []), cls, revs)} for case_id in chunk]
-        if values:
-            session.connection().execute(update(Case.__table__).where(Case.__table__.c.id == _bind("b_id")), values)
+        _update_by_id(session.connection(), Case.__table__,
+                      [{"id": case_id, **summarise(by_case.get(case_id, []), cls, revs)} for case_id in chunk])
     _expire(session, Case, ids)
+
+
+def _update_by_id(connection, table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE table SET <the rows' columns> WHERE id = row["id"], through the driver's executemany, each value
+    bound by its column's type (timestamps, booleans): the per-row work SQLAlchemy does cost more than the update."""
+    if not rows:
+        return
+    names = [n for n in rows[0] if n != "id"]
+    mark = _mark(connection)
+    processors = [_processor(connection, table.c[n]) for n in names]
+    sql = f"UPDATE {table.name} SET {', '.join(f'{n} = {mark}' for n in names)} WHERE id = {mark}"
+    connection.exec_driver_sql(sql, [(*(p(r[n]) if p else r[n] for n, p in zip(names, processors)), r["id"])
+                                     for r in rows])
 
 
 def summarise(members: list, cls: dict, revs: dict) -> dict[str, Any]:
