@@ -60,25 +60,23 @@ _WORDISH = re.compile(r"[\w@$]+")
 
 
 @lru_cache(maxsize=1)
-def _trad_to_simp() -> tuple[re.Pattern, dict[str, str]]:
-    """Single-character Traditional→Simplified table from zhconv (length-preserving, so offsets survive), with a
-    regex finding the characters it changes."""
+def _trad_to_simp() -> tuple[frozenset[str], dict[int, str]]:
+    """Single-character Traditional→Simplified table from zhconv (length-preserving, so offsets survive), with the
+    set of characters it changes."""
     import zhconv.zhconv as zc
 
     zc.getdict("zh-cn")
     table = {}
     for src, dst in zc.zhcdicts["zh2Hans"].items():
         if len(src) == 1 and len(dst) == 1 and src != dst:
-            table[src] = dst
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(table)) + "]"), table
+            table[ord(src)] = dst
+    return frozenset(map(chr, table)), table
 
 
 def _simplify(text: str) -> str:
     """Traditional Chinese characters to Simplified ones, one for one."""
-    pattern, table = _trad_to_simp()
-    if not pattern.search(text):
-        return text
-    return pattern.sub(lambda m: table[m.group()], text)
+    changed, table = _trad_to_simp()
+    return text if changed.isdisjoint(text) else text.translate(table)
 
 
 @dataclass
