@@ -76,10 +76,11 @@ class GramTable:
             key = (key << 16) | int(rank[ord(c)])
         return key
 
-    def lookup(self, text: str) -> list[int]:
-        """Vocabulary indices of the character n-grams of `text`."""
+    def lookup(self, texts: Iterable[str]) -> list[int]:
+        """Vocabulary indices of the character n-grams of each of `texts` (looked up together, none spanning two)."""
         out: list[int] = []
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        # 0xFFFFFFFF between the texts: beyond Unicode, so it has rank 0 and no n-gram crosses it
+        codes = np.frombuffer(b"\xff\xff\xff\xff".join(t.encode("utf-32-le") for t in texts), dtype=np.uint32)
         for n, rank, keys, ids in self.tables:
             m = len(codes) - n + 1
             if m <= 0 or not len(keys):
@@ -115,15 +116,26 @@ class TextModel:
         return sorted(found)
 
     def text_indices(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> list[int]:
-        """The same as indices(feature_strings(...)), without building the strings of the character n-grams: they
-        are looked up as integer keys in one vectorised search."""
-        get = self.vocab.get
-        found = set(map(get, _word_feats(words, cues)))
+        """The same as indices(feature_strings(...)), without building the feature strings: words, word pairs and
+        cues are looked up in per-kind tables, the character n-grams as integer keys in one vectorised search."""
+        word_ids, pair_ids, cue_ids = self._kind_tables()
+        found = set(map(word_ids.get, words))
+        found.update(map(pair_ids.get, map("|".join, zip(words, words[1:]))))
+        found.update(map(cue_ids.get, cues))
         found.discard(None)
-        table = self._gram_table()
-        for text in field_texts:
-            found.update(table.lookup(_padded(text)))
+        found.update(self._gram_table().lookup([_padded(text) for text in field_texts]))
         return sorted(found)
+
+    def _kind_tables(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """The vocabulary's w:, b: and s: features without their prefix (so look-ups need no string building)."""
+        tables = getattr(self, "_kinds", None)
+        if tables is None:
+            tables = self._kinds = ({}, {}, {})
+            for f, i in self.vocab.items():
+                k = "wbs".find(f[:1]) if f[1:2] == ":" else -1
+                if k >= 0:
+                    tables[k][f[2:]] = i
+        return tables
 
     def predict(self, rows: list[list[int]]) -> np.ndarray:
         """Label probabilities for each row of feature indices (binary features, scaled by 1/√n)."""
