@@ -154,7 +154,7 @@ class Classifier:
             with _no_gc():  # a batch allocates many short-lived, acyclic objects: the cyclic GC only costs time
                 analyses = [self._analyse(it) for it in items[start:start + batch_size]]
                 tm = self.text_model
-                probs = tm.predict([tm.text_indices(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
+                probs = tm.predict([tm.text_index_array(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
                                     for a in analyses])
                 labels = self.text_model.labels
                 out.extend(self._verdict(a, dict(zip(labels, p.tolist()))) for a, p in zip(analyses, probs))

@@ -53,52 +53,42 @@ def feature_strings(words: list[str], field_texts: Iterable[str], cues: Iterable
 
 class GramTable:
     """Every vocabulary entry of n characters (n in CHAR_NGRAMS) as a sorted array of integer keys: each character
-    becomes its rank in the vocabulary's alphabet (16 bits), so a key is exact, never a hash that can collide."""
+    becomes its rank in the vocabulary's alphabet (16 bits, the first character lowest), so a key is exact, never a
+    hash that can collide, and the keys of all n-grams of a text are one strided view of its ranks."""
+
+    KEY_TYPES = {1: "<u2", 2: "<u4", 4: "<u8"}
 
     def __init__(self, vocab: dict[str, int]) -> None:
         self.tables = []
         for n in CHAR_NGRAMS:
             grams = [f for f in vocab if len(f) == n]
             alphabet = sorted({ord(c) for g in grams for c in g})
-            if len(alphabet) >= (1 << 16) - 1 or n > 4:
-                raise ValueError(f"{len(alphabet)} characters in {n}-grams: too many for 64-bit keys")
-            rank = np.zeros((alphabet[-1] if alphabet else 0) + 2, dtype=np.uint64)  # 0: not in the alphabet
-            rank[alphabet] = np.arange(1, len(alphabet) + 1, dtype=np.uint64)
-            keys = np.array([self._key(g, rank) for g in grams], dtype=np.uint64)
+            if len(alphabet) >= (1 << 16) - 1 or n not in self.KEY_TYPES:
+                raise ValueError(f"{len(alphabet)} characters in {n}-grams: too many or the wrong length for keys")
+            rank = np.zeros((alphabet[-1] if alphabet else 0) + 2, dtype="<u2")  # 0: not in the alphabet
+            rank[alphabet] = np.arange(1, len(alphabet) + 1)
+            keys = np.array([sum(int(rank[ord(c)]) << (16 * k) for k, c in enumerate(g)) for g in grams],
+                            dtype=self.KEY_TYPES[n])
             order = np.argsort(keys, kind="stable")
             ids = np.array([vocab[g] for g in grams], dtype=np.int64)
             self.tables.append((n, rank, keys[order], ids[order]))
 
-    @staticmethod
-    def _key(gram: str, rank: np.ndarray) -> int:
-        key = 0
-        for c in gram:
-            key = (key << 16) | int(rank[ord(c)])
-        return key
-
-    def lookup(self, texts: Iterable[str]) -> list[int]:
+    def lookup(self, texts: Iterable[str]) -> np.ndarray:
         """Vocabulary indices of the character n-grams of each of `texts` (looked up together, none spanning two)."""
-        out: list[int] = []
+        out = []
         # 0xFFFFFFFF between the texts: beyond Unicode, so it has rank 0 and no n-gram crosses it
-        codes = np.frombuffer(b"\xff\xff\xff\xff".join(t.encode("utf-32-le") for t in texts), dtype=np.uint32)
+        codes = np.frombuffer(b"\xff\xff\xff\xff".join(t.encode("utf-32-le") for t in texts), dtype="<u4")
         for n, rank, keys, ids in self.tables:
-            m = len(codes) - n + 1
-            if m <= 0 or not len(keys):
+            if len(codes) < n or not len(keys):
                 continue
             r = rank[np.minimum(codes, len(rank) - 1)]
-            query = r[:m].copy()
-            for j in range(1, n):
-                query <<= np.uint64(16)
-                query |= r[j:j + m]
-            valid = (r != 0)
-            ok = valid[:m].copy()
-            for j in range(1, n):
-                ok &= valid[j:j + m]
-            query = query[ok]
+            # n consecutive 16-bit ranks read as one little-endian integer: the key of the n-gram starting there
+            # (an n-gram with a character outside the alphabet has a 0 in it, so it equals no key)
+            query = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(r, n)).view(keys.dtype).ravel()
             pos = np.searchsorted(keys, query)
             pos[pos == len(keys)] = 0
-            out.extend(ids[pos[keys[pos] == query]].tolist())
-        return out
+            out.append(ids[pos[keys[pos] == query]])
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -116,15 +106,19 @@ class TextModel:
         return sorted(found)
 
     def text_indices(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> list[int]:
-        """The same as indices(feature_strings(...)), without building the feature strings: words, word pairs and
-        cues are looked up in per-kind tables, the character n-grams as integer keys in one vectorised search."""
+        """The same as indices(feature_strings(...)), without building the feature strings."""
+        return self.text_index_array(words, field_texts, cues).tolist()
+
+    def text_index_array(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> np.ndarray:
+        """text_indices as a sorted array: words, word pairs and cues are looked up in per-kind tables, the character
+        n-grams as integer keys in one vectorised search."""
         word_ids, pair_ids, cue_ids = self._kind_tables()
         found = set(map(word_ids.get, words))
         found.update(map(pair_ids.get, map("|".join, zip(words, words[1:]))))
         found.update(map(cue_ids.get, cues))
         found.discard(None)
-        found.update(self._gram_table().lookup([_padded(text) for text in field_texts]))
-        return sorted(found)
+        grams = self._gram_table().lookup([_padded(text) for text in field_texts])
+        return np.unique(np.concatenate([np.fromiter(found, dtype=np.int64, count=len(found)), grams]))
 
     def _kind_tables(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         """The vocabulary's w:, b: and s: features without their prefix (so look-ups need no string building)."""
@@ -137,11 +131,11 @@ class TextModel:
                     tables[k][f[2:]] = i
         return tables
 
-    def predict(self, rows: list[list[int]]) -> np.ndarray:
+    def predict(self, rows: list[list[int]] | list[np.ndarray]) -> np.ndarray:
         """Label probabilities for each row of feature indices (binary features, scaled by 1/√n)."""
         out = np.empty((len(rows), len(self.labels)), dtype=np.float32)
         for k, idx in enumerate(rows):
-            z = self.bias + (self.weights[idx].sum(axis=0) / np.sqrt(len(idx)) if idx else 0.0)
+            z = self.bias + (self.weights[idx].sum(axis=0) / np.sqrt(len(idx)) if len(idx) else 0.0)
             out[k] = z
         out -= out.max(axis=1, keepdims=True)
         np.exp(out, out=out)
