@@ -84,7 +84,7 @@ class GramTable:
             r = rank[np.minimum(codes, len(rank) - 1)]
             # n consecutive 16-bit ranks read as one little-endian integer: the key of the n-gram starting there
             # (an n-gram with a character outside the alphabet has a 0 in it, so it equals no key)
-            query = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(r, n)).view(keys.dtype).ravel()
+            query = np.ndarray((len(r) - n + 1,), dtype=keys.dtype, buffer=r, strides=(r.itemsize,)).copy()
             pos = np.searchsorted(keys, query)
             pos[pos == len(keys)] = 0
             out.append(ids[pos[keys[pos] == query]])
@@ -118,7 +118,12 @@ class TextModel:
         found.update(map(cue_ids.get, cues))
         found.discard(None)
         grams = self._gram_table().lookup([_padded(text) for text in field_texts])
-        return np.unique(np.concatenate([np.fromiter(found, dtype=np.int64, count=len(found)), grams]))
+        ids = np.concatenate([np.fromiter(found, dtype=np.int64, count=len(found)), grams])
+        ids.sort()
+        keep = np.empty(len(ids), dtype=bool)
+        keep[:1] = True
+        np.not_equal(ids[1:], ids[:-1], out=keep[1:])
+        return ids[keep]  # np.unique, without its hashing detour
 
     def _kind_tables(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         """The vocabulary's w:, b: and s: features without their prefix (so look-ups need no string building)."""
