@@ -39,9 +39,12 @@ _CUES = {
         хориг* хууль* хамгаал* 禁止 违法 非法 保护 濒危 公约 一级 二级 保护动物
         banned illegal prohibited protected endangered conservation population law penalty""",
 }
-_PHONE = re.compile(r"(?:\+?\d[\d \-()]{8,}\d)|(?:@[a-z0-9_]{4,})")
+# Each cue pattern starts with one character class, so the regex engine skips ahead to candidate characters; the
+# lookbehinds then say which alternative applies («+7 701…» or «8701…» phones and @handles; years 19xx/20xx at a
+# word start, 2020年, 3月5日).
+_PHONE = re.compile(r"[+\d@](?:(?<=\+)\d[\d \-()]{8,}\d|(?<=\d)[\d \-()]{8,}\d|(?<=@)[a-z0-9_]{4,})")
 _MONEY = re.compile(r"\d[\d\s.,]*\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年|\d+月\d+日")
+_YEAR = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b|\d{3}年|\d*月\d+日)")
 _QUOTES = "«»“”„\"「」"
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 _CJK_WORD = re.compile(r"[\u3400-\u9fff]")
