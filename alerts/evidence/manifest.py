@@ -1,4 +1,4 @@
-"""Seal a directory: manifest.json of `sha256:<hex>` per file, ECDSA P-384 signature, optional RFC 3161 token."""
+"""Seal a directory: manifest.json of `sha256:<hex>` per file, signature (ECDSA P-384 or Ed25519), RFC 3161 token."""
 from __future__ import annotations
 
 import datetime as dt
@@ -81,7 +81,7 @@ def seal(root: Path, settings, *, kind: str, created_by: str, now: dt.datetime,
         "created_by": created_by,
         "software": f"SaigaWatch {software_version()}",
         "hash_algorithm": "sha256",
-        "signature": {"algorithm": "ECDSA-P384-SHA256", "file": SIGNATURE, "public_key_file": PUBLIC_KEY,
+        "signature": {"algorithm": keymod.algorithm(private), "file": SIGNATURE, "public_key_file": PUBLIC_KEY,
                       "key_id": keymod.key_id(private.public_key()) if private else None} if private else None,
         "timestamp": {"tsa_url": tsa_url, "file": TOKEN} if tsa_url else None,
         **(extra or {}),

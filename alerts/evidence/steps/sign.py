@@ -1,4 +1,4 @@
-"""Step `sign`: seal the capture directory — manifest of sha256 hashes, ECDSA P-384 signature, optional RFC 3161 token."""
+"""Step `sign`: seal the capture directory — manifest of sha256 hashes, organisation's signature, optional RFC 3161 token."""
 from __future__ import annotations
 
 from typing import Any
