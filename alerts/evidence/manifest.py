@@ -34,8 +34,11 @@ def iso(at: dt.datetime) -> str:
     return at.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def list_files(root: Path, exclude: set[str] = frozenset()) -> list[dict[str, Any]]:
-    """Every regular file under root (sorted, POSIX relative paths) with its hash and size."""
+def list_files(root: Path, exclude: set[str] = frozenset(),
+               known: dict[str, tuple[str, int]] | None = None) -> list[dict[str, Any]]:
+    """Every regular file under root (sorted, POSIX relative paths) with its hash and size. A file in `known`
+    (hashed as it was written, and still that size) is not read again."""
+    known = known or {}
     out = []
     for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
         rel = path.relative_to(root).as_posix()
@@ -43,7 +46,7 @@ def list_files(root: Path, exclude: set[str] = frozenset()) -> list[dict[str, An
             continue
         if path.is_symlink():
             raise ValueError(f"{path}: symbolic links are not allowed in evidence")
-        digest, size = sha256_file(path)
+        digest, size = known[rel] if rel in known and known[rel][1] == path.stat().st_size else sha256_file(path)
         out.append({"path": rel, "sha256": digest, "size": size})
     return out
 
@@ -60,10 +63,12 @@ class SealResult:
 
 def seal(root: Path, settings, *, kind: str, created_by: str, now: dt.datetime,
          extra: dict[str, Any] | None = None, exclude: set[str] = frozenset(),
-         require_signature: bool = True, timestamp: bool = True) -> SealResult:
+         require_signature: bool = True, timestamp: bool = True,
+         known: dict[str, tuple[str, int]] | None = None) -> SealResult:
     """Write manifest.json over every file in root (plus public_key.pem), sign it and stamp it.
 
-    A missing key or an unreachable TSA is recorded in `errors` (the manifest is still written).
+    A missing key or an unreachable TSA is recorded in `errors` (the manifest is still written). `known`: hashes
+    of files taken as they were written (see list_files).
     """
     ev = settings.evidence
     errors: list[str] = []
@@ -85,7 +90,7 @@ def seal(root: Path, settings, *, kind: str, created_by: str, now: dt.datetime,
                       "key_id": keymod.key_id(private.public_key()) if private else None} if private else None,
         "timestamp": {"tsa_url": tsa_url, "file": TOKEN} if tsa_url else None,
         **(extra or {}),
-        "files": list_files(root, set(SEAL_FILES) | set(exclude)),
+        "files": list_files(root, set(SEAL_FILES) | set(exclude), known),
     }
     data = _write(root, manifest, private)
     if tsa_url:

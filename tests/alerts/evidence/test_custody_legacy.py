@@ -1,6 +1,4 @@
-"""Custody entries written before migration 0004 (unsigned): the case still exports, the bundle and `evidence verify`
-name them as recorded before signing was introduced, and an unsigned entry dated later (or after a signed one)
-is refused as forged."""
+"""Unsigned custody entries from before migration 0004 export and verify as such; later unsigned ones are refused."""
 import datetime as dt
 import json
 

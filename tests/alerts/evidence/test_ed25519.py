@@ -1,5 +1,4 @@
-"""An organisation with an Ed25519 key: bundles signed with it verify against it (PEM or DER), and not against
-another Ed25519 key; the OpenSSL command in VERIFY.txt checks the signature."""
+"""Ed25519 signing keys: bundles verify against that key (PEM or DER), never against another Ed25519 key."""
 import json
 import subprocess
 import zipfile
