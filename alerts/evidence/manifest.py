@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.metadata
 import logging
 from dataclasses import dataclass, field
@@ -23,7 +24,9 @@ SEAL_FILES = (MANIFEST, SIGNATURE, TOKEN, TOKEN_SIGNATURE)
 FORMAT = "saigawatch-evidence-manifest/1"
 
 
+@functools.cache
 def software_version() -> str:
+    """The installed SaigaWatch version (read once: the package metadata is parsed on every lookup)."""
     try:
         return importlib.metadata.version("saigawatch")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
