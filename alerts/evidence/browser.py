@@ -55,6 +55,7 @@ class BrowserSession:
         self._browser = None
         self._context = None
         self._semaphore: asyncio.Semaphore | None = None
+        self._start_lock: asyncio.Lock | None = None
         self._idle_pages: list = []  # open tabs waiting for the next listing (at most `concurrency`)
         self._user_agent = ""
         self._failure: str | None = None
@@ -77,6 +78,14 @@ class BrowserSession:
         return future.result() if wait else future
 
     async def _start(self) -> None:
+        """Start Playwright, chromium and the context once. The first listings' captures all arrive here together:
+        without the lock each saw no context yet and launched a chromium of its own (all but one left running)."""
+        if self._start_lock is None:  # made on the loop's own thread, before any await: one lock for all
+            self._start_lock = asyncio.Lock()
+        async with self._start_lock:
+            await self._start_once()
+
+    async def _start_once(self) -> None:
         if self._failure:
             raise BrowserUnavailable(self._failure)
         if self._context is not None:
