@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from alerts.evidence import keys as keymod
 from saigawatch.cli import main
@@ -30,6 +31,10 @@ def test_ed25519_key_loads_from_pem_and_der_and_signs(tmp_path):
         assert check(public, b"manifest", sig) and not check(public, b"manifesT", sig)
     with pytest.raises(keymod.SigningKeyError, match="not a readable DER public key"):
         keymod.load_public_key(b"\x30\x03junk", "letter.der")
+    rsa_der = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    with pytest.raises(keymod.SigningKeyError, match="rsa.der: expected an ECDSA P-384 or Ed25519 key, found RSA"):
+        keymod.load_public_key(rsa_der, "rsa.der")
 
 
 def test_a_bundle_signed_with_ed25519_verifies_only_against_that_key(config_file, tmp_path, capsys, site):
