@@ -212,13 +212,15 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
                 lines += [custody.bundle_entry(e, key) for e in events]
                 anchors[key] = {"count": len(events), "head": events[-1].entry_hash}
             since = custody.signing_introduced(session)
+            unsigned = sum(1 for line in lines if not line["signature"])
             custody_info = {"file": CUSTODY, "anchors": anchors, **({"signing_introduced": iso(since)} if since else {})}
             (bundle_dir / CUSTODY).write_text(
                 "".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines), encoding="utf-8")
             timestamped = bool(settings.evidence.tsa_url)
             (bundle_dir / "VERIFY.txt").write_text(
                 verify_text(case_name, now, key=signing_key.public_key(), timestamped=timestamped,
-                            languages=["ru", "kk"] if language == "kk" else ["ru"]), encoding="utf-8")
+                            languages=["ru", "kk"] if language == "kk" else ["ru"], unsigned_history=unsigned),
+                encoding="utf-8")
             files = list_files(bundle_dir, set(SEAL_FILES) | {CUSTODY})
             for item in report_items:
                 prefix = item.key_dir + "/"
@@ -244,7 +246,7 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
                 # the TSA failed: VERIFY.txt must not describe a token the bundle does not hold
                 (bundle_dir / "VERIFY.txt").write_text(
                     verify_text(case_name, now, key=signing_key.public_key(), timestamped=False,
-                                languages=languages), encoding="utf-8")
+                                languages=languages, unsigned_history=unsigned), encoding="utf-8")
                 sealed = seal(bundle_dir, settings, kind="bundle", created_by=operator, now=now, extra={
                     "case": case_name, "languages": languages,
                     "listings": [custody.listing_key(x) for x in listings],

@@ -79,14 +79,16 @@ TSA_STEPS = """
 
 
 def verify_text(case_name: str, when: dt.datetime, *, key: keys.PublicKey, timestamped: bool,
-                languages: list[str]) -> str:
-    """The text for this bundle: only the files it holds, the fingerprint of the public key that signed it and the
-    OpenSSL commands for that key's type."""
+                languages: list[str], unsigned_history: int = 0) -> str:
+    """The text for this bundle: only the files it holds, the fingerprint of the public key that signed it, the
+    OpenSSL commands for that key's type, and how many custody entries predate signing (`unsigned_history`)."""
     seal = ["manifest.json", "manifest.sig", *(["manifest.tsr", "manifest.tsr.sig"] if timestamped else [])]
     contents = [
         f"{', '.join(seal)}, public_key.pem — печать пакета / bundle seal",
         "VERIFY.txt — эта инструкция / these instructions",
-        "custody.jsonl — журнал передачи (цепочка подписанных записей) / chain of custody",
+        "custody.jsonl — журнал передачи (цепочка подписанных записей) / chain of custody"
+        + (f"; записей, сделанных до введения подписи (без подписи): {unsigned_history} / {unsigned_history} "
+           "recorded before signing was introduced (unsigned)" if unsigned_history else ""),
         *(f"report-{lang}.pdf — отчёт (PDF/A), проект заявления в полицию, письмо площадке / report"
           for lang in languages),
         "listings/<площадка>-<id>/ — listing.json, archive.wacz (WACZ 1.1.1, подписан), captures/<время>/:",

@@ -84,6 +84,7 @@ def test_old_unsigned_entries_are_exported_and_named_as_such(legacy_case, signin
     assert [x.get("signature_status") for x in lines[:2]] == [custody.LEGACY] * 2
     assert all(x["signature"] and "signature_status" not in x for x in lines[2:])
     assert json.loads(read(bundle, "manifest.json"))["custody"]["signing_introduced"] == iso(since)
+    assert "2 recorded before signing was introduced (unsigned)" in read(bundle, "VERIFY.txt").decode()
     report = verify_bundle(bundle, trust=Trust.build(public_key=signing_key.public_path))
     assert report.status == "verified", report.problems
     assert sum(custody.LEGACY in n for n in report.notes) == 2
