@@ -28,7 +28,7 @@ def _iso(at: dt.datetime) -> str:
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
-    """The hash of one entry: canonical JSON of every field except entry_hash (prev_hash included)."""
+    """The hash of one entry: canonical JSON of every field except entry_hash, signature and signature_status."""
     body = {k: v for k, v in entry.items() if k not in ("entry_hash", "signature", "signature_status")}
     return sha256_bytes(canonical_json(body))
 

@@ -124,7 +124,6 @@ def load_public_key(data: bytes, source: str = "public key") -> PublicKey:
     return _accepted(_parse(data, source, private=False), source)
 
 
-
 def _parse(data: bytes, source: str, *, private: bool):
     """The one loader: PEM when the bytes look like PEM, else DER."""
     pem = data.lstrip().startswith(b"-----BEGIN")
