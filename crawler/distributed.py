@@ -10,18 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
 
 log = logging.getLogger("saigawatch.crawler")
 
 BUSY_TTL = 30.0  # seconds a part counts as busy after its last response
-DONE_GRACE = 10.0  # seconds a fetched request stays "owed" (its items' store batch commits within 0.25 s)
+SWEEP_SECONDS = 0.5  # how often a part drops the requests it finished from its in-flight hash
 
 
 def redis_settings(redis_url: str, crawl_run_id: int, part: int) -> dict[str, Any]:
@@ -30,6 +30,7 @@ def redis_settings(redis_url: str, crawl_run_id: int, part: int) -> dict[str, An
     return {
         "REDIS_URL": redis_url,
         "SCHEDULER": "crawler.distributed.SharedScheduler",
+        "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",  # a sorted set: the scheduler's scripts
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
         "SCHEDULER_PERSIST": True,  # the other parts still use the queue and the fingerprints
         "SCHEDULER_QUEUE_KEY": prefix + ":requests",
@@ -47,11 +48,15 @@ def run_key(settings, spider) -> str:
 
 
 class SharedScheduler(Scheduler):
-    """scrapy-redis's scheduler with its Redis keys named after the run and the source (not the spider class).
+    """scrapy-redis's scheduler with its Redis keys named after the run and the source, and nothing lost to a kill.
 
-    It also keeps this part's in-flight requests in Redis (popped, not yet stored for DONE_GRACE seconds): a
-    part whose worker was killed puts them back on the shared queue when RQ runs it again, so nothing it had
-    taken from the frontier is lost.
+    - A request's fingerprint and the request enter Redis together (one script): a part killed in between
+      cannot leave a request that the dupefilter drops but nobody fetches.
+    - A request taken from the shared queue is also written to this part's in-flight hash in the same
+      script, and stays there until Scrapy has finished with it: its response parsed, the requests it led
+      to queued in Redis, its items committed. RQ runs a killed part again; the new attempt puts what the
+      dead one still owed back on the queue, marked `sw_refetch` (its cards are handled again: see
+      SaigaSpider.card_seen).
     """
 
     def open(self, spider):
@@ -59,45 +64,95 @@ class SharedScheduler(Scheduler):
         self.queue_key = base + ":requests"
         self.dupefilter_key = base + ":seen-requests"
         self.df = RFPDupeFilter(self.server, key=self.dupefilter_key)
-        part = spider.crawler.settings.getint("SAIGAWATCH_CRAWL_PART", 0)
-        self.inflight_key = f"{base}:inflight:{part}"
-        self.done_key = f"{base}:done:{part}"
-        self.fingerprint = spider.crawler.request_fingerprinter.fingerprint
+        self.inflight_key = f"{base}:inflight:{spider.crawler.settings.getint('SAIGAWATCH_CRAWL_PART', 0)}"
+        self.engine = spider.crawler.engine
+        self.taken: dict[str, Any] = {}  # in-flight hash field -> the request Scrapy is working on
+        self._enqueue = self.server.register_script(_ENQUEUE_SCRIPT)
+        self._take = self.server.register_script(_TAKE_SCRIPT)
         result = super().open(spider)
-        owed = self.server.hgetall(self.inflight_key)
-        for encoded in owed.values():  # left by an earlier, killed attempt of this part
-            request = self.queue._decode_request(encoded)
-            request.dont_filter = True
-            self.queue.push(request)
-        if owed:
-            log.warning("%s: %d request(s) of a killed crawl part are fetched again", spider.source.name, len(owed))
-            self.server.delete(self.inflight_key, self.done_key)
-        spider.crawler.signals.connect(self.request_done, signal=signals.response_received)
+        self._requeue_owed(spider)
+        self._sweeper = task.LoopingCall(self.forget_finished)
+        self._sweeper.start(SWEEP_SECONDS, now=False)
         return result
 
+    def _requeue_owed(self, spider) -> None:
+        """What an earlier, killed attempt of this part had taken and not finished goes back on the queue."""
+        owed = self.server.hgetall(self.inflight_key)
+        if not owed:
+            return
+        pipe = self.server.pipeline(transaction=True)
+        for encoded in owed.values():
+            request = self.queue._decode_request(encoded)
+            request.dont_filter = True
+            request.meta["sw_refetch"] = True
+            pipe.zadd(self.queue_key, {self.queue._encode_request(request): -request.priority})
+        pipe.delete(self.inflight_key)
+        pipe.execute()
+        log.warning("%s: %d request(s) of a killed crawl part are fetched again", spider.source.name, len(owed))
+
     def close(self, reason):
-        if reason == "finished":
-            self.server.delete(self.inflight_key, self.done_key)
+        if getattr(self, "_sweeper", None) is not None and self._sweeper.running:
+            self._sweeper.stop()
+        if reason == "finished":  # anything else (a shutdown) leaves the owed requests for the next attempt
+            self.server.delete(self.inflight_key)
         return super().close(reason)
 
+    def enqueue_request(self, request):
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
+        added = self._enqueue(keys=[self.dupefilter_key, self.queue_key],
+                              args=[fingerprint, -request.priority, self.queue._encode_request(request)])
+        if not added:
+            self.df.log(request, self.spider)
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
     def next_request(self):
-        request = super().next_request()
-        if request is not None:
-            self.server.hset(self.inflight_key, self.fingerprint(request).hex(), self.queue._encode_request(request))
+        field_and_data = self._take(keys=[self.queue_key, self.inflight_key, self.inflight_key + ":taken"])
+        if not field_and_data:
+            return None
+        field, encoded = field_and_data
+        request = self.queue._decode_request(encoded)
+        self.taken[field.decode() if isinstance(field, bytes) else field] = request
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
-    def request_done(self, response, request, spider) -> None:
-        """A response arrived: its items are stored within a batch; forget it DONE_GRACE seconds later."""
-        now = time.time()
-        self.server.zadd(self.done_key, {self.fingerprint(request).hex(): now})
-        old = self.server.zrangebyscore(self.done_key, 0, now - DONE_GRACE)
-        if old:
-            self.server.hdel(self.inflight_key, *old)
-            self.server.zrem(self.done_key, *old)
+    def forget_finished(self) -> None:
+        """Drop from the in-flight hash the requests Scrapy has finished with (no longer in its engine)."""
+        slot = getattr(self.engine, "_slot", None) or getattr(self.engine, "slot", None)
+        working = slot.inprogress if slot is not None else set()
+        done = [field for field, request in self.taken.items() if request not in working]
+        if done:
+            self.server.hdel(self.inflight_key, *done)
+            for field in done:
+                del self.taken[field]
+
+
+# Add a request unless its fingerprint is known (ARGV[1] empty: dont_filter), the fingerprint in the same step.
+_ENQUEUE_SCRIPT = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
+# Take the first request of the queue and record it in this part's in-flight hash, in one step.
+_TAKE_SCRIPT = """
+local first = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #first == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+local field = tostring(redis.call('INCR', KEYS[3]))
+redis.call('HSET', KEYS[2], field, first[1])
+return {field, first[1]}
+"""
 
 
 class SharedSeen(set):
-    """A spider's seen listing ids, shared through a Redis set by every part (len() counts this part's own)."""
+    """A spider's seen listing ids, shared through a Redis set by every part (len() counts this part's own).
+
+    The run's "listings seen" is the size of the Redis set: each card counts once, whichever part saw it.
+    """
 
     def __init__(self, server, key: str, local=()):
         super().__init__(local)
@@ -112,14 +167,22 @@ class SharedSeen(set):
     def __contains__(self, pid) -> bool:
         return super().__contains__(pid) or bool(self.server.sismember(self.key, pid))
 
+    def seen_here(self, pid) -> bool:
+        """Seen by this process (not only by another part, which may have died before following it up)."""
+        return super().__contains__(pid)
+
 
 class PartCoordinator:
-    """Marks this part busy while it works; keeps it open while another part of the same source still works."""
+    """Marks this part busy while it works; keeps it open while another part of the same source still works.
+
+    It also shares the spider's seen listing ids through Redis (SharedSeen).
+    """
 
     def __init__(self, crawler, server):
         self.crawler = crawler
         self.server = server
-        self.me = f"{uuid.uuid4().hex}"
+        # One mark per part: an attempt run again after a kill takes over the dead attempt's mark at once.
+        self.me = f"part-{crawler.settings.getint('SAIGAWATCH_CRAWL_PART', 0)}"
         self.key = ""
         self._last = 0.0
 
