@@ -29,6 +29,8 @@ class Counter:
         self.lock = threading.Lock()
         self.now: dict[str, int] = {}
         self.peak: dict[str, int] = {}
+        self.paths: list[str] = []  # in flight when the peak was reached
+        self.inflight: list[str] = []
 
     def handler(self):
         counter = self
@@ -38,13 +40,17 @@ class Counter:
                 host = self.headers.get("Host", "")
                 with counter.lock:
                     counter.now[host] = counter.now.get(host, 0) + 1
-                    counter.peak[host] = max(counter.peak.get(host, 0), counter.now[host])
+                    counter.inflight.append(self.path)
+                    if counter.now[host] > counter.peak.get(host, 0):
+                        counter.peak[host] = counter.now[host]
+                        counter.paths = list(counter.inflight)
                 try:
                     time.sleep(0.08)  # long enough that two workers' requests would overlap without the limit
                     super()._dispatch(head)
                 finally:
                     with counter.lock:
                         counter.now[host] -= 1
+                        counter.inflight.remove(self.path)
 
         return CountingHandler
 
@@ -77,4 +83,4 @@ def test_two_crawl_workers_share_the_per_domain_concurrency_limit(tmp_path, redi
     assert run.status == "finished", run.errors
     assert pipeline["crawl"]["pages_fetched"] > 20
     assert counter.peak, "the demo server saw no request"
-    assert max(counter.peak.values()) == LIMIT, counter.peak
+    assert max(counter.peak.values()) == LIMIT, (counter.peak, counter.paths)
