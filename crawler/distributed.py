@@ -3,8 +3,7 @@
 Every crawl part of a run (one per crawl worker slot, on any machine) runs the same sources with these
 settings: requests go to one Redis queue per run and source, each page is fetched once (the shared
 dupefilter), cards seen by any part count as seen by all (rechecks), the per-domain download delay holds
-for all parts together, so does the number of requests one domain has in flight (a Redis semaphore whose
-slots expire, so a killed worker holds none for long), and a part only closes a source when no other part is still working on it.
+for all parts together, and a part only closes a source when no other part is still working on it.
 """
 from __future__ import annotations
 
@@ -39,8 +38,7 @@ def redis_settings(redis_url: str, crawl_run_id: int, part: int) -> dict[str, An
         "SAIGAWATCH_RUN_KEY": prefix,
         "SAIGAWATCH_CRAWL_PART": part,
         "EXTENSIONS": {"crawler.distributed.PartCoordinator": 400},
-        "DOWNLOADER_MIDDLEWARES": {"crawler.distributed.SharedRateLimitMiddleware": 5,
-                                   "crawler.distributed.SharedConcurrencyMiddleware": 990},
+        "DOWNLOADER_MIDDLEWARES": {"crawler.distributed.SharedRateLimitMiddleware": 5},
     }
 
 
@@ -200,68 +198,4 @@ class SharedRateLimitMiddleware:
         if wait > 0:
             self.crawler.stats.inc_value("politeness/shared_waits")
             await asyncio.sleep(wait)
-        return None
-
-
-# A slot of a domain's shared semaphore: holders are a sorted set scored by expiry (Redis's own clock).
-_ACQUIRE_SCRIPT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3]) * 1000) + 60000)
-  return 1
-end
-return 0
-"""
-SLOT_META = "saigawatch_shared_slot"
-SLOT_POLL = 0.02  # seconds between tries while every slot of the domain is taken
-
-
-class SharedConcurrencyMiddleware:
-    """Politeness across machines: at most CONCURRENT_REQUESTS_PER_DOMAIN requests in flight per domain, all parts
-    together. A slot is taken just before the download and given back with its response or error; it expires
-    after DOWNLOAD_TIMEOUT + 30 s, so a worker killed mid-download does not hold it for ever."""
-
-    def __init__(self, crawler, server):
-        self.crawler = crawler
-        self.server = server
-        self.limit = crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
-        self.ttl = crawler.settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 30
-        self.acquire = server.register_script(_ACQUIRE_SCRIPT)
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        if not crawler.settings.get("SAIGAWATCH_RUN_KEY"):
-            raise NotConfigured("not a distributed crawl")
-        from scrapy_redis import connection
-
-        return cls(crawler, connection.from_settings(crawler.settings))
-
-    async def process_request(self, request, spider=None):
-        from urllib.parse import urlsplit
-
-        key = f"saigawatch:polite:{urlsplit(request.url).netloc}:in-flight"
-        token = uuid.uuid4().hex
-        waited = False
-        while not self.acquire(keys=[key], args=[self.limit, token, self.ttl]):
-            if not waited:
-                self.crawler.stats.inc_value("politeness/shared_slot_waits")
-                waited = True
-            await asyncio.sleep(SLOT_POLL)
-        request.meta[SLOT_META] = (key, token)
-        return None
-
-    def _release(self, request) -> None:
-        slot = request.meta.pop(SLOT_META, None)
-        if slot:
-            self.server.zrem(*slot)
-
-    def process_response(self, request, response, spider=None):
-        self._release(request)
-        return response
-
-    def process_exception(self, request, exception, spider=None):
-        self._release(request)
         return None
