@@ -13,7 +13,7 @@ from typing import Iterable
 
 from classifiers.analysis import FEATURES, Analysis, Analyzer
 from classifiers.langdetect import LANGS
-from classifiers.lexicon import load_lexicon
+from classifiers.lexicon import parse_lexicon, read_lexicon_sources, sources_digest
 from classifiers.textmodel import CATEGORY_OF, TRADE_LABELS, TextModel, feature_strings
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "model"
@@ -129,13 +129,15 @@ class Classifier:
         self.threshold = self.combiner.threshold if threshold is None else float(threshold)
         self.low_priority = set(low_priority_categories)
         self.version = str(self.meta["version"])
-        lexicon = load_lexicon(self.model_path / "lexicon")
+        sources = read_lexicon_sources(self.model_path / "lexicon")
         if lexicon_dir is not None:
-            configured = load_lexicon(lexicon_dir)
-            if configured.digest != lexicon.digest:
+            configured = read_lexicon_sources(lexicon_dir)
+            digest = sources_digest(configured)
+            if digest != sources_digest(sources):
                 # the configured lexicon differs from the one the model was trained with: say so in the version
-                lexicon = configured
-                self.version = f"{self.version}+lex.{configured.digest[7:15]}"
+                sources = configured
+                self.version = f"{self.version}+lex.{digest[7:15]}"
+        lexicon = parse_lexicon(sources)
         self.analyzer = Analyzer(lexicon)
         if max_chars:
             self.analyzer.max_chars = int(max_chars)

@@ -22,10 +22,15 @@ VOCAB_FILE = "vocab.txt"
 PARAMS_FILE = "textmodel.json"
 
 
+def _padded(text: str) -> str:
+    """The text character n-grams are taken from: whitespace runs as one space, a space at each end."""
+    return " " + " ".join(text[:MAX_CHARS].split()) + " "
+
+
 def _char_grams(field_texts: Iterable[str]) -> list[str]:
     out: list[str] = []
     for text in field_texts:
-        t = " " + " ".join(text[:MAX_CHARS].split()) + " "
+        t = _padded(text)
         for n in CHAR_NGRAMS:
             out.extend([t[i:i + n] for i in range(len(t) - n + 1)])
     return out
@@ -46,6 +51,55 @@ def feature_strings(words: list[str], field_texts: Iterable[str], cues: Iterable
     return feats
 
 
+class GramTable:
+    """Every vocabulary entry of n characters (n in CHAR_NGRAMS) as a sorted array of integer keys: each character
+    becomes its rank in the vocabulary's alphabet (16 bits), so a key is exact, never a hash that can collide."""
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        self.tables = []
+        for n in CHAR_NGRAMS:
+            grams = [f for f in vocab if len(f) == n]
+            alphabet = sorted({ord(c) for g in grams for c in g})
+            if len(alphabet) >= (1 << 16) - 1 or n > 4:
+                raise ValueError(f"{len(alphabet)} characters in {n}-grams: too many for 64-bit keys")
+            rank = np.zeros((alphabet[-1] if alphabet else 0) + 2, dtype=np.uint64)  # 0: not in the alphabet
+            rank[alphabet] = np.arange(1, len(alphabet) + 1, dtype=np.uint64)
+            keys = np.array([self._key(g, rank) for g in grams], dtype=np.uint64)
+            order = np.argsort(keys, kind="stable")
+            ids = np.array([vocab[g] for g in grams], dtype=np.int64)
+            self.tables.append((n, rank, keys[order], ids[order]))
+
+    @staticmethod
+    def _key(gram: str, rank: np.ndarray) -> int:
+        key = 0
+        for c in gram:
+            key = (key << 16) | int(rank[ord(c)])
+        return key
+
+    def lookup(self, text: str) -> list[int]:
+        """Vocabulary indices of the character n-grams of `text`."""
+        out: list[int] = []
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        for n, rank, keys, ids in self.tables:
+            m = len(codes) - n + 1
+            if m <= 0 or not len(keys):
+                continue
+            r = rank[np.minimum(codes, len(rank) - 1)]
+            query = r[:m].copy()
+            for j in range(1, n):
+                query <<= np.uint64(16)
+                query |= r[j:j + m]
+            valid = (r != 0)
+            ok = valid[:m].copy()
+            for j in range(1, n):
+                ok &= valid[j:j + m]
+            query = query[ok]
+            pos = np.searchsorted(keys, query)
+            pos[pos == len(keys)] = 0
+            out.extend(ids[pos[keys[pos] == query]].tolist())
+        return out
+
+
 @dataclass
 class TextModel:
     """Weights (features × labels) over a fixed vocabulary; the score of a text is a softmax over the labels."""
@@ -61,11 +115,14 @@ class TextModel:
         return sorted(found)
 
     def text_indices(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> list[int]:
-        """The same as indices(feature_strings(...)), without building the set of strings."""
+        """The same as indices(feature_strings(...)), without building the strings of the character n-grams: they
+        are looked up as integer keys in one vectorised search."""
         get = self.vocab.get
         found = set(map(get, _word_feats(words, cues)))
-        found.update(map(get, _char_grams(field_texts)))
         found.discard(None)
+        table = self._gram_table()
+        for text in field_texts:
+            found.update(table.lookup(_padded(text)))
         return sorted(found)
 
     def predict(self, rows: list[list[int]]) -> np.ndarray:
@@ -87,6 +144,12 @@ class TextModel:
         order = np.argsort(-contrib, kind="stable")[:k]
         inv = self._inverse()
         return [(inv[idx[i]], float(contrib[i])) for i in order if contrib[i] > 0]
+
+    def _gram_table(self) -> "GramTable":
+        table = getattr(self, "_grams", None)
+        if table is None:
+            table = self._grams = GramTable(self.vocab)
+        return table
 
     def _inverse(self) -> list[str]:
         inv = getattr(self, "_inv", None)

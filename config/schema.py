@@ -233,11 +233,26 @@ class WebSettings(Section):
     secret_key_env: str = "SAIGAWATCH_SECRET_KEY"  # unset: a key is generated once in data_dir (0600)
     public_url: str | None = None  # https://... makes session cookies Secure
     session_max_age_s: int = Field(12 * 3600, gt=0)
-    login_attempts_per_minute: int = Field(5, ge=1)
+    login_attempts_per_minute: int = Field(5, ge=1)  # failed logins that lock one account for a minute
+    login_slowdown_max_s: float = Field(5.0, ge=0, le=60)  # longest wait put on an address that keeps failing
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks); empty: the peer address is the
+    # client. Behind the recommended proxy set it to that proxy, e.g. ["127.0.0.1"].
+    trusted_proxies: list[str] = Field(default_factory=list)
     page_size: int = Field(50, ge=5, le=500)
     timezone: str = "Asia/Almaty"  # dates are stored in UTC and shown in this zone
     default_language: Literal["ru", "en", "kk"] = "ru"
-    near_duplicate_ratio: float = Field(85.0, ge=50, le=100)  # rapidfuzz token_set_ratio for reposts
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in v:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network such as 127.0.0.1 or 10.0.0.0/8") from None
+        return v
 
     @field_validator("timezone")
     @classmethod
@@ -310,6 +325,7 @@ class NotifySettings(Section):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     top_items: int = Field(10, ge=1, le=100)
     send_when_empty: bool = True  # a daily "nothing new" message proves the schedule is alive
+    language: Literal["ru", "kk", "en"] = "ru"  # the digest's language (alerts/notify/translations)
 
 
 class ScheduleSettings(Section):

@@ -47,7 +47,7 @@ class Reader(SpecSection):
     scale: float | None = None  # multiply a number, e.g. 0.01 for prices in minor units
     equals: list[str] | None = None  # type bool: true when the value is one of these (else: when found)
     join: str | None = None  # with all: join the texts into one string (paragraphs of a description)
-    base: str | None = None  # type url: resolve relative values against this (e.g. an image host), not the page
+    base: str | None = None  # type url: resolve relative values against this (an image host; may use {base_url})
 
     @model_validator(mode="after")
     def _one_source(self) -> "Reader":

@@ -1,4 +1,4 @@
-"""Phone numbers (E.164) and messenger handles (@name, wechat:, qq:) found in post text."""
+"""Phone numbers (E.164) and account handles (@name, vk:, weibo:, wechat:, qq:) found in post text or typed in a search."""
 from __future__ import annotations
 
 import re
@@ -30,9 +30,17 @@ _TME_LINK = re.compile(
 _WA_LINK = re.compile(r"(?:https?://)?(?:wa\.me|api\.whatsapp\.com/send\?phone=)/?\+?(\d{8,15})", re.IGNORECASE)
 # WeChat and QQ ids as Chinese sellers write them: "微信: abc_123", "VX：abc123", "v信 abc", "QQ 123456789".
 _WECHAT = re.compile(
-    r"(?:微信号?|威信|薇信|v信|vx|wx|wechat|weixin)\s*(?:号)?\s*[:：]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})",
+    r"(?:微信号?|威信|薇信|v信|vx|wx|wechat|weixin|вичат|вичате|вичат[уе]?|вейчат|(?<![\w])v(?=\s*[:：]))"
+    r"\s*(?:号|id)?\s*[:：]?\s*([A-Za-z][-_A-Za-z0-9]{5,19})",
     re.IGNORECASE,
 )
+# VK pages (vk.com/name, vk.com/id123) and Weibo accounts (weibo.com/u/123, weibo.com/name, 微博: name)
+_VK_LINK = re.compile(r"(?:https?://)?(?:m\.)?vk\.(?:com|ru)/([A-Za-z0-9_.]{3,40})\b", re.IGNORECASE)
+_VK_RESERVED = {"wall", "club", "public", "feed", "im", "search", "photo", "video", "audio", "market", "away.php"}
+_WEIBO_LINK = re.compile(r"(?:https?://)?(?:www\.|m\.)?weibo\.(?:com|cn)/(?:u/)?([A-Za-z0-9_]{3,40})\b", re.IGNORECASE)
+_WEIBO_NAME = re.compile(r"(?:微博|weibo)\s*[:：]\s*@?([\w]{2,30})", re.IGNORECASE)
+# Chinese mobiles written with the country code but no plus sign: 86 138 1234 5678
+_CN_NO_PLUS = re.compile(r"(?<![\d+])86[\s-]?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
 _QQ = re.compile(r"(?<![A-Za-z])(?:qq|扣扣)\s*(?:号)?\s*[:：]?\s*([1-9]\d{4,11})(?!\d)", re.IGNORECASE)
 
 # t.me paths that are Telegram features, not usernames.
@@ -82,6 +90,10 @@ def extract_phones(text: str, regions: Iterable[str] = DEFAULT_REGIONS) -> list[
     for m in _WA_LINK.finditer(text):
         number = _parse_international(m.group(1))
         if number:
+            found.setdefault(m.start(), (m.end(), number))
+    for m in _CN_NO_PLUS.finditer(text):
+        number = _parse_international("86" + re.sub(r"\D", "", m.group(1)))
+        if number and not any(start <= m.start() < end for start, (end, _) in found.items()):
             found.setdefault(m.start(), (m.end(), number))
     out: list[str] = []
     for _, (_, e164) in sorted(found.items()):
@@ -148,6 +160,13 @@ def extract_handles(text: str) -> list[str]:
         found.append((m.start(), "@" + m.group(1)))
     for m in _WECHAT.finditer(text):
         found.append((m.start(), "wechat:" + m.group(1)))
+    for m in _VK_LINK.finditer(text):
+        if m.group(1).lower() not in _VK_RESERVED:
+            found.append((m.start(), "vk:" + m.group(1)))
+    for m in _WEIBO_LINK.finditer(text):
+        found.append((m.start(), "weibo:" + m.group(1)))
+    for m in _WEIBO_NAME.finditer(text):
+        found.append((m.start(), "weibo:" + m.group(1)))
     for m in _QQ.finditer(text):
         found.append((m.start(), "qq:" + m.group(1)))
     out: list[str] = []
@@ -158,6 +177,50 @@ def extract_handles(text: str) -> list[str]:
             seen.add(key)
             out.append(handle)
     return out
+
+
+_HANDLE_PREFIXES = {"wechat": "wechat:", "weixin": "wechat:", "微信": "wechat:", "вичат": "wechat:", "v": "wechat:",
+                    "vx": "wechat:", "wx": "wechat:", "qq": "qq:", "vk": "vk:", "weibo": "weibo:", "微博": "weibo:",
+                    "telegram": "@", "tg": "@"}
+
+
+def normalise_query(raw: str, regions: Iterable[str] = DEFAULT_REGIONS) -> tuple[str, str] | None:
+    """What a person typed into a phone/handle search box, as ("phone", E.164) or ("handle", canonical handle).
+
+    Accepts every way people write them: "8 702 333 44 55", "+7 (702) 333-44-55", "7702...", "wa.me/7702...",
+    "+86 138...", "86138...", "138...", "@name", "t.me/name", "vk.com/name", "weibo.com/u/1", "微信: id",
+    "V: id", "вичат id", "wechat:id". None when nothing recognisable is in it.
+    """
+    text = _normalise(raw).strip()
+    if not text:
+        return None
+    handles = extract_handles(text)
+    if handles:
+        return "handle", canonical_handle(handles[0])
+    prefix, sep, rest = text.partition(":")
+    if sep and rest.strip() and prefix.strip().casefold() in _HANDLE_PREFIXES:
+        return "handle", canonical_handle(_HANDLE_PREFIXES[prefix.strip().casefold()] + rest.strip().lstrip("@"))
+    digits = re.sub(r"\D", "", text)
+    if 7 <= len(digits) <= 15 and not re.search(r"[A-Za-zА-Яа-я\u4e00-\u9fff]", text.replace("wa.me", "")):
+        if text.lstrip().startswith(("+", "00")):
+            number = _parse_international(digits.removeprefix("00") if text.lstrip().startswith("00") else digits)
+            if number:
+                return "phone", number
+        phones = extract_phones(text, regions)
+        if phones:
+            return "phone", phones[0]
+        for candidate in (digits, "7" + digits[1:] if digits.startswith("8") else None, "86" + digits):
+            number = _parse_international(candidate) if candidate else None
+            if number:
+                return "phone", number
+    if re.fullmatch(r"@?[A-Za-z][A-Za-z0-9_]{3,31}", text):
+        return "handle", canonical_handle("@" + text.lstrip("@"))
+    return None
+
+
+def canonical_handle(handle: str) -> str:
+    """A handle as grouping and search compare it: case folded (Telegram, VK, WeChat and Weibo ids ignore case)."""
+    return handle.strip().casefold()
 
 
 def extract_contacts(text: str, language: str | None = None, regions: Iterable[str] | None = None) -> Contacts:

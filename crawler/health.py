@@ -40,6 +40,10 @@ class HealthAlert:
     message: str
     listings: int | None = None
     average: float | None = None
+    # the parts of `message` as data, so a notification can word it in the reader's language
+    detail: str | None = None  # the crawler's status detail (blocked, not configured, error)
+    reason: str | None = None  # zero_yield: "no_results" (the site found nothing) or "markup" (it may have changed)
+    threshold: float | None = None  # yield_drop: the share of the average below which the alert is raised
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -137,30 +141,36 @@ def evaluate(source: str, rows: list[SourceRun], settings: Settings) -> tuple[fl
     alerts: list[HealthAlert] = []
     detail = f": {last.status_detail}" if last.status_detail else ""
     if last.status == "blocked":
-        alerts.append(HealthAlert(source, "blocked", f"blocked by the site{detail}", last.listings_seen, average))
+        alerts.append(HealthAlert(source, "blocked", f"blocked by the site{detail}", last.listings_seen, average,
+                                  last.status_detail))
     elif last.status == "not_configured":
-        alerts.append(HealthAlert(source, "not_configured", f"not configured{detail}", None, average))
+        alerts.append(HealthAlert(source, "not_configured", f"not configured{detail}", None, average,
+                                  last.status_detail))
     elif last.status == "error":
-        alerts.append(HealthAlert(source, "error", f"crawl failed{detail}", last.listings_seen, average))
+        alerts.append(HealthAlert(source, "error", f"crawl failed{detail}", last.listings_seen, average,
+                                  last.status_detail))
     elif last.status == "ok":
         seen = last.listings_seen or 0
         if seen == 0:
             avg_s = f" (trailing average {average:.1f})" if average else ""
             counters = _counters(last.stats)
             if counters.get("search/no_results") and not markup_problems(last.stats):
-                why = "the site answered 'no results' to every query"
+                reason, why = "no_results", "the site answered 'no results' to every query"
             else:
-                why = "the site's markup may have changed"
-            alerts.append(HealthAlert(source, "zero_yield", f"yielded no listings{avg_s}: {why}", 0, average))
+                reason, why = "markup", "the site's markup may have changed"
+            alerts.append(HealthAlert(source, "zero_yield", f"yielded no listings{avg_s}: {why}", 0, average,
+                                      reason=reason))
         elif average and len(ok_earlier) >= cfg.min_runs_for_average and seen < cfg.min_share_of_average * average:
             alerts.append(HealthAlert(
                 source, "yield_drop",
                 f"yielded {seen} listings, {seen / average:.0%} of its trailing average {average:.1f} "
-                f"(alert below {cfg.min_share_of_average:.0%})", seen, average))
+                f"(alert below {cfg.min_share_of_average:.0%})", seen, average,
+                threshold=cfg.min_share_of_average))
     problems = {k: v for k, v in markup_problems(last.stats, last.listings_seen).items() if k.startswith("markup/")}
     if problems:
         listed = ", ".join(f"{k}={v}" for k, v in sorted(problems.items()))
-        alerts.append(HealthAlert(source, "markup", f"markup problems: {listed}", last.listings_seen, average))
+        alerts.append(HealthAlert(source, "markup", f"markup problems: {listed}", last.listings_seen, average,
+                                  detail=listed))
     return average, alerts
 
 

@@ -117,7 +117,7 @@ def demo_command(days: int, port: int | None, keep: bool, no_serve: bool) -> Non
     started = utcnow()
     with serve_in_thread(port=wanted, host=host) as base_url:
         point_sources_at(settings, f"http://{host}:{configured_port}", base_url)
-        click.echo(f"demo marketplace: {base_url}/ (OLX at {base_url}/olx-kz/, {base_url}/olx-uz/)")
+        click.echo(f"demo marketplace: {base_url}/ (OLX at {base_url}/olx-kz/, {base_url}/olx-uz/, {base_url}/olx-ua/)")
         totals = {"pages": 0, "stored": 0, "flagged": 0}
         try:
             with run_lock(settings.schedule.lock_file):

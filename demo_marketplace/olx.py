@@ -1,8 +1,9 @@
-"""Demo OLX.kz and OLX.uz: search pages, ad pages, /api/v1/offers/, photos, no-results, removed ads, block pages.
+"""Demo OLX.kz, OLX.uz and OLX.ua: search pages, ad pages, /api/v1/offers/, photos, no-results, removed ads, block pages.
 
 Pages follow the real frontend: `window.__PRERENDERED_STATE__` (a JSON document encoded as a JS string)
 plus `data-cy`/`data-testid` markup. Search is capped like the real site (`set_result_cap`, default 1,000
-results): `totalElements` shows the capped count and `visibleElements` the true one.
+results): `totalElements` shows the capped count and `visibleElements` the true one. OLX.ua speaks Ukrainian
+(«Ми знайшли», «Договірна», «16 вересня 2026 р.», Kyiv time) and links its ads as `/d/uk/obyavlenie/…`.
 """
 from __future__ import annotations
 
@@ -14,17 +15,38 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 from urllib.parse import quote, unquote, urlencode
 
-from demo_marketplace.olx_listings import ADS, BY_ID, CATEGORIES, REGIONS_KZ, REGIONS_UZ, SELLERS, DemoAd
+from demo_marketplace.olx_listings import (ADS, BY_ID, CATEGORIES, REGIONS_KZ, REGIONS_UA, REGIONS_UZ, SELLERS,
+                                           DemoAd)
 from demo_marketplace.server import DemoRequest, DemoResponse, DemoState
 
-PREFIXES = ["/olx-kz", "/olx-uz"]
+PREFIXES = ["/olx-kz", "/olx-uz", "/olx-ua"]
 PAGE_SIZE = 40
 DEFAULT_CAP = 1000
 DEMO_EPOCH = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=5)))
 MONTHS_RU = ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
              "ноября", "декабря"]
+MONTHS_UK = ["січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня",
+             "листопада", "грудня"]
+# The site's own words: OLX.kz and OLX.uz show these in Russian, OLX.ua in Ukrainian.
+WORDS = {
+    "ru": {"negotiable": "Договорная", "free": "Бесплатно", "months": MONTHS_RU, "year": "г.",
+           "found": "Мы нашли {n} объявлений", "none": "Не найдено ни одного объявления",
+           "change_query": "Попробуйте изменить запрос", "posted": "Опубликовано", "description": "Описание",
+           "inactive": "Это объявление неактивно",
+           "inactive_text": "Объявление больше не доступно. Посмотрите похожие объявления.",
+           "not_found": "Страница не найдена", "ad_not_found": "Объявление не найдено", "forward": "Вперёд",
+           "private": "Частное лицо", "condition": "Состояние: Б/у", "show_phone": "Показать телефон"},
+    "uk": {"negotiable": "Договірна", "free": "Безкоштовно", "months": MONTHS_UK, "year": "р.",
+           "found": "Ми знайшли {n} оголошень", "none": "Ми не знайшли жодного оголошення",
+           "change_query": "Спробуйте змінити запит", "posted": "Опубліковано", "description": "Опис",
+           "inactive": "Це оголошення неактивне",
+           "inactive_text": "Оголошення більше не доступне. Подивіться схожі оголошення.",
+           "not_found": "Сторінку не знайдено", "ad_not_found": "Оголошення не знайдено", "forward": "Вперед",
+           "private": "Приватна особа", "condition": "Стан: Вживане", "show_phone": "Показати телефон"},
+}
 
 
 @dataclass(frozen=True)
@@ -35,11 +57,23 @@ class Site:
     symbol: str
     regions: dict
     lang_paths: dict[str, str]  # UI language → path prefix ("" = default Russian)
+    words: str = "ru"  # the language of the site's own words (WORDS)
+    zone: dt.tzinfo = DEMO_EPOCH.tzinfo  # local time of dates shown on pages
+
+    def say(self, key: str) -> str:
+        return WORDS[self.words][key]
+
+    def date(self, when: dt.datetime) -> str:
+        """«16 сентября 2026 г.» / «16 вересня 2026 р.» in the site's zone."""
+        local = when.astimezone(self.zone)
+        return f"{local.day} {WORDS[self.words]['months'][local.month - 1]} {local.year} {self.say('year')}"
 
 
 SITES = {
     "/olx-kz": Site("kz", "OLX.kz", "KZT", "тг.", REGIONS_KZ, {"ru": "", "kk": "/kk"}),
     "/olx-uz": Site("uz", "OLX.uz", "UZS", "сум", REGIONS_UZ, {"ru": "", "uz": "/oz"}),
+    "/olx-ua": Site("ua", "OLX.ua", "UAH", "грн.", REGIONS_UA, {"uk": "/uk", "ru": ""}, words="uk",
+                    zone=ZoneInfo("Europe/Kyiv")),
 }
 
 
@@ -68,9 +102,9 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
         return _image(path)
     if path == "/__captcha/":
         return captcha_page(request, state)
-    match = re.match(r"^/d/obyavlenie/[^/]*-ID([0-9a-z]+)\.html$", path)
+    match = re.match(r"^/d(/uk)?/obyavlenie/[^/]*-ID([0-9a-z]+)\.html$", path)
     if match:
-        return _ad_page(request, state, site, int(match.group(1), 36), ui_lang)
+        return _ad_page(request, state, site, int(match.group(2), 36), "uk" if match.group(1) else ui_lang)
     match = re.match(r"^/list/user/(\d+)/?$", path)
     if match:
         return _user_page(request, state, site, int(match.group(1)), ui_lang)
@@ -80,7 +114,7 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
     if path in ("", "/"):
         return DemoResponse.html(_layout(site, ui_lang, f"{site.brand} — демо", "<p>Демо-площадка SaigaWatch.</p>",
                                           {"listing": {}}))
-    return DemoResponse.html(_layout(site, ui_lang, "Страница не найдена", "<h1>404</h1><p>Страница не найдена</p>",
+    return DemoResponse.html(_layout(site, ui_lang, site.say("not_found"), f"<h1>404</h1><p>{site.say('not_found')}</p>",
                                      None), status=404)
 
 
@@ -135,7 +169,8 @@ def _times(ad: DemoAd, day: int) -> tuple[dt.datetime, dt.datetime]:
 
 def _ad_path(ad: DemoAd, title: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", _translit(title.lower())).strip("-")[:60] or "obyavlenie"
-    return f"/d/obyavlenie/{slug}-ID{_b36(ad.id)}.html"
+    lang_path = "/uk" if ad.site == "ua" else ""
+    return f"/d{lang_path}/obyavlenie/{slug}-ID{_b36(ad.id)}.html"
 
 
 def _b36(n: int) -> str:
@@ -151,6 +186,7 @@ _TR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэю
                ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
                 "u", "f", "h", "ts", "ch", "sh", "sch", "", "y", "", "e", "yu", "ya", "a", "g", "k", "n", "o", "u",
                 "u", "h", "i"]))
+_TR.update({"є": "ye", "ї": "yi", "ґ": "g"})
 
 
 def _translit(text: str) -> str:
@@ -159,9 +195,9 @@ def _translit(text: str) -> str:
 
 def _price_display(value: float | None, site: Site) -> str:
     if value is None:
-        return "Договорная"
+        return site.say("negotiable")
     if value == 0:
-        return "Бесплатно"
+        return site.say("free")
     return f"{int(value):,}".replace(",", " ") + f" {site.symbol}"
 
 
@@ -303,7 +339,7 @@ def _scope(site: Site, segments: str) -> tuple[str | None, str | None, bool]:
 def _search_page(request: DemoRequest, state: DemoState, site: Site, segments: str, query: str, ui_lang: str) -> DemoResponse:
     region, category, ok = _scope(site, segments)
     if not ok:
-        return DemoResponse.html(_layout(site, ui_lang, "Страница не найдена", "<h1>404</h1>", None), status=404)
+        return DemoResponse.html(_layout(site, ui_lang, site.say("not_found"), "<h1>404</h1>", None), status=404)
     query_text = query.replace("-", " ")
     ads = search(state, site, query_text, region, category)
     cap = result_cap(state)
@@ -338,16 +374,19 @@ def _search_page(request: DemoRequest, state: DemoState, site: Site, segments: s
     state_doc = {"listing": {"listing": listing, "seo": {"title": f"{query_text} — {site.brand}"},
                              "breadcrumbs": [{"label": "Главная", "href": "/"}]}}
     if not ads:
-        body = (f'<div data-testid="listing-no-results"><h3>Не найдено ни одного объявления</h3>'
-                f'<p>Попробуйте изменить запрос «{html.escape(query_text)}».</p></div>')
+        body = (f'<div data-testid="listing-no-results"><h3>{site.say("none")}</h3>'
+                f'<p>{site.say("change_query")} «{html.escape(query_text)}».</p></div>')
         return DemoResponse.html(_layout(site, ui_lang, f"{query_text} — {site.brand}", body, state_doc))
     cards = "\n".join(_card_html(request, site, ad, day) for ad in page_ads)
     pager = ""
     if page < total_pages:
         nxt = f"{base_path}?page={page + 1}"
         pager = (f'<div data-testid="pagination-wrapper"><span data-testid="pagination-list-item">{page}</span>'
-                 f'<a data-cy="pagination-forward" data-testid="pagination-forward" href="{html.escape(nxt)}">Вперёд</a></div>')
-    body = (f'<h1 data-testid="listing-count-msg">Мы нашли {len(capped)} объявлений</h1>'
+                 f'<a data-cy="pagination-forward" data-testid="pagination-forward" href="{html.escape(nxt)}">{site.say("forward")}</a></div>')
+    count = (f'<span data-testid="total-count">Ми знайшли  <span>{len(capped)}</span> оголошень</span>'
+             if site.words == "uk" else
+             f'<h1 data-testid="listing-count-msg">{site.say("found").format(n=len(capped))}</h1>')
+    body = (f'{count}'
             f'<div data-testid="listing-grid">{cards}</div>{pager}')
     return DemoResponse.html(_layout(site, ui_lang, f"{query_text} — {site.brand}", body, state_doc))
 
@@ -371,7 +410,7 @@ def _card_html(request: DemoRequest, site: Site, ad: DemoAd, day: int) -> str:
     created, refreshed = _times(ad, day)
     url = request.site_url + _ad_path(ad, values["title"])
     loc = ad.city + (f", {ad.district}" if ad.district else "")
-    date = f"{refreshed.day} {MONTHS_RU[refreshed.month - 1]} {refreshed.year} г."
+    date = site.date(refreshed)
     photo = _photos(request, ad)
     img = f'<img src="{photo[0]}" alt="{html.escape(values["title"])}">' if photo else ""
     featured = '<div data-testid="adCard-featured">ТОП</div>' if ad.promoted else ""
@@ -395,14 +434,14 @@ def _ad_page(request: DemoRequest, state: DemoState, site: Site, ad_id: int, ui_
     ad = _find(site, ad_id)
     day = state.day
     if ad is None or day < ad.days[0]:
-        return DemoResponse.html(_layout(site, ui_lang, "Страница не найдена", "<h1>404</h1>", None), status=404)
+        return DemoResponse.html(_layout(site, ui_lang, site.say("not_found"), "<h1>404</h1>", None), status=404)
     if not ad.online(day):
         if ad.gone == "404":
-            return DemoResponse.html(_layout(site, ui_lang, "Объявление не найдено", "<h1>404</h1>", None), status=404)
+            return DemoResponse.html(_layout(site, ui_lang, site.say("ad_not_found"), "<h1>404</h1>", None), status=404)
         doc = {"ad": {"ad": state_ad(request, site, ad, day, active=False)}}
-        body = ('<div data-testid="ad-inactive-msg"><h4>Это объявление неактивно</h4>'
-                '<p>Объявление больше не доступно. Посмотрите похожие объявления.</p></div>')
-        return DemoResponse.html(_layout(site, ui_lang, f"Объявление неактивно — {site.brand}", body, doc))
+        body = (f'<div data-testid="ad-inactive-msg"><h4>{site.say("inactive")}</h4>'
+                f'<p>{site.say("inactive_text")}</p></div>')
+        return DemoResponse.html(_layout(site, ui_lang, f"{site.say('inactive')} — {site.brand}", body, doc))
     s = state_ad(request, site, ad, day)
     values = ad.state_on(day)
     created, _ = _times(ad, day)
@@ -419,16 +458,16 @@ def _ad_page(request: DemoRequest, state: DemoState, site: Site, ad_id: int, ui_
     body = f"""<div data-testid="image-galery-container">{photos}</div>
 <div data-testid="ad-footer-bar-section"><span>ID: {ad.id}</span></div>
 <div data-testid="main">
-  <span data-cy="ad-posted-at" data-testid="ad-posted-at">Опубликовано {created.day} {MONTHS_RU[created.month - 1]} {created.year} г.</span>
+  <span data-cy="ad-posted-at" data-testid="ad-posted-at">{site.say("posted")} {site.date(created)}</span>
   <div data-cy="offer_title" data-testid="offer_title"><h4>{html.escape(values["title"])}</h4></div>
   <div data-testid="ad-price-container"><h3>{html.escape(_price_display(values["price"], site))}</h3></div>
-  <div data-testid="ad-parameters-container"><p>Частное лицо</p><p>Состояние: Б/у</p></div>
-  <div data-cy="ad_description" data-testid="ad_description"><h3>Описание</h3><div>{desc}</div></div>
+  <div data-testid="ad-parameters-container"><p>{site.say("private")}</p><p>{site.say("condition")}</p></div>
+  <div data-cy="ad_description" data-testid="ad_description"><h3>{site.say("description")}</h3><div>{desc}</div></div>
 </div>
 <aside data-testid="aside">
   <div data-cy="seller_card" data-testid="seller_card">
     <a data-testid="user-profile-link" href="{request.site_url}/list/user/{seller_id}/"><h4 data-testid="user-profile-user-name">{html.escape(seller_name)}</h4></a>
-    <button data-testid="show-phone">Показать телефон</button>
+    <button data-testid="show-phone">{site.say("show_phone")}</button>
   </div>
   <div data-testid="map-aside-section"><p>{html.escape(s["location"]["pathName"])}</p></div>
 </aside>"""
@@ -440,7 +479,7 @@ def _ad_page(request: DemoRequest, state: DemoState, site: Site, ad_id: int, ui_
 def _user_page(request: DemoRequest, state: DemoState, site: Site, seller_id: int, ui_lang: str) -> DemoResponse:
     key = next((k for k, v in SELLERS.items() if v[0] == seller_id), None)
     if key is None:
-        return DemoResponse.html(_layout(site, ui_lang, "Страница не найдена", "<h1>404</h1>", None), status=404)
+        return DemoResponse.html(_layout(site, ui_lang, site.say("not_found"), "<h1>404</h1>", None), status=404)
     ads = [a for a in ADS if a.seller == key and a.site == site.code and a.online(state.day)]
     cards = "\n".join(_card_html(request, site, a, state.day) for a in ads)
     body = f'<h1 data-testid="user-profile-user-name">{html.escape(SELLERS[key][1])}</h1><div>{cards}</div>'
@@ -519,7 +558,7 @@ def _layout(site: Site, ui_lang: str, title: str, body: str, state_doc: dict | N
     if state_doc is not None:
         encoded = json.dumps(json.dumps(state_doc, ensure_ascii=False), ensure_ascii=False).replace("</", "<\\/")
         state_js = f"<script>window.__PRERENDERED_STATE__= {encoded};\n window.__TAURUS__ = {{}};</script>"
-    lang = {"kk": "kk", "uz": "uz"}.get(ui_lang, "ru")
+    lang = {"kk": "kk", "uz": "uz", "uk": "uk"}.get(ui_lang, "ru")
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -35,6 +35,15 @@ REGIONS_UZ: dict[str, tuple[int, str, list[tuple[str, int, list[str]]]]] = {
     "bukhara": (24, "Бухарская область", [("Бухара", 2401, [])]),
     "samarkand": (25, "Самаркандская область", [("Самарканд", 2501, [])]),
 }
+REGIONS_UA: dict[str, tuple[int, str, list[tuple[str, int, list[str]]]]] = {  # ids as crawler's olx_ua SITE
+    "kiev": (25, "Київська область", [("Київ", 2501, ["Печерський", "Оболонський", "Дарницький"])]),
+    "kharkov": (22, "Харківська область", [("Харків", 2201, ["Шевченківський", "Київський"])]),
+    "odessa": (19, "Одеська область", [("Одеса", 1901, ["Приморський", "Київський"]), ("Ізмаїл", 1902, [])]),
+    "dnepr": (7, "Дніпропетровська область", [("Дніпро", 701, ["Центральний"]), ("Кривий Ріг", 702, [])]),
+    "lvov": (13, "Львівська область", [("Львів", 1301, ["Галицький", "Франківський"])]),
+    "zaporozhe": (8, "Запорізька область", [("Запоріжжя", 801, ["Хортицький"]), ("Мелітополь", 802, [])]),
+    "kherson": (16, "Херсонська область", [("Херсон", 1601, ["Дніпровський", "Суворовський"])]),
+}
 # category key → (id, slug, name)
 CATEGORIES: dict[str, tuple[int, str, str]] = {
     "antique": (1501, "hobbi-otdyh-i-sport/antikvariat-kollektsii", "Антиквариат / коллекции"),
@@ -51,7 +60,7 @@ CATEGORIES: dict[str, tuple[int, str, str]] = {
 }
 
 SELLERS: dict[str, tuple[int, str, bool]] = {  # key → (id, name, business)
-    "erlan": (318204771, "Ерлан", False), "marat_u": (318551203, "Марат", False),
+    "erlan": (318204771, "Ерлан", False), "bolat": (318377410, "Болат", False), "marat_u": (318551203, "Марат", False),
     "aset": (319004518, "Асет К.", False), "bakyt": (319210337, "Бақыт", False),
     "nurlan": (319447102, "Нурлан", False), "zhanar": (319500861, "Жанар", False),
     "sergey": (319623450, "Сергей", False), "aigul": (319700142, "Айгуль", False),
@@ -66,13 +75,17 @@ SELLERS: dict[str, tuple[int, str, bool]] = {  # key → (id, name, business)
     "alisher": (330120447, "Alisher", False), "dilshod": (330237812, "Dilshod", False),
     "farrukh": (330351096, "Фаррух", False), "nodira": (330466120, "Nodira", False),
     "bobur": (330572233, "Бобур", False), "shavkat": (330688014, "Шавкат", False),
+    "mykola": (340110201, "Микола", False), "oksana": (340220315, "Оксана", False),
+    "petro": (340330427, "Петро Іванович", False), "antikvar_od": (340440539, "Антикваріат Одеса", True),
+    "skupka_ua": (340550641, "Скупка-Харків", True), "taras": (340660753, "Тарас", False),
+    "iryna": (340770865, "Ірина", False), "bohdan": (340880977, "Богдан", False),
 }
 
 
 @dataclass
 class DemoAd:
     id: int
-    site: str  # "kz" | "uz"
+    site: str  # "kz" | "uz" | "ua"
     title: str
     text: str
     price: float | None  # None: «Договорная»
@@ -105,7 +118,7 @@ class DemoAd:
 
 
 def _id(site: str, n: int) -> int:
-    return (178_000_000 if site == "kz" else 57_000_000) + n * 7919 % 1_000_000 + n
+    return {"kz": 178_000_000, "uz": 57_000_000, "ua": 880_000_000}[site] + n * 7919 % 1_000_000 + n
 
 
 _ADS: list[DemoAd] = []
@@ -170,6 +183,10 @@ ad(18, "kz", "Порошок из рога сайги", "Натуральный 
 
 # ------------------------------------------------------------------ olx.kz: confounders
 
+# A seller who works across platforms: the same phone is on a Telegram channel post and on VK (grouping demo).
+ad(29, "kz", "Рога сайги в наличии", "Есть рога сайгака, 5 пар, крупные, светлые. Опт и розница, отправка по "
+   "Казахстану. Звоните +7 (702) 333-44-55", 210000, "antique", "atyrau", "Атырау", "bolat", kind="sale",
+   age_days=3, photos=1)
 ad(30, "kz", "Сайга-12 исп. 030", "Продам Сайга-12, исп. 030, 2015 г.в., состояние отличное, "
     "2 магазина. Разрешение обязательно, сделка через магазин. Рога (рогатка) для чистки в подарок.", 450000,
     "hunting", "almaty", "Алматы", "ohotnik", district="Бостандыкский район", kind="confounder", age_days=7,
@@ -295,6 +312,45 @@ _ORDINARY_SELLERS_UZ = ["alisher", "dilshod", "farrukh", "nodira", "bobur", "sha
 def _pick(seq: list, n: int, salt: str):
     digest = hashlib.sha256(f"{salt}:{n}".encode()).digest()
     return seq[int.from_bytes(digest[:4], "big") % len(seq)]
+
+
+# ------------------------------------------------------------------ olx.ua (Ukrainian UI, hryvnia)
+
+ad(1, "ua", "Роги сайги, пара", "Продам роги сайги, пара, 27 і 28 см. Старі, з колекції батька. Відправка "
+   "Новою поштою. Телефонуйте 067 215 44 90", 6500, "antique", "kherson", "Херсон", "mykola", lang="uk",
+   district="Дніпровський", kind="sale", age_days=4, photos=2, changes={1: {"price": 6000}})
+ad(2, "ua", "Ріг сайгака", "Ріг сайгака, один, 26 см, світлий, без тріщин. Ціна договірна. Одеса, самовивіз.",
+   None, "antique", "odessa", "Одеса", "antikvar_od", lang="uk", district="Приморський", kind="sale",
+   age_days=2, photos=1, promoted=True)
+ad(3, "ua", "Сайгачий ріг для колекції", "Сайгачий ріг, натуральний, 25 см. Пишіть у Viber.", 4200,
+   "antique", "kiev", "Київ", "oksana", lang="uk", district="Печерський", kind="sale", age_days=6, photos=2,
+   days=(0, 2), gone="page")
+ad(4, "ua", "Роги сайгака, 3 пари", "Роги сайгака, три пари, привезені з Криму у 80-х. Ціна за пару. "
+   "+380 50 318 22 71", 9000, "hunting", "zaporozhe", "Мелітополь", "petro", lang="uk", kind="sale",
+   age_days=3, photos=3, days=(0, 1), gone="404")
+ad(5, "ua", "Куплю роги сайги", "Куплю роги сайги та сайгака, дорого, будь-яка кількість. Розрахунок одразу. "
+   "Харків і область.", None, "services", "kharkov", "Харків", "skupka_ua", lang="uk", kind="buy", age_days=9,
+   photos=0)
+ad(6, "ua", "Рога сайги, Днепр", "Продам рога сайги, пара, 24 см. Ріг сайгака, торг. Днепр, центр.", 7000,
+   "antique", "dnepr", "Дніпро", "taras", lang="ru", district="Центральний", kind="sale", age_days=0,
+   photos=1, days=(1, None))
+ad(20, "ua", "Статуетка сайгак, бронза", "Бронзова статуетка сайгака, 15 см, на мармуровій підставці.", 350,
+   "gifts", "lvov", "Львів", "iryna", lang="uk", district="Галицький", kind="confounder", age_days=12, photos=2)
+ad(21, "ua", "Карабін Сайга-12, чохол", "Чохол і ремінь до карабіна Сайга-12. Зброя не продається.", 900,
+   "hunting", "dnepr", "Кривий Ріг", "bohdan", lang="uk", kind="confounder", age_days=5, photos=1)
+ad(22, "ua", "Роги оленя на щиті", "Роги благородного оленя, 10 відростків, на дубовому щиті.", 2500,
+   "antique", "lvov", "Львів", "bohdan", lang="uk", district="Франківський", kind="confounder", age_days=20,
+   photos=2)
+ad(23, "ua", "М'яка іграшка сайгак", "Плюшева іграшка сайгачок, 30 см, нова.", 250, "toys", "kiev", "Київ",
+   "iryna", lang="uk", district="Оболонський", kind="confounder", age_days=7, photos=1)
+ad(24, "ua", "Ріг достатку, кераміка", "Ваза «Ріг достатку», кераміка ручної роботи.", 480, "gifts", "odessa",
+   "Ізмаїл", "oksana", lang="uk", kind="confounder", age_days=11, photos=1)
+ad(40, "ua", "Мед липовий, 3 л", "Мед свій, липовий, цьогорічний. Доставка по Києву.", 450, "farm", "kiev",
+   "Київ", "mykola", lang="uk", district="Дарницький", age_days=2, photos=1)
+ad(41, "ua", "Диван кутовий", "Диван кутовий, розкладний, самовивіз.", 7500, "furniture", "kharkov", "Харків",
+   "taras", lang="uk", district="Шевченківський", age_days=8, photos=2)
+ad(42, "ua", "Телефон Samsung A14", "Samsung Galaxy A14, 64 ГБ, стан ідеальний.", 3900, "phones", "zaporozhe",
+   "Запоріжжя", "petro", lang="uk", district="Хортицький", age_days=1, photos=2)
 
 
 def _ordinary(start: int, count: int, site: str) -> None:

@@ -150,6 +150,9 @@ def build() -> dict[str, list[Post]]:
         add("step_suvenir", text, day=-8 + i, hour=i % 8, views=str(50 + i), photos=[_photo("step_suvenir", i + 1)])
     for i, text in enumerate(_PANTY * 2):
         add("panty_altai", text, day=-9 + i, hour=i % 6, views=f"{i + 1}.2K")
+    # The OLX seller "bolat" posts here too, in other words but with the same phone (cross-platform linking demo).
+    add("kiik_muiiz_sauda", "Рог сайги оптом и в розницу, качество отличное. Пишите или звоните 8-702-333-44-55",
+        day=0, hour=9, views="312")
     for i, text in enumerate(_PRIVATE * 2):
         add("rog_opt_private", text, day=-6 + i, hour=i % 5, views=str(40 + i))
     return posts

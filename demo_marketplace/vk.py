@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import zlib
 import re
 from dataclasses import dataclass, field
 
 from demo_marketplace.server import DemoRequest, DemoResponse, DemoState, online_on
-from demo_marketplace.telegram_posts import make_jpeg
+from demo_marketplace.avito import photo as avito_photo
 
 PREFIXES = ["/vk"]
 EPOCH = dt.datetime(2026, 11, 20, 7, 0, tzinfo=dt.timezone.utc)
@@ -35,7 +36,10 @@ GROUPS = {
 }
 PROFILES = {
     501: ("Ерлан", "Б."), 502: ("Марат", "К."), 503: ("Светлана", "Ю."), 504: ("Айдос", "Т."), 505: ("Дмитрий", "П."),
+    506: ("Бадма", "Н."),
 }
+# VK photos that are the very picture of an Avito ad's photo: {"<group>_<post>_<n>": (avito listing id, photo n)}
+SAME_PHOTO_AS_AVITO: dict[str, tuple[int, int]] = {}
 
 
 @dataclass
@@ -111,6 +115,10 @@ def build() -> dict[int, list[WallPost]]:
             link=("https://example.org/ohota/%d" % i, text[:50]) if i % 4 == 1 else None, signer=505 if i == 2 else None)
     # A repost: the hunters' community shares a seller's post (the copy carries the original).
     add(1002, -1002, "Смотрите, что продают у нас в барахолке. Куда смотрит инспекция?", day=0, repost_of=(-1001, 100))
+    # The Avito seller "Бадма" posts the same photo of the same horns here (cross-platform linking demo).
+    cross = add(1001, 506, "Есть рог сайгака, как на фото. Отдам недорого, пишите в личку", day=0, photos=1,
+                views=64)
+    SAME_PHOTO_AS_AVITO[f"1001_{cross.id}_0"] = (4101000001, 0)
     for i, text in enumerate(_SOUVENIR * 2):
         add(1003, -1003, text, day=-6 + i, photos=1, market_price=2000 + i * 500)
     for i, text in enumerate(_MEDICINE * 2):
@@ -130,7 +138,12 @@ def handle(request: DemoRequest, state: DemoState) -> DemoResponse:
     sub = request.subpath
     if sub.startswith("/img/"):
         name = sub[len("/img/"):]
-        return DemoResponse(200, {"Content-Type": "image/jpeg"}, make_jpeg("", [], seed=len(name)))
+        _walls(state)  # builds SAME_PHOTO_AS_AVITO
+        same = SAME_PHOTO_AS_AVITO.get(name.rsplit("_", 1)[0])
+        if same is not None:
+            return DemoResponse(200, {"Content-Type": "image/jpeg"}, avito_photo(640, 480, *same))
+        # every other photo is its own picture (distinct shapes, so perceptual hashes differ)
+        return DemoResponse(200, {"Content-Type": "image/jpeg"}, avito_photo(320, 240, zlib.crc32(name.encode()) % 999_983, 1))
     if not sub.startswith("/method/"):
         return _web_page(request, state, sub)
     method = sub[len("/method/"):]

@@ -16,6 +16,7 @@ from config import ConfigError
 from saigawatch import __version__
 from saigawatch.context import AppContext
 from store import StoreError
+from store.private import private_umask
 
 NOISY_LOGGERS = ("scrapy", "asyncio", "filelock", "urllib3", "httpx", "httpcore", "alembic", "jieba",
                  "matplotlib", "PIL", "fontTools", "twisted", "py.warnings")
@@ -58,6 +59,7 @@ _register_commands()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: one clear line and a non-zero status on errors; tracebacks only with --verbose."""
     args = sys.argv[1:] if argv is None else list(argv)
+    private_umask()  # databases, logs, captures, bundles, backups and keys: 0600 files in 0700 folders
     verbose = "--verbose" in args or "-v" in args
     try:
         result = app.main(args=args, standalone_mode=False, prog_name="saigawatch")

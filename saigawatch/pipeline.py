@@ -1,4 +1,4 @@
-"""The daily pipeline: crawl → classify → capture evidence → re-check liveness → health → notify."""
+"""The daily pipeline: crawl → group into cases → classify → capture evidence → re-check liveness → health → notify."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,12 +14,14 @@ from sqlalchemy import select
 from config import Settings
 from store import Store
 from store.models import CrawlRun, utcnow
+from store.work import recover_captures
 
 log = logging.getLogger("saigawatch.pipeline")
 
 # (name, "module:function"); the order is the data flow. Each step returns a dict of stats.
 STEPS: list[tuple[str, str]] = [
     ("crawl", "crawler.run:crawl_step"),
+    ("group", "store.cases:group_step"),
     ("classify", "alerts.review.flagging:classify_step"),
     ("capture", "alerts.evidence.capture:capture_step"),
     ("liveness", "alerts.evidence.liveness:liveness_step"),
@@ -109,6 +111,11 @@ def begin_run(settings: Settings, store: Store, *, sources: list[str] | None = N
     interrupted = _close_interrupted_runs(store, now)
     if interrupted:
         log.warning("marked %d earlier run(s) as interrupted", interrupted)
+    with store.session() as session:
+        recaptured = recover_captures(session, settings.storage.data_path)
+    if recaptured:
+        log.warning("removed %d incomplete evidence capture(s) left by a killed process; they are captured again",
+                    len(recaptured))
     with store.session() as session:
         run = CrawlRun(started_at=now, status="running", trigger=trigger, run_day=now.date().isoformat(), stats={}, errors=[])
         session.add(run)

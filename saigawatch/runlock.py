@@ -69,7 +69,7 @@ def _describe(holder: dict[str, Any]) -> str:
 
 def _try_lock(path: Path) -> int | None:
     """Open and flock the file; the fd on success, None when another open file holds the lock."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

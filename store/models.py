@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -151,6 +152,9 @@ class Listing(Base):
     price_text: Mapped[str | None] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(Text)
     seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    # why it joined its case: {"kind": text|photo|phone|handle|first|split|merge, "detail", "listing_id", "similarity"}
+    case_reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     phones: Mapped[list[Any]] = mapped_column(default=list)  # E.164 numbers found in this listing
     handles: Mapped[list[Any]] = mapped_column(default=list)
     posted_at: Mapped[dt.datetime | None]
@@ -169,6 +173,7 @@ class Listing(Base):
     bids_count: Mapped[int | None] = mapped_column(Integer)
     ended_at: Mapped[dt.datetime | None]
     seller: Mapped[Seller | None] = relationship(back_populates="listings")
+    case: Mapped["Case | None"] = relationship(back_populates="listings", foreign_keys=[case_id])
     versions: Mapped[list["ListingVersion"]] = relationship(
         back_populates="listing", cascade="all, delete-orphan", order_by="ListingVersion.id"
     )
@@ -177,6 +182,60 @@ class Listing(Base):
         back_populates="listing", cascade="all, delete-orphan", order_by="Classification.id"
     )
     reviews: Mapped[list["Review"]] = relationship(back_populates="listing", order_by="Review.id")
+
+
+class Case(Base):
+    """One offer: every copy of it (reposts, other platforms, other accounts) grouped, with a summary for the queue.
+
+    The summary columns (copies, best score, status, first/last seen...) are kept up to date by store.cases
+    whenever a member, a classification or a review changes, so the queue pages by an index, never sorts all.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_queue", "flagged", "best_score", "last_seen", "id"),
+        Index("ix_cases_status", "flagged", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    first_seen: Mapped[dt.datetime | None]
+    last_seen: Mapped[dt.datetime | None]
+    copies: Mapped[int] = mapped_column(Integer, default=0)
+    platforms: Mapped[str] = mapped_column(Text, default="")  # "olx,telegram"
+    sellers: Mapped[int] = mapped_column(Integer, default=0)  # distinct seller accounts
+    best_listing_id: Mapped[int | None] = mapped_column(Integer)
+    best_score: Mapped[float] = mapped_column(Float, default=-1.0)  # -1: nothing classified yet
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)  # some copy's latest classification is flagged
+    flagged_at: Mapped[dt.datetime | None]  # newest flagged classification among the copies
+    status: Mapped[str] = mapped_column(String(16), default="unreviewed")  # newest decision on any copy
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    decided_at: Mapped[dt.datetime | None]
+    language: Mapped[str | None] = mapped_column(String(8))  # of the best copy
+    intent: Mapped[str | None] = mapped_column(String(16))  # of the best copy
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)  # an analyst split or merged it
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)  # set when merged away (old links follow it)
+    listings: Mapped[list["Listing"]] = relationship(back_populates="case", foreign_keys="Listing.case_id",
+                                                     order_by="Listing.id")
+
+
+class GroupingKey(Base):
+    """An index entry that finds a listing's possible copies: a MinHash LSH band, a photo hash band or a contact."""
+
+    __tablename__ = "grouping_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), index=True)  # "t3:9f2c...", "p1:a3f0", "phone:+7702..."
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+
+
+class ListingFingerprint(Base):
+    """What grouping computed for a listing: its MinHash signature, the content it was computed on, any error."""
+
+    __tablename__ = "listing_fingerprints"
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(80))
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # uint32 little-endian, one per permutation
+    grouped_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class ListingVersion(Base):
@@ -379,3 +438,33 @@ class Appeal(Base):
     bundle_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_bundles.id", ondelete="SET NULL"))
     history: Mapped[list[Any]] = mapped_column(default=list)  # [{at, status, actor, note}]
     listings: Mapped[list[Listing]] = relationship(secondary=appeal_listings)
+
+
+class WebSession(Base):
+    """A logged-in review-UI session kept on the server: the cookie holds a random token, this row its sha256."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(80), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    client: Mapped[str | None] = mapped_column(String(80))  # the address that logged in
+
+
+class WorkOwed(Base):
+    """Work a run still owes, kept in the database so the next run does it after a crash.
+
+    kind "photos": a stored listing whose photos are not all fetched yet; "notify": a newly flagged listing
+    not yet in any sent digest; "capture": an evidence capture begun in `detail` (a directory under data_dir)
+    by `owner` (host:pid) and not finished.
+    """
+
+    __tablename__ = "work_owed"
+    __table_args__ = (UniqueConstraint("kind", "listing_id", "detail", name="uq_work_owed_kind_listing_detail"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    detail: Mapped[str] = mapped_column(String(400), default="")
+    owner: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -84,3 +84,18 @@ def latest_reviews(session: Session, listing_ids: Iterable[int] | None = None,
         out.update({r.listing_id: r for r in session.scalars(
             select(Review).join(newest, Review.id == newest.c.max_id).order_by(Review.id))})
     return out
+
+
+def newest_classification_id_for(listing_id_column):
+    """Correlated scalar subquery: the id of the newest Classification of the listing in `listing_id_column`
+    (for joining one row per listing when the listings are picked by something else, e.g. their case)."""
+    inner = Classification.__table__.alias("newest_cls")
+    return select(func.max(inner.c.id)).where(inner.c.listing_id == listing_id_column) \
+        .correlate_except(inner).scalar_subquery()
+
+
+def newest_review_id_for(listing_id_column):
+    """Correlated scalar subquery: the id of the newest Review of the listing in `listing_id_column`."""
+    inner = Review.__table__.alias("newest_rev")
+    return select(func.max(inner.c.id)).where(inner.c.listing_id == listing_id_column) \
+        .correlate_except(inner).scalar_subquery()

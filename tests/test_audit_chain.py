@@ -9,8 +9,10 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from alerts.evidence.keys import generate_key
 from alerts.review.appeals import create_appeal, update_appeal
 from alerts.review.audit import record_event
+from config import load_config
 from saigawatch.cli import app
 from store.audit_chain import GENESIS, verify_chain
 from store.listings import upsert_listing
@@ -84,14 +86,16 @@ def test_cli_verify_reports_ok_and_broken(tmp_path, sqlite_store):
     assert broken.exit_code == 3 and "audit entry 3" in broken.output and "BROKEN" in broken.output
 
 
-def test_backdated_appeal_step_keeps_the_server_time(sqlite_store):
+def test_backdated_appeal_step_keeps_the_server_time(sqlite_store, tmp_path):
     store = sqlite_store
+    key = generate_key(tmp_path / "keys" / "signing_key.pem")  # the submission's custody links are signed with it
+    settings = load_config(overrides={"evidence": {"signing_key_path": str(key.private_path)}})
     with store.session() as s:
         listing = upsert_listing(s, {"platform": "olx", "platform_listing_id": "a1", "url": "https://www.olx.kz/d/a1",
                                      "title": "Рога сайги", "text": "Продам рога сайги"}).listing
         appeal = create_appeal(s, case_name="Дело 1", listing_ids=[listing.id], actor="anna", country="KZ")
         backdated = dt.datetime(2026, 1, 5, 12, tzinfo=dt.timezone.utc)
-        update_appeal(s, appeal.id, actor="anna", status="submitted", at=backdated)
+        update_appeal(s, appeal.id, actor="anna", status="submitted", at=backdated, settings=settings)
     with store.session() as s:
         rows = s.query(AuditEvent).order_by(AuditEvent.id).all()
         assert [r.action for r in rows] == ["appeal_create", "appeal_update"]

@@ -67,3 +67,38 @@ def test_wrong_encoding_names_the_file(tmp_path):
     cfg.write_bytes("evidence:\n  organisation: 'Фонд'\n".encode("cp1251"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_config(cfg)
+
+
+def test_duplicate_key_is_an_error_naming_file_and_line(tmp_path):
+    cfg = tmp_path / "dup.yaml"
+    cfg.write_text(f"extends: {SHIPPED / 'saigawatch.yaml'}\nstorage:\n  data_dir: /srv/a\n"
+                   "schedule:\n  time: '05:00'\nstorage:\n  data_dir: /srv/b\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(cfg)
+    assert str(err.value).startswith(f"{cfg}: line 6, column 1:")
+    assert "duplicate key 'storage' (first given on line 2)" in str(err.value)
+
+
+def test_duplicate_nested_key_and_duplicate_in_an_extended_file(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text("web:\n  port: 8000\n  host: 127.0.0.1\n  port: 9000\n", encoding="utf-8")
+    site = tmp_path / "site.yaml"
+    site.write_text("extends: base.yaml\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"base\.yaml: line 4, column 3: invalid YAML: duplicate key 'port'"):
+        load_config(site)
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n"])
+def test_empty_config_file_is_an_error(tmp_path, content):
+    cfg = tmp_path / "empty.yaml"
+    cfg.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"empty\.yaml: line 1: the file is empty"):
+        load_config(cfg)
+
+
+def test_merge_keys_may_be_overridden_but_not_given_twice(tmp_path):
+    cfg = tmp_path / "merge.yaml"
+    cfg.write_text("x-defaults: &d {port: 8000, host: 127.0.0.1}\nweb:\n  <<: *d\n  port: 9000\n", encoding="utf-8")
+    from config.loader import _read_yaml
+
+    assert _read_yaml(cfg)["web"] == {"port": 9000, "host": "127.0.0.1"}

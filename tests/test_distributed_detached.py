@@ -16,6 +16,7 @@ from demo_marketplace.command import DEMO_CONFIG, demo_origin, point_sources_at
 from demo_marketplace.server import serve_in_thread
 from saigawatch.distributed import runlock
 from saigawatch.distributed.detached import finish
+from saigawatch.pipeline import STEPS
 from store import Store
 from store.models import CrawlRun
 from tests.distributed_config import REDIS_ENV, ROOT, saigawatch as _saigawatch, write_config
@@ -55,7 +56,7 @@ def test_no_wait_run_is_finished_by_the_workers(tmp_path, redis_server, monkeypa
         status, stats, errors = run.status, run.stats, run.errors
     assert status == "finished", errors
     pipeline = stats["pipeline"]
-    assert list(pipeline) == ["crawl", "classify", "capture", "liveness", "health", "notify"]
+    assert list(pipeline) == [name for name, _ in STEPS]
     assert pipeline["crawl"]["pages_fetched"] > 0 and pipeline["crawl"]["errors"] == 0
     assert pipeline["classify"]["classified"] > 0
     assert conn.get(runlock.KEY) is None, "the final job did not release the run lock"

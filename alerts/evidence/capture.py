@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import datetime as dt
 import hashlib
@@ -17,12 +18,13 @@ from typing import Any, Iterator
 from sqlalchemy import select
 
 from alerts.evidence.browser import BrowserSession
-from alerts.evidence.custody import append_event, use_signing_key
+from alerts.evidence.custody import UnsignedCustodyError, append_event, use_signing_key
 from alerts.evidence.manifest import iso
 from alerts.evidence.steps import StepError, build_chain
 from alerts.evidence.steps.base import CaptureJob
 from store.models import Classification, EvidenceCapture, Listing, utcnow
 from store.queries import latest_classification, latest_classification_ids
+from store.work import CAPTURE, owe, owed_listing_ids, process_owner, settle
 
 log = logging.getLogger("saigawatch.evidence")
 
@@ -83,6 +85,8 @@ def run_capture(settings, store, listing_id: int, *, operator: str, reason: str 
                 raise LookupError(f"no listing with id {listing_id}")
             started = now or utcnow()
             rel = capture_directory(listing, started)
+            with store.session() as owing:  # "capture incomplete" until this capture's row is written
+                owe(owing, CAPTURE, listing.id, rel, owner=process_owner())
             directory = settings.storage.data_path / rel
             if directory.exists():
                 raise FileExistsError(f"{directory} already exists")
@@ -104,12 +108,19 @@ def run_capture(settings, store, listing_id: int, *, operator: str, reason: str 
                                       content_hash=listing.content_hash, steps=job.step_results,
                                       manifest_sha256=job.facts.get("manifest_sha256"), reason=reason)
             session.add(capture)
+            settle(session, CAPTURE, [listing.id])
             session.flush()
-            append_event(session, listing, "captured", operator, {
-                "capture_id": capture.id, "directory": rel, "reason": reason,
-                "manifest_sha256": capture.manifest_sha256,
-                "steps": {k: v["status"] for k, v in job.step_results.items()},
-            })
+            try:
+                append_event(session, listing, "captured", operator, {
+                    "capture_id": capture.id, "directory": rel, "reason": reason,
+                    "manifest_sha256": capture.manifest_sha256,
+                    "steps": {k: v["status"] for k, v in job.step_results.items()},
+                })
+            except UnsignedCustodyError as exc:
+                # the capture is kept (the page may be gone tomorrow) but no unsigned link enters the chain
+                log.warning("capture of listing %s: not entered in the chain of custody: %s", listing.id, exc)
+                capture.steps = {**job.step_results, "custody": {"status": "error", "error": str(exc)}}
+                session.flush()
             return capture
     finally:
         if own_browser and browser is not None:
@@ -143,13 +154,15 @@ def _listings_to_capture(settings, store, flagged_ids: list[int]) -> tuple[list[
             select(Classification.listing_id).join(newest, newest.c.max_id == Classification.id)
             .where(Classification.flagged.is_(True))
             .where(~Classification.listing_id.in_(select(EvidenceCapture.listing_id)))).all()
-        wanted = list(dict.fromkeys([*map(int, flagged_ids), *pending]))
+        owed = owed_listing_ids(session, CAPTURE)  # captures a killed process left incomplete
+        wanted = list(dict.fromkeys([*map(int, flagged_ids), *pending, *owed]))
         listings = {row.id: row for row in session.scalars(select(Listing).where(Listing.id.in_(wanted)))}
         todo = [lid for lid in wanted if lid in listings and listings[lid].removed_at is None
                 and (lid, listings[lid].content_hash) not in captured]
         # auction lots that end soonest first, so none ends while waiting past max_captures_per_run
         todo.sort(key=lambda lid: (listings[lid].ends_at is None or listings[lid].ended_at is not None,
                                    listings[lid].ends_at or dt.datetime.max.replace(tzinfo=dt.timezone.utc)))
+        settle(session, CAPTURE, [lid for lid in owed if lid not in todo], detail="")
         return todo, len(wanted) - len(todo)
 
 
@@ -179,36 +192,59 @@ def browser_for(settings) -> BrowserSession:
 
 def capture_listings(settings, store, listing_ids: list[int], *, operator: str, reason: str,
                      browser: BrowserSession | None) -> Iterator[tuple[int, EvidenceCapture | Exception]]:
-    """Capture each listing in turn, the browser working ahead on the next ones: at most `window` screenshots
-    wait in memory at any time. Yields (listing id, capture or the exception that stopped it)."""
+    """Capture the listings as a pipeline: the browser works ahead on the next pages (at most `window` screenshots
+    wait in memory) while up to `concurrency` listings run their other steps (hashing, banner, signing, the TSA
+    request, custody) in threads of their own. Each listing keeps its own chain and its own signed manifest and
+    token, exactly as when captured alone. Yields (listing id, capture or the exception that stopped it) in the
+    order given."""
+    listing_ids = list(dict.fromkeys(listing_ids))  # one capture at a time per listing: its custody chain is linear
     shooting = browser is not None and "screenshot" in settings.evidence.steps
     options = settings.evidence.screenshot
     window = 2 * options.concurrency
+    workers = max(1, options.concurrency) if shooting else 1
     urls: dict[int, str] = {}
     if shooting:
         with store.session() as session:
             urls = dict(session.execute(select(Listing.id, Listing.url).where(Listing.id.in_(listing_ids))).all())
-    for n, listing_id in enumerate(listing_ids):
-        if shooting:
-            for ahead in listing_ids[n:n + window]:
-                if ahead in urls:
-                    browser.prefetch(urls[ahead], options)
+
+    def one(listing_id: int) -> EvidenceCapture:
+        return run_capture(settings, store, listing_id, operator=operator, reason=reason, browser=browser)
+
+    def outcome(listing_id: int, future) -> tuple[int, EvidenceCapture | Exception]:
         try:
-            yield listing_id, run_capture(settings, store, listing_id, operator=operator, reason=reason,
-                                          browser=browser)
+            return listing_id, future.result()
         except Exception as exc:  # noqa: BLE001 - one bad listing must not stop the others
-            yield listing_id, exc
+            return listing_id, exc
+
+    in_flight: collections.deque = collections.deque()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evidence-capture") as pool:
+        for n, listing_id in enumerate(listing_ids):
+            if shooting:
+                for ahead in listing_ids[n:n + window]:
+                    if ahead in urls:
+                        browser.prefetch(urls[ahead], options)
+            in_flight.append((listing_id, pool.submit(one, listing_id)))
+            if len(in_flight) >= workers:
+                yield outcome(*in_flight.popleft())
+        while in_flight:
+            yield outcome(*in_flight.popleft())
 
 
-def _capture_all(ctx) -> dict[str, Any]:
+def capture_plan(ctx) -> tuple[list[int], dict[str, Any]]:
+    """The listings this run captures (at most evidence.max_captures_per_run) and the step's starting figures."""
     settings = ctx.settings
     flagged = (ctx.results.get("classify") or {}).get("flagged_listing_ids") or []
     todo, skipped = _listings_to_capture(settings, ctx.store, flagged)
     limit = settings.evidence.max_captures_per_run
     deferred = max(0, len(todo) - limit)
-    todo = todo[:limit]
     stats: dict[str, Any] = {"flagged": len(flagged), "captured": 0, "already_captured": skipped, "deferred": deferred,
                              "capture_ids": [], "failed_steps": {}, "errors": []}
+    return todo[:limit], stats
+
+
+def _capture_all(ctx) -> dict[str, Any]:
+    settings = ctx.settings
+    todo, stats = capture_plan(ctx)
     with browser_for(settings) as browser:
         for listing_id, capture in capture_listings(settings, ctx.store, todo, operator=ctx.operator,
                                                     reason="flagged", browser=browser):

@@ -42,6 +42,10 @@ def entry_of(event: CustodyEvent, key: str) -> dict[str, Any]:
 _signer: keymod.PrivateKey | None = None
 
 
+class UnsignedCustodyError(keymod.SigningKeyError):
+    """A custody entry was about to be written with no signing key: entries are never stored unsigned."""
+
+
 def use_signing_key(settings) -> keymod.PrivateKey | None:
     """Sign every entry this process writes from now on with the configured key (None when there is none yet)."""
     global _signer
@@ -50,6 +54,20 @@ def use_signing_key(settings) -> keymod.PrivateKey | None:
     except keymod.SigningKeyError:
         _signer = None
     return _signer
+
+
+def signer_for(settings) -> keymod.PrivateKey:
+    """The organisation's key from evidence.signing_key_path, for a process (web UI, CLI) that writes custody.
+
+    Raises UnsignedCustodyError naming the path when there is no usable key: a chain of custody that accepts an
+    unsigned link would let anyone with database access add one, so the write is refused instead."""
+    try:
+        return keymod.load_private_key(keymod.private_key_path(settings))
+    except UnsignedCustodyError:
+        raise
+    except keymod.SigningKeyError as exc:
+        raise UnsignedCustodyError(f"custody entries are signed when they are written, and the signing key cannot "
+                                   f"be used: {exc}") from None
 
 
 def sign_entry(private: keymod.PrivateKey, entry_hash_value: str) -> str:
@@ -74,18 +92,6 @@ def check_entry_signature(entry: dict[str, Any], public: keymod.PublicKey) -> st
     return None
 
 
-def sign_unsigned(session: Session, listing: Listing, private: keymod.PrivateKey) -> int:
-    """Sign the listing's entries written where no key was loaded (e.g. by the web UI before a key existed)."""
-    count = 0
-    for event in events_for(session, listing.id):
-        if not event.signature:
-            event.signature = sign_entry(private, event.entry_hash)
-            count += 1
-    if count:
-        session.flush()
-    return count
-
-
 def events_for(session: Session, listing_id: int) -> list[CustodyEvent]:
     return list(session.scalars(select(CustodyEvent).where(CustodyEvent.listing_id == listing_id)
                                 .order_by(CustodyEvent.id)))
@@ -93,13 +99,20 @@ def events_for(session: Session, listing_id: int) -> list[CustodyEvent]:
 
 def append_event(session: Session, listing: Listing, action: str, actor: str,
                  details: dict[str, Any] | None = None, at: dt.datetime | None = None,
-                 signer: keymod.PrivateKey | None = None) -> CustodyEvent:
-    """Add one link to the listing's chain (the previous link's hash is part of this one), signed with `signer`
-    or the key loaded by use_signing_key()."""
+                 signer: keymod.PrivateKey | None = None, settings=None) -> CustodyEvent:
+    """Add one link to the listing's chain (the previous link's hash is part of this one), signed as it is written
+    with `signer`, else the key at `settings`' evidence.signing_key_path, else the key loaded by use_signing_key().
+
+    With no key at all it raises UnsignedCustodyError and writes nothing: an unsigned link is never stored."""
     if action not in ACTIONS:
         raise ValueError(f"unknown custody action {action!r}; expected one of {', '.join(ACTIONS)}")
     if not actor:
         raise ValueError("a custody event needs an actor (who did it)")
+    signer = signer or (signer_for(settings) if settings is not None else _signer)
+    if signer is None:
+        raise UnsignedCustodyError("custody entries are signed when they are written, and this process has no "
+                                   "signing key: pass the settings (evidence.signing_key_path) or run "
+                                   "'saigawatch keys generate'")
     at = (at or utcnow()).astimezone(dt.timezone.utc)
     last = session.scalars(select(CustodyEvent).where(CustodyEvent.listing_id == listing.id)
                            .order_by(CustodyEvent.id.desc()).limit(1)).first()
@@ -107,9 +120,7 @@ def append_event(session: Session, listing: Listing, action: str, actor: str,
     event = CustodyEvent(listing_id=listing.id, at=at, actor=actor, action=action, details=details or {},
                          prev_hash=prev, entry_hash="")
     event.entry_hash = entry_hash(entry_of(event, listing_key(listing)))
-    signer = signer or _signer
-    if signer is not None:
-        event.signature = sign_entry(signer, event.entry_hash)
+    event.signature = sign_entry(signer, event.entry_hash)
     session.add(event)
     session.flush()
     return event
@@ -181,7 +192,9 @@ def check_chain(entries: Iterable[tuple[int, dict[str, Any]]],
     return problems, counts
 
 
-def check_listing_chain(session: Session, listing: Listing) -> list[ChainProblem]:
-    """Check the stored chain of one listing (e.g. after a database restore)."""
+def check_listing_chain(session: Session, listing: Listing,
+                        public: keymod.PublicKey | None = None) -> list[ChainProblem]:
+    """Check the stored chain of one listing (e.g. after a database restore); with `public`, every signature too."""
     key = listing_key(listing)
-    return check_chain((i + 1, entry_of(e, key)) for i, e in enumerate(events_for(session, listing.id)))[0]
+    return check_chain(((i + 1, entry_of(e, key)) for i, e in enumerate(events_for(session, listing.id))),
+                       public=public)[0]

@@ -65,6 +65,15 @@ def case_stem(case_name: str) -> str:
     return "case-" + hashlib.sha256(case_name.encode("utf-8")).hexdigest()[:12]
 
 
+def _refuse_unsigned_custody(session, listing: Listing, signing_key) -> None:
+    """Every stored custody entry must verify with the organisation's key; one written into the database by hand
+    (unsigned or signed with another key) stops the export: it is never signed after the fact."""
+    problems = custody.check_listing_chain(session, listing, signing_key.public_key())
+    if problems:
+        raise ExportError(f"listing {listing.id}: the stored chain of custody does not verify, so it is not exported: "
+                          + "; ".join(str(p) for p in problems))
+
+
 class ExportError(Exception):
     """The case cannot be exported (unknown listing, bad case name, no law for the country...)."""
 
@@ -96,6 +105,7 @@ def listing_json(session, listing: Listing, captures: list[EvidenceCapture]) -> 
         if listing.ends_at or listing.bids_count is not None else None,
         "search_url": listing.search_url, "source": listing.source_name, "content_hash": listing.content_hash,
         "extra": listing.extra or {},
+        "case": {"id": listing.case_id, "joined_because": (listing.case_reason or {}).get("detail")},
         "versions": [{"seen_at": iso(v.seen_at), "content_hash": v.content_hash, "title": v.title, "text": v.text,
                       "price": v.price, "currency": v.currency} for v in listing.versions],
         "classifications": [{"at": iso(c.created_at), "model_version": c.model_version, "score": c.score,
@@ -131,6 +141,18 @@ def _wacz_for(listing: Listing, folder: Path, captures: list[EvidenceCapture], c
                       software=f"SaigaWatch {software_version()}", created=created, signing_key=signing_key)
 
 
+def with_case_copies(session, ids: list[int]) -> list[int]:
+    """The listings asked for, each followed by the other copies in its case (reposts, other platforms)."""
+    out: dict[int, None] = {}
+    for lid in ids:
+        out[lid] = None
+        case_id = session.scalar(select(Listing.case_id).where(Listing.id == lid))
+        if case_id is not None:
+            out.update((i, None) for i in session.scalars(select(Listing.id).where(Listing.case_id == case_id)
+                                                          .order_by(Listing.first_seen, Listing.id)))
+    return list(out)
+
+
 def export_case(settings, store, listing_ids: list[int], case_name: str, operator: str, language: str | None = None,
                 *, now: dt.datetime | None = None, capture_missing: bool = True) -> Path:
     """Write one ZIP for the case and return its path. `language` 'kk' adds a Kazakh report to the Russian one.
@@ -151,6 +173,7 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
         missing = [i for i in ids if i not in known]
         if missing:
             raise ExportError(f"no listing with id {', '.join(map(str, missing))}")
+        ids = with_case_copies(session, ids)  # a case is exported with every copy; the report lists each
         uncaptured = [i for i in ids if session.scalars(select(EvidenceCapture.id).where(
             EvidenceCapture.listing_id == i).limit(1)).first() is None]
     if capture_missing:
@@ -176,11 +199,11 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
             for listing in listings:
                 report_items.append(_export_listing(settings, session, listing, bundle_dir, now, signing_key))
             for listing in listings:
+                _refuse_unsigned_custody(session, listing, signing_key)
                 custody.sync_reviews(session, listing, signer=signing_key)
                 custody.append_event(session, listing, "exported", operator,
                                      {"case": case_name, "bundle": zip_path.name, "language": language}, at=now,
                                      signer=signing_key)
-                custody.sign_unsigned(session, listing, signing_key)
             lines = []
             for listing in listings:
                 key = custody.listing_key(listing)

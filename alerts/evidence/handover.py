@@ -10,7 +10,7 @@ from typing import Any
 
 from alerts.evidence.bundlefile import check_member_name
 from alerts.evidence import keys as keymod
-from alerts.evidence.custody import append_event, entry_of, events_for, listing_key, sign_unsigned
+from alerts.evidence.custody import append_event, check_listing_chain, entry_of, events_for, listing_key
 from store.models import Listing
 
 CUSTODY = "custody.jsonl"
@@ -27,8 +27,9 @@ def record_handover(session, listing_ids: list[int], *, actor: str, recipient: s
     The appended entries continue each listing's chain and are signed with the key that signed the bundle, so
     `evidence verify` still passes and reports them as added after the export; a forged entry fails.
     """
-    if bundle is not None and signer is None:
-        raise HandoverError("appending to a bundle needs the organisation's signing key (saigawatch keys generate)")
+    if signer is None:
+        raise HandoverError("custody entries are signed when they are written, and no signing key is configured "
+                            "(set evidence.signing_key_path or run 'saigawatch keys generate')")
     listings = []
     for lid in listing_ids:
         listing = session.get(Listing, lid)
@@ -41,6 +42,11 @@ def record_handover(session, listing_ids: list[int], *, actor: str, recipient: s
         outside = [listing_key(x) for x in listings if listing_key(x) not in in_bundle]
         if outside:
             raise HandoverError(f"{bundle.name} does not hold {', '.join(outside)}")
+    for listing in listings:
+        problems = check_listing_chain(session, listing, signer.public_key())
+        if problems:
+            raise HandoverError(f"listing {listing.id}: the stored chain of custody does not verify: "
+                                + "; ".join(str(p) for p in problems))
     entries = []
     for listing in listings:
         event = append_event(session, listing, "handed_over", actor,
@@ -48,8 +54,6 @@ def record_handover(session, listing_ids: list[int], *, actor: str, recipient: s
                               "bundle": bundle.name if bundle else None}, signer=signer)
         entries.append(entry_of(event, listing_key(listing)))
     if bundle is not None:
-        for listing in listings:
-            sign_unsigned(session, listing, signer)  # e.g. an appeal submitted where no key was loaded
         missing = _missing_from_bundle(session, lines, listings, bundle)
         _rewrite_custody(bundle, lines + [json.dumps(e, ensure_ascii=False, sort_keys=True) for e in missing])
     return entries

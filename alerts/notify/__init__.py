@@ -5,11 +5,13 @@ import datetime as dt
 import logging
 from typing import Any, Callable
 
-from alerts.notify.digest import Digest, build_digest, review_base_url
+from alerts.notify.digest import Digest, build_digest, flagged_to_notify, review_base_url
 from alerts.notify.email import ChannelError, send_email
 from alerts.notify.telegram import send_telegram
 from alerts.notify.webhook import send_webhook
+from alerts.notify.wording import gettext_for
 from config import Settings
+from store.work import NOTIFY, settle
 
 log = logging.getLogger("saigawatch.notify")
 
@@ -52,26 +54,38 @@ def send_digest(settings: Settings, digest: Digest) -> dict[str, str]:
 
 def send_test_digest(settings: Settings, store=None, run: Any = None) -> dict[str, str]:
     """Send the digest of `run` (a CrawlRun; an empty digest without one) through every enabled channel, marked
-    as a test (subject prefix "… test") and sent even when empty; the same statuses as send_digest."""
+    as a test (subject prefix "… test", in notify.language) and sent even when empty; the same statuses as send_digest."""
     if store is not None and run is not None:
         with store.session() as session:
             digest = build_digest(session, settings, run.id, (run.stats or {}).get("pipeline") or {})
     else:
         now = dt.datetime.now(dt.timezone.utc)
         digest = Digest(run_id=0, run_day=now.date().isoformat(), generated_at=now.isoformat(timespec="seconds"),
-                        review_url=review_base_url(settings))
+                        review_url=review_base_url(settings), language=settings.notify.language)
     n = settings.notify
+    _ = gettext_for(n.language)
+    test = _("test")
     test_settings = settings.model_copy(update={"notify": n.model_copy(update={
-        "smtp": n.smtp.model_copy(update={"subject_prefix": f"{n.smtp.subject_prefix} test"}),
+        "smtp": n.smtp.model_copy(update={"subject_prefix": f"{n.smtp.subject_prefix} {test}"}),
         "send_when_empty": True})})
     return send_digest(test_settings, digest)
 
 
 def notify_step(ctx) -> dict[str, Any]:
-    """Pipeline step: build this run's digest and send it through the enabled channels."""
+    """Pipeline step: build this run's digest and send it through the enabled channels.
+
+    The digest lists every flagged listing not yet notified; they stay owed (for the next run) only when every
+    enabled channel failed.
+    """
     with ctx.store.session() as session:
+        owed = flagged_to_notify(session, ctx.results)
         digest = build_digest(session, ctx.settings, ctx.crawl_run_id, ctx.results, ctx.now)
     channels = send_digest(ctx.settings, digest)
+    enabled = [v for v in channels.values() if v != "disabled"]
+    delivered = not enabled or any(not v.startswith("error") for v in enabled)
+    if delivered:
+        with ctx.store.session() as session:
+            settle(session, NOTIFY, owed)
     status = ", ".join(f"{k} {v.split(':', 1)[0]}" for k, v in channels.items() if v != "disabled") or "no channel enabled"
     return {
         "channels_status": status,  # e.g. "email sent, telegram error" (one line for the run summary)
@@ -81,4 +95,5 @@ def notify_step(ctx) -> dict[str, Any]:
         "channels": channels,
         "sent": sorted(k for k, v in channels.items() if v.startswith("sent")),
         "failed": sorted(k for k, v in channels.items() if v.startswith("error")),
+        "still_owed": 0 if delivered else len(owed),
     }

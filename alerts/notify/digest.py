@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.money import price_label
+from alerts.notify.wording import SOURCE_STATES, gettext_for, health_text
 from config import Settings
 from crawler.health import markup_problems, run_alerts
 from store.models import Classification, CrawlRun, Listing, Review, SourceRun
 from store.queries import CONFIRMED_DECISIONS, latest_classifications
+from store.work import NOTIFY, owed_listing_ids
 
 
 def review_base_url(settings: Settings) -> str:
@@ -40,13 +42,14 @@ class DigestItem:
     intent: str | None
     review_url: str
     source_url: str
+    copies: int = 1  # listings of the same case (reposts, other platforms) behind this item
 
 
 @dataclass
 class SourceProblem:
     source: str
     kind: str  # blocked | not_configured | error | markup | zero_yield | yield_drop | missing
-    message: str
+    message: str  # in the digest's language
 
 
 @dataclass
@@ -57,7 +60,9 @@ class Digest:
     run_day: str
     generated_at: str
     review_url: str
-    flagged_count: int = 0
+    language: str = "ru"  # notify.language: the words of every rendering (codes and data stay as stored)
+    flagged_count: int = 0  # new flagged offers (cases); their copies are in flagged_copies
+    flagged_copies: int = 0
     flagged: list[DigestItem] = field(default_factory=list)  # the top items, highest score first
     confirmed_count: int = 0
     confirmed: list[DigestItem] = field(default_factory=list)
@@ -76,11 +81,12 @@ class Digest:
         return not (self.flagged_count or self.confirmed_count or self.alert_count)
 
     def subject(self, prefix: str = "[SaigaWatch]") -> str:
-        parts = [f"{self.flagged_count} new flagged"]
+        _ = gettext_for(self.language)
+        parts = [_.n("{n} listing to review", "{n} listings to review", self.flagged_count)]
         if self.confirmed_count:
-            parts.append(f"{self.confirmed_count} confirmed")
+            parts.append(_.n("{n} confirmed case", "{n} confirmed cases", self.confirmed_count))
         if self.alert_count:
-            parts.append(f"{self.alert_count} alert{'s' if self.alert_count != 1 else ''}")
+            parts.append(_.n("{n} alert", "{n} alerts", self.alert_count))
         return f"{prefix} {self.run_day}: {', '.join(parts)}".strip()
 
     def to_dict(self) -> dict[str, Any]:
@@ -89,12 +95,23 @@ class Digest:
         return data
 
 
-def _item(settings: Settings, listing: Listing, cls: Classification | None) -> DigestItem:
+def _item(settings: Settings, listing: Listing, cls: Classification | None, copies: int = 1) -> DigestItem:
     return DigestItem(
         listing_id=listing.id, platform=listing.platform, title=(listing.title or listing.text or "")[:160].strip(),
         price=price_label(listing), score=round(cls.score, 3) if cls else None, intent=cls.intent if cls else None,
-        review_url=listing_link(settings, listing.id), source_url=listing.url,
+        review_url=listing_link(settings, listing.id), source_url=listing.url, copies=copies,
     )
+
+
+def _one_per_case(listings: list[Listing]) -> list[tuple[Listing, int]]:
+    """The first listing of each case (in the given order) and how many of the given listings share its case."""
+    first: dict[int, Listing] = {}
+    count: dict[int, int] = {}
+    for listing in listings:
+        key = listing.case_id if listing.case_id is not None else -listing.id
+        first.setdefault(key, listing)
+        count[key] = count.get(key, 0) + 1
+    return [(first[k], count[k]) for k in first]
 
 
 def _chunks(ids: list[int], size: int = 500):
@@ -109,15 +126,12 @@ def _listings(session: Session, ids: list[int]) -> dict[int, Listing]:
     return out
 
 
-def _flagged_ids(session: Session, run: CrawlRun, results: dict[str, Any]) -> list[int]:
-    """Listings flagged by this run: the classify step's list, else flagged verdicts written since the run began."""
-    classify = results.get("classify") or {}
-    ids = classify.get("flagged_listing_ids")
-    if ids is not None:
-        return sorted({int(i) for i in ids})
-    rows = session.scalars(select(Classification.listing_id)
-                           .where(Classification.flagged.is_(True), Classification.created_at >= run.started_at))
-    return sorted(set(rows))
+def flagged_to_notify(session: Session, results: dict[str, Any]) -> list[int]:
+    """Newly flagged listings not yet in a sent digest (owed in the database, so a run killed before notifying
+    leaves them for the next one), plus any the classify step of this run lists."""
+    ids = set(owed_listing_ids(session, NOTIFY))
+    ids |= {int(i) for i in ((results.get("classify") or {}).get("flagged_listing_ids") or [])}
+    return sorted(ids)
 
 
 def _since_previous_run(session: Session, run: CrawlRun) -> dt.datetime:
@@ -138,14 +152,18 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
         raise ValueError(f"crawl run {crawl_run_id} does not exist")
     top = settings.notify.top_items
     digest = Digest(run_id=run.id, run_day=run.run_day or run.started_at.date().isoformat(),
-                    generated_at=now.isoformat(timespec="seconds"), review_url=review_base_url(settings))
+                    generated_at=now.isoformat(timespec="seconds"), review_url=review_base_url(settings),
+                    language=settings.notify.language)
+    _ = gettext_for(digest.language)
 
-    flagged_ids = _flagged_ids(session, run, results)
+    flagged_ids = flagged_to_notify(session, results)
     verdicts = latest_classifications(session, flagged_ids)
-    listings = list(_listings(session, flagged_ids).values())
+    listings = [l for l in _listings(session, flagged_ids).values() if l.id not in verdicts or verdicts[l.id].flagged]
     listings = sorted(listings, key=lambda l: (-(verdicts[l.id].score if l.id in verdicts else 0), l.id))
-    digest.flagged_count = len(listings)
-    digest.flagged = [_item(settings, l, verdicts.get(l.id)) for l in listings[:top]]
+    offers = _one_per_case(listings)
+    digest.flagged_count = len(offers)
+    digest.flagged_copies = len(listings)
+    digest.flagged = [_item(settings, l, verdicts.get(l.id), n) for l, n in offers[:top]]
 
     since = _since_previous_run(session, run)
     reviews = session.scalars(select(Review).where(Review.created_at >= since, Review.decision.in_(CONFIRMED_DECISIONS))
@@ -153,8 +171,9 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
     confirmed_ids = list(dict.fromkeys(r.listing_id for r in reviews))
     confirmed_verdicts = latest_classifications(session, confirmed_ids)
     confirmed = _listings(session, confirmed_ids)
-    digest.confirmed_count = len(confirmed_ids)
-    digest.confirmed = [_item(settings, confirmed[i], confirmed_verdicts.get(i)) for i in confirmed_ids[:top] if i in confirmed]
+    confirmed_offers = _one_per_case([confirmed[i] for i in confirmed_ids if i in confirmed])
+    digest.confirmed_count = len(confirmed_offers)
+    digest.confirmed = [_item(settings, l, confirmed_verdicts.get(l.id), n) for l, n in confirmed_offers[:top]]
 
     source_runs = session.scalars(select(SourceRun).where(SourceRun.crawl_run_id == run.id).order_by(SourceRun.source_name)).all()
     digest.totals = {
@@ -167,13 +186,13 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
     }
     for r in source_runs:
         if r.status in ("blocked", "not_configured"):
-            label = "blocked" if r.status == "blocked" else "not configured"
+            label = _(SOURCE_STATES[r.status])
             digest.blocked.append(SourceProblem(r.source_name, r.status,
                                                 f"{label}{': ' + r.status_detail if r.status_detail else ''}"))
         problems = markup_problems(r.stats, r.listings_seen)
         if problems:
             listed = ", ".join(f"{k}={v}" for k, v in sorted(problems.items()))
-            digest.markup.append(SourceProblem(r.source_name, "markup", listed))
+            digest.markup.append(SourceProblem(r.source_name, "markup", f"{_('the markup has changed')}: {listed}"))
 
     health = results.get("health")
     if health is not None and "alerts" in health:
@@ -183,7 +202,7 @@ def build_digest(session: Session, settings: Settings, crawl_run_id: int, result
     for alert in alerts:
         if alert["kind"] in ("blocked", "not_configured", "markup"):
             continue  # already listed from the source runs themselves
-        digest.health.append(SourceProblem(alert["source"], alert["kind"], alert["message"]))
+        digest.health.append(SourceProblem(alert["source"], alert["kind"], health_text(alert, _)))
 
     digest.failed_steps = sorted(name for name, res in results.items()
                                  if isinstance(res, dict) and "error" in res and name != "notify")

@@ -1,5 +1,5 @@
-"""Gather a period's figures: listings detected, flagged and confirmed by platform, country, language and month,
-sell vs buy, normalised prices, repeat sellers and contacts, and appeals with their outcomes."""
+"""Gather a period's figures: offers (cases) detected, flagged and confirmed by platform, country, language and month
+(copies as a secondary figure), sell vs buy, normalised prices, repeat sellers and contacts, and appeals."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from alerts.reports.prices import normalise, price_unit
+from alerts.review.statistics import OfferCounter, case_keys
 from config import Settings
 from store.models import Appeal, Classification, Listing, Review, Seller
 from store.queries import CONFIRMED_DECISIONS
@@ -25,10 +26,13 @@ class ReportError(Exception):
 
 @dataclass
 class CountRow:
+    """Offers (cases) detected, flagged and confirmed under one key; `copies` counts the listings behind them."""
+
     key: str
     detected: int = 0
     flagged: int = 0
     confirmed: int = 0
+    copies: int = 0
 
 
 @dataclass
@@ -171,35 +175,53 @@ def build_report(session: Session, settings: Settings, date_from: dt.date, date_
     # a listing an analyst confirmed counts as flagged too (e.g. found by hand)
     flagged = (set(flagged_intent) | confirmed) & set(ids)
 
-    groups: dict[str, dict[str, CountRow]] = {"platform": {}, "country": {}, "language": {}, "month": {}}
+    offer = case_keys(session, ids)
+    counter = OfferCounter()
     for l in listings:
         keys = {"platform": l.platform, "country": country_of(l, settings), "language": l.language or "?",
-                "month": l.first_seen.strftime("%Y-%m")}
+                "month": l.first_seen.strftime("%Y-%m"), "all": ""}
         for group, key in keys.items():
-            row = groups[group].setdefault(key, CountRow(key))
-            row.detected += 1
-            row.flagged += l.id in flagged
-            row.confirmed += l.id in confirmed
+            counter.add(group, key, "detected", offer[l.id])
+            if l.id in flagged:
+                counter.add(group, key, "flagged", offer[l.id])
+            if l.id in confirmed:
+                counter.add(group, key, "confirmed", offer[l.id])
     # every month of the period appears, even an empty one
+    months = counter.keys("month")
     month = date_from.replace(day=1)
     while month <= date_to:
-        groups["month"].setdefault(month.strftime("%Y-%m"), CountRow(month.strftime("%Y-%m")))
+        months.add(month.strftime("%Y-%m"))
         month = (month + dt.timedelta(days=32)).replace(day=1)
-    data.by_platform = _rows(groups["platform"])
-    data.by_country = _rows(groups["country"])
-    data.by_language = _rows(groups["language"])
-    data.by_month = _rows(groups["month"], order="key")
-    data.totals = {"detected": len(listings), "flagged": len(flagged), "confirmed": len(confirmed),
-                   "not_trade": sum(1 for i in flagged if decision.get(i) == "not_trade"),
-                   "unreviewed": sum(1 for i in flagged if i not in decision)}
+
+    def rows(group: str, keys=None, order: str = "count") -> list[CountRow]:
+        out = {k: CountRow(k, counter.offers(group, k, "detected"), counter.offers(group, k, "flagged"),
+                           counter.offers(group, k, "confirmed"), counter.copies(group, k, "detected"))
+               for k in (keys if keys is not None else counter.keys(group))}
+        return _rows(out, order)
+
+    data.by_platform = rows("platform")
+    data.by_country = rows("country")
+    data.by_language = rows("language")
+    data.by_month = rows("month", months, order="key")
+    offers_of = lambda chosen: {offer[i] for i in chosen}  # noqa: E731
+    data.totals = {"detected": counter.offers("all", "", "detected"), "flagged": counter.offers("all", "", "flagged"),
+                   "confirmed": counter.offers("all", "", "confirmed"),
+                   "not_trade": len(offers_of(i for i in flagged if decision.get(i) == "not_trade")),
+                   "unreviewed": len(offers_of(i for i in flagged if i not in decision)),
+                   "copies_detected": len(listings), "copies_flagged": len(flagged),
+                   "sellers": len({l.seller_id for l in listings if l.seller_id and l.id in flagged})}
 
     data.intent = {"flagged": {"sell": 0, "buy": 0, "other": 0}, "confirmed": {"sell": 0, "buy": 0, "other": 0}}
-    for i in flagged:
+    counted: set[tuple[str, int]] = set()
+    for i in sorted(flagged):
         if decision.get(i) == "not_trade":
             continue
         kind = intent_of(decision.get(i), flagged_intent.get(i))
-        data.intent["flagged"][kind] += 1
-        if i in confirmed:
+        if ("flagged", offer[i]) not in counted:
+            counted.add(("flagged", offer[i]))
+            data.intent["flagged"][kind] += 1
+        if i in confirmed and ("confirmed", offer[i]) not in counted:
+            counted.add(("confirmed", offer[i]))
             data.intent["confirmed"][kind] += 1
 
     # prices of trade ads: flagged (not rejected by an analyst) or confirmed

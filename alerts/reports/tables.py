@@ -27,15 +27,16 @@ def _skip_label(key: str, t) -> str:
 
 
 def _counts(key: str, title: str, first: str, rows: list[CountRow], t, chart: str | None = None) -> Table:
-    return Table(key, title, [first, t("detected"), t("flagged"), t("confirmed")],
-                 [[r.key, str(r.detected), str(r.flagged), str(r.confirmed)] for r in rows], chart)
+    return Table(key, title, [first, t("detected"), t("flagged"), t("confirmed"), t("copies")],
+                 [[r.key, str(r.detected), str(r.flagged), str(r.confirmed), str(r.copies)] for r in rows], chart)
 
 
 def build_tables(data: ReportData, t) -> list[Table]:
     cur = data.base_currency
     tables = [
         Table("totals", t("totals"), ["", ""],
-              [[t(k), str(data.totals.get(k, 0))] for k in ("detected", "flagged", "confirmed", "not_trade", "unreviewed")]),
+              [[t(k), str(data.totals.get(k, 0))] for k in ("detected", "flagged", "confirmed", "not_trade", "unreviewed",
+                                                                 "copies_detected", "copies_flagged", "sellers")]),
         _counts("by_month", t("by_month"), t("month"), data.by_month, t, "by_month"),
         _counts("by_platform", t("by_platform"), t("platform"), data.by_platform, t, "by_platform"),
         _counts("by_country", t("by_country"), t("country"), data.by_country, t),

@@ -18,6 +18,7 @@ from store.models import (
     utcnow,
 )
 from store.queries import CONFIRMED_DECISIONS
+from alerts.review.statistics import case_keys
 
 STATUSES = ("draft", "submitted", "registered", "refused", "case_opened", "court", "closed")
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -83,13 +84,14 @@ def get_appeal(session: Session, appeal_id: int) -> Appeal:
 def update_appeal(session: Session, appeal_id: int, *, actor: str, status: str | None = None,
                   registration_number: str | None = None, authority: str | None = None, outcome: str | None = None,
                   note: str = "", at: dt.datetime | None = None, bundle_id: int | None = None,
-                  add_listing_ids: list[int] | None = None) -> Appeal:
+                  add_listing_ids: list[int] | None = None, settings=None) -> Appeal:
     """Move an appeal along its life (only allowed transitions) and/or change its details; every change is in history.
 
     'registered' needs the police registration number (КУСП / ЕРДР). Submitting and registering also add
-    custody links (handed_over, registered) to every listing the appeal covers.
+    custody links (handed_over, registered) to every listing the appeal covers, signed as they are written with the
+    key at `settings`' evidence.signing_key_path; without a usable key nothing is changed (AppealError).
     """
-    from alerts.evidence.custody import append_event
+    from alerts.evidence.custody import UnsignedCustodyError, append_event, signer_for
 
     appeal = get_appeal(session, appeal_id)
     given_at, at = at, at or utcnow()
@@ -135,10 +137,15 @@ def update_appeal(session: Session, appeal_id: int, *, actor: str, status: str |
             appeal.closed_at = at
         custody_action = {"submitted": "handed_over", "registered": "registered"}.get(status)
         if custody_action:
-            for listing in appeal.listings:
-                append_event(session, listing, custody_action, actor,
-                             {"appeal_id": appeal.id, "authority": appeal.authority,
-                              "registration_number": appeal.registration_number, "case": appeal.case_name}, at=at)
+            try:
+                signer = signer_for(settings) if settings is not None else None
+                for listing in appeal.listings:
+                    append_event(session, listing, custody_action, actor,
+                                 {"appeal_id": appeal.id, "authority": appeal.authority,
+                                  "registration_number": appeal.registration_number, "case": appeal.case_name},
+                                 at=at, signer=signer)
+            except UnsignedCustodyError as exc:
+                raise AppealError(str(exc)) from None
     if not changes and not note:
         raise AppealError("nothing to update: give a status, number, authority, outcome or note")
     appeal.history = [*(appeal.history or []), {"at": _iso(at), "status": appeal.status, "actor": actor, "note": note,
@@ -180,7 +187,9 @@ def appeal_dict(appeal: Appeal) -> dict[str, Any]:
 @dataclass
 class AppealStats:
     period: str
-    listings_found: int
+    offers_found: int  # cases with a flagged copy (a repost in seven channels is one)
+    offers_confirmed: int
+    listings_found: int  # the copies behind them (secondary figure)
     listings_confirmed: int
     appeals_created: int
     appeals_filed: int
@@ -205,10 +214,12 @@ def appeal_stats(session: Session, *, start: dt.datetime | None = None, end: dt.
             conds.append(column < end)
         return conds
 
-    found = session.scalar(select(func.count(func.distinct(Classification.listing_id)))
-                           .where(Classification.flagged.is_(True), *within(Classification.created_at))) or 0
-    confirmed = session.scalar(select(func.count(func.distinct(Review.listing_id)))
-                               .where(Review.decision.in_(CONFIRMED_DECISIONS), *within(Review.created_at))) or 0
+    found_ids = set(session.scalars(select(Classification.listing_id).distinct()
+                                    .where(Classification.flagged.is_(True), *within(Classification.created_at))))
+    confirmed_ids = set(session.scalars(select(Review.listing_id).distinct()
+                                        .where(Review.decision.in_(CONFIRMED_DECISIONS), *within(Review.created_at))))
+    offer = case_keys(session, found_ids | confirmed_ids)
+    found, confirmed = len(found_ids), len(confirmed_ids)
     appeals = list(session.scalars(select(Appeal)))
 
     def in_period(at: dt.datetime | None) -> bool:
@@ -225,7 +236,9 @@ def appeal_stats(session: Session, *, start: dt.datetime | None = None, end: dt.
     for appeal in appeals:
         by_status[appeal.status] += 1
     period = f"{_iso(start) or 'beginning'} – {_iso(end) or 'now'}"
-    return AppealStats(period=period, listings_found=found, listings_confirmed=confirmed,
+    return AppealStats(period=period, offers_found=len({offer[i] for i in found_ids}),
+                       offers_confirmed=len({offer[i] for i in confirmed_ids}),
+                       listings_found=found, listings_confirmed=confirmed,
                        appeals_created=sum(1 for a in appeals if in_period(a.created_at)),
                        appeals_filed=sum(1 for a in appeals if in_period(a.submitted_at)),
                        registered=reached["registered"], refused=reached["refused"],

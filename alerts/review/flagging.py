@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from store.models import Classification, Listing, Review
 from store.queries import is_confirmed, latest_classifications, latest_reviews
+from store.work import NOTIFY, owe
 
 log = logging.getLogger("saigawatch.flagging")
 OCR_SEPARATOR = "\n\n"
@@ -95,6 +96,7 @@ def classify_step(ctx) -> dict[str, Any]:
                         stats["flagged"] += 1
                         before = previous.get(lst.id)
                         if before is None or not before.flagged:
+                            owe(session, NOTIFY, lst.id)  # with the verdict: a crash before notify keeps it owed
                             stats["flagged_listing_ids"].append(lst.id)
                             if v.priority == "low":
                                 stats["low_priority_ids"].append(lst.id)

@@ -1,4 +1,4 @@
-"""The flagged queue: today's flagged listings plus the unreviewed backlog, filtered, counted and paged."""
+"""The flagged queue: one row per case (today's flagged offers plus the unreviewed backlog), filtered, counted, paged."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,18 +6,20 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import Classification, Listing, Review, Seller
-from store.queries import DECISIONS, language_column, latest_classification_ids, latest_review_ids
+from store.models import Case, Classification, Listing, Review, Seller
+from store.queries import DECISIONS, language_column, latest_classification_ids, latest_classifications, latest_review_ids
 
 STATUSES = ("unreviewed", *DECISIONS)
 # "open" = the daily work list (flagged on the day, plus every flagged listing nobody has reviewed yet)
 STATUS_FILTERS = ("open", "all", *STATUSES)
-SORT_KEYS = {  # sortable queue columns (the UI's headings)
-    "score": lambda: Classification.score, "price": lambda: Listing.price, "last_seen": lambda: Listing.last_seen,
-    "platform": lambda: Listing.platform, "status": lambda: _STATUS, "seller": lambda: Seller.name,
+SORT_KEYS = {  # sortable queue columns (the UI's headings); price and seller are the best copy's
+    "score": lambda: Case.best_score, "price": lambda: _best_copy(Listing.price), "last_seen": lambda: Case.last_seen,
+    "platform": lambda: Case.platforms, "status": lambda: Case.status, "copies": lambda: Case.copies,
+    "seller": lambda: select(Seller.name).join(Listing, Listing.seller_id == Seller.id)
+    .where(Listing.id == Case.best_listing_id).correlate(Case).scalar_subquery(),
 }
 OPEN_MIN_SCORE = 0.5  # items scored lower are low priority: not in the daily work list ("open")
 
@@ -101,12 +103,17 @@ def parse_day(value: str) -> dt.date:
 
 @dataclass
 class QueueItem:
-    listing: Listing
+    """One queue row: a case, shown through its best-scoring copy."""
+
+    listing: Listing  # the best copy
     classification: Classification
-    status: str  # unreviewed | sale | buy | not_trade | unsure
+    status: str  # unreviewed | sale | buy | not_trade | unsure (newest decision on any copy)
     reviewed_by: str | None
     reviewed_at: dt.datetime | None
     seller_name: str | None
+    case: Case | None = None
+    copies: list[Listing] = field(default_factory=list)  # every copy (reposts, other platforms and accounts)
+    seller_names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -170,47 +177,42 @@ def _casefold_sqlite(session: Session) -> bool:
 
 
 def _filtered(session: Session, columns: list[Any], filters: QueueFilters, zone: str | None = None) -> Select:
-    """SELECT columns FROM listings with their latest flagged classification and latest review, filtered."""
-    query = (
-        select(*columns)
-        .select_from(Listing)
-        .join(_LATEST_CLS, _LATEST_CLS.c.listing_id == Listing.id)
-        .join(Classification, Classification.id == _LATEST_CLS.c.max_id)
-        .outerjoin(_LATEST_REV, _LATEST_REV.c.listing_id == Listing.id)
-        .outerjoin(Review, Review.id == _LATEST_REV.c.max_id)
-        .where(Classification.flagged.is_(True))
-    )
+    """SELECT columns FROM cases that hold a flagged copy, filtered (copy-level filters: any copy matches)."""
+    query = select(*columns).select_from(Case).where(Case.flagged.is_(True), Case.merged_into_id.is_(None))
+    copy_conditions = []
     if filters.platform:
-        query = query.where(Listing.platform == filters.platform)
+        copy_conditions.append(Listing.platform == filters.platform)
     if filters.language:
-        query = query.where(language_column() == filters.language)
+        query = query.where(Case.language == filters.language)  # the case's best copy, by language_of()
     if filters.intent:
-        query = query.where(Classification.intent == filters.intent)
+        query = query.where(Case.intent == filters.intent)
     if filters.min_score is not None:
-        query = query.where(Classification.score >= filters.min_score)
+        query = query.where(Case.best_score >= filters.min_score)
     if filters.max_score is not None:
-        query = query.where(Classification.score <= filters.max_score)
+        query = query.where(Case.best_score <= filters.max_score)
     if filters.date_from:
-        query = query.where(Classification.created_at >= _day_bounds(filters.date_from, zone)[0])
+        query = query.where(Case.flagged_at >= _day_bounds(filters.date_from, zone)[0])
     if filters.date_to:
-        query = query.where(Classification.created_at < _day_bounds(filters.date_to, zone)[1])
+        query = query.where(Case.flagged_at < _day_bounds(filters.date_to, zone)[1])
     if filters.q:
         needle = filters.q.casefold()
         pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         lower = _unicode_lower(session)
-        query = query.where(or_(*(lower(col).like(pattern, escape="\\") for col in
-                                  (Listing.title, Listing.text, Listing.location, Listing.platform_listing_id))))
+        copy_conditions.append(or_(*(lower(col).like(pattern, escape="\\") for col in
+                                     (Listing.title, Listing.text, Listing.location, Listing.platform_listing_id))))
+    if copy_conditions:
+        query = query.where(select(Listing.id).where(Listing.case_id == Case.id, *copy_conditions).exists())
     return query
 
 
-_LATEST_CLS = latest_classification_ids()
-_LATEST_REV = latest_review_ids()
-_STATUS = func.coalesce(Review.decision, literal("unreviewed"))
+def _best_copy(column):
+    """A column of the case's best copy, as a correlated scalar subquery (for sorting)."""
+    return select(column).where(Listing.id == Case.best_listing_id).correlate(Case).scalar_subquery()
 
 
 def _order(sort: str | None) -> list:
-    """ORDER BY for a sort key: the chosen column first, then the usual score and recency as tie-breakers."""
-    default = [Classification.score.desc(), Listing.last_seen.desc(), Listing.id.desc()]
+    """ORDER BY for a sort key: the chosen column first, then the index order (flagged, score, recency) as ties."""
+    default = [Case.flagged.desc(), Case.best_score.desc(), Case.last_seen.desc(), Case.id.desc()]
     if not sort:
         return default
     column = SORT_KEYS[sort.lstrip("-")]()
@@ -224,15 +226,15 @@ def _open_clause(day: dt.date, zone: str | None = None):
     Low-priority items (below the mark, e.g. patent medicines naming the saiga) stay under "all" and "unreviewed".
     """
     start, end = _day_bounds(day, zone)
-    return and_(Classification.score >= OPEN_MIN_SCORE,
-                or_(_STATUS == "unreviewed", and_(Classification.created_at >= start, Classification.created_at < end)))
+    return and_(Case.best_score >= OPEN_MIN_SCORE,
+                or_(Case.status == "unreviewed", and_(Case.flagged_at >= start, Case.flagged_at < end)))
 
 
 def status_counts(session: Session, day: dt.date, filters: QueueFilters, zone: str | None = None) -> dict[str, int]:
-    """How many filtered flagged listings have each status, plus "open" and "all"."""
+    """How many filtered cases have each status, plus "open" and "all"."""
     row = session.execute(_filtered(session, [
         func.count().label("all"),
-        *(func.coalesce(func.sum(case((_STATUS == s, 1), else_=0)), 0).label(s) for s in STATUSES),
+        *(func.coalesce(func.sum(case((Case.status == s, 1), else_=0)), 0).label(s) for s in STATUSES),
         func.coalesce(func.sum(case((_open_clause(day, zone), 1), else_=0)), 0).label("open"),
     ], filters, zone)).one()
     return {key: int(value or 0) for key, value in row._mapping.items()}
@@ -241,12 +243,13 @@ def status_counts(session: Session, day: dt.date, filters: QueueFilters, zone: s
 def flagged_queue(session: Session, day: dt.date | str | None = None, filters: QueueFilters | None = None,
                   page: int = 1, page_size: int = 50, timezone: str | None = None,
                   **filter_kwargs: Any) -> QueuePage:
-    """The flagged queue for `day` (default: today in `timezone`, else UTC), sorted by score then recency.
+    """The flagged queue for `day` (default: today in `timezone`, else UTC): one row per case, best score first.
 
-    Status "open" (the default) is the daily work list: listings flagged on `day` plus the whole
-    unreviewed backlog. Other statuses ("all", "unreviewed", "sale", "buy", "not_trade", "unsure")
-    select by the latest review decision. Filters may be given as a QueueFilters or as keywords.
-    Days (the queue day and the date filters) are calendar days in `timezone`.
+    Status "open" (the default) is the daily work list: cases flagged on `day` plus every case nobody has
+    reviewed yet. Other statuses ("all", "unreviewed", "sale", "buy", "not_trade", "unsure") select by the
+    newest decision on any copy. Filters may be given as a QueueFilters or as keywords. Days (the queue day
+    and the date filters) are calendar days in `timezone`. Pages walk the (flagged, best_score, last_seen, id)
+    index, so a deep page costs about what the first does.
     """
     if isinstance(day, str):
         try:
@@ -257,19 +260,48 @@ def flagged_queue(session: Session, day: dt.date | str | None = None, filters: Q
     filters = replace(filters, **filter_kwargs) if filters else QueueFilters(**filter_kwargs)
     page = max(1, int(page))
     counts = status_counts(session, day, filters, timezone)
-    query = _filtered(session, [Listing, Classification, _STATUS.label("status"), Review.analyst,
-                                Review.created_at, Seller.name], filters, timezone)
-    query = query.outerjoin(Seller, Seller.id == Listing.seller_id)
+    query = _filtered(session, [Case], filters, timezone)
     if filters.status == "open":
         query = query.where(_open_clause(day, timezone))
     elif filters.status != "all":
-        query = query.where(_STATUS == filters.status)
+        query = query.where(Case.status == filters.status)
     query = query.order_by(*_order(filters.sort))
-    rows = session.execute(query.limit(page_size).offset((page - 1) * page_size)).all()
-    items = [QueueItem(listing=r[0], classification=r[1], status=r[2], reviewed_by=r[3], reviewed_at=r[4],
-                       seller_name=r[5]) for r in rows]
-    return QueuePage(items=items, total=counts[filters.status], page=page, page_size=page_size,
-                     counts=counts, day=day)
+    cases = session.scalars(query.limit(page_size).offset((page - 1) * page_size)).all()
+    return QueuePage(items=case_rows(session, cases), total=counts[filters.status], page=page,
+                     page_size=page_size, counts=counts, day=day)
+
+
+MAX_COPIES_SHOWN = 50
+
+
+def case_rows(session: Session, cases: list[Case]) -> list[QueueItem]:
+    """Queue rows for these cases: the best copy with its classification, and every copy for the expanded row."""
+    if not cases:
+        return []
+    case_ids = [c.id for c in cases]
+    copies: dict[int, list[Listing]] = {cid: [] for cid in case_ids}
+    for listing in session.scalars(select(Listing).where(Listing.case_id.in_(case_ids))
+                                   .order_by(Listing.case_id, Listing.first_seen, Listing.id)):
+        if len(copies[listing.case_id]) < MAX_COPIES_SHOWN:
+            copies[listing.case_id].append(listing)
+    best_ids = [c.best_listing_id for c in cases if c.best_listing_id]
+    listings = {l.id: l for l in session.scalars(select(Listing).where(Listing.id.in_(best_ids)))}
+    classes = latest_classifications(session, best_ids)
+    seller_ids = {l.seller_id for group in copies.values() for l in group if l.seller_id}
+    sellers = {s.id: s for s in session.scalars(select(Seller).where(Seller.id.in_(seller_ids)))} if seller_ids else {}
+    items = []
+    for c in cases:
+        listing = listings.get(c.best_listing_id)
+        if listing is None or c.best_listing_id not in classes:
+            continue
+        names = list(dict.fromkeys(sellers[l.seller_id].name or sellers[l.seller_id].platform_seller_id
+                                   for l in copies[c.id] if l.seller_id in sellers))
+        seller = sellers.get(listing.seller_id)
+        items.append(QueueItem(listing=listing, classification=classes[c.best_listing_id], status=c.status,
+                               reviewed_by=c.decided_by, reviewed_at=c.decided_at,
+                               seller_name=seller.name if seller else (names[0] if names else None),
+                               case=c, copies=copies[c.id], seller_names=names))
+    return items
 
 
 def facet_values(session: Session) -> dict[str, list[str]]:
@@ -291,8 +323,12 @@ MAX_NOTE_LENGTH = 4000
 
 
 def record_review(session: Session, listing_id: int, analyst: str, decision: str, note: str = "",
-                  bulk: bool = False) -> Review:
-    """Save an analyst's decision as a Review row (training data for the classifier) and audit it."""
+                  bulk: bool = False, whole_case: bool = True) -> Review:
+    """Save an analyst's decision (training data for the classifier) and audit it.
+
+    A decision is about the offer, so by default it is recorded on every copy in the listing's case
+    (a wrongly grouped copy is split out first). Returns the Review of the listing asked for.
+    """
     from alerts.review.audit import record_event
 
     if decision not in DECISIONS:
@@ -303,40 +339,65 @@ def record_review(session: Session, listing_id: int, analyst: str, decision: str
     listing = session.get(Listing, listing_id)
     if listing is None:
         raise ReviewError(f"no listing with id {listing_id}")
-    review = Review(listing_id=listing.id, analyst=analyst, decision=decision, note=note,
-                    created_at=dt.datetime.now(dt.timezone.utc))
-    session.add(review)
+    now = dt.datetime.now(dt.timezone.utc)
+    copies = [listing.id]
+    if whole_case and listing.case_id is not None:
+        copies += [i for i in session.scalars(select(Listing.id).where(Listing.case_id == listing.case_id)
+                                              .order_by(Listing.id)) if i != listing.id]
+    reviews = [Review(listing_id=i, analyst=analyst, decision=decision, note=note, created_at=now) for i in copies]
+    session.add_all(reviews)
     session.flush()
     record_event(session, analyst, "review.bulk" if bulk else "review", "listing", listing.id,
-                 {"decision": decision, "note": note, "review_id": review.id,
-                  "platform": listing.platform, "platform_listing_id": listing.platform_listing_id})
-    return review
+                 {"decision": decision, "note": note, "review_id": reviews[0].id, "case_id": listing.case_id,
+                  "copies": copies[1:], "platform": listing.platform,
+                  "platform_listing_id": listing.platform_listing_id})
+    return reviews[0]
 
+
+def record_case_decision(session: Session, case_id: int, analyst: str, decision: str, note: str = "",
+                         bulk: bool = False) -> list[Review]:
+    """A decision on a whole case: recorded on every copy (see record_review)."""
+    from store.cases import resolve_case
+
+    found = resolve_case(session, case_id)
+    if found is None or not found.listings:
+        raise ReviewError(f"no case with id {case_id}")
+    first = record_review(session, found.listings[0].id, analyst, decision, note, bulk=bulk)
+    return list(session.scalars(select(Review).where(Review.created_at == first.created_at,
+                                                     Review.analyst == analyst, Review.listing_id.in_(
+                                                         [l.id for l in found.listings]))))
+
+
+_LATEST_CLS = latest_classification_ids()
+_LATEST_REV = latest_review_ids()
 
 EXPORT_FIELDS = ("id", "platform", "platform_listing_id", "url", "title", "text", "price", "currency", "location",
                  "language", "seller_platform_id", "seller_name", "phones", "handles", "posted_at", "first_seen",
                  "last_seen", "removed_at", "content_hash", "score", "flagged", "intent", "category",
                  "matched_terms", "model_version", "classified_at", "decision", "reviewed_by", "reviewed_at",
-                 "review_note")
+                 "review_note", "case_id", "case_copies", "case_platforms", "case_status", "case_join_reason")
 
 
 def export_records(session: Session, flagged_only: bool = True, since: dt.date | None = None):
-    """Listings with their latest classification and review, as plain dicts (for CSV/JSON export)."""
+    """Listings with their latest classification and review and their case, as plain dicts (CSV/JSON export).
+
+    Rows come case by case, so every copy of an offer sits next to the others."""
     query = (
-        select(Listing, Classification, Review, Seller)
+        select(Listing, Classification, Review, Seller, Case)
         .select_from(Listing)
         .outerjoin(_LATEST_CLS, _LATEST_CLS.c.listing_id == Listing.id)
         .outerjoin(Classification, Classification.id == _LATEST_CLS.c.max_id)
         .outerjoin(_LATEST_REV, _LATEST_REV.c.listing_id == Listing.id)
         .outerjoin(Review, Review.id == _LATEST_REV.c.max_id)
         .outerjoin(Seller, Seller.id == Listing.seller_id)
-        .order_by(Listing.id)
+        .outerjoin(Case, Case.id == Listing.case_id)
+        .order_by(Listing.case_id.is_(None), Listing.case_id, Listing.id)  # the copies of one case sit together
     )
     if flagged_only:
         query = query.where(Classification.flagged.is_(True))
     if since:
         query = query.where(Listing.last_seen >= _day_bounds(since)[0])
-    for listing, cls, review, seller in session.execute(query.execution_options(yield_per=500)):
+    for listing, cls, review, seller, kase in session.execute(query.execution_options(yield_per=500)):
         yield {
             "id": listing.id, "platform": listing.platform, "platform_listing_id": listing.platform_listing_id,
             "url": listing.url, "title": listing.title, "text": listing.text, "price": listing.price,
@@ -354,6 +415,10 @@ def export_records(session: Session, flagged_only: bool = True, since: dt.date |
             "classified_at": _iso(cls.created_at) if cls else None,
             "decision": review.decision if review else None, "reviewed_by": review.analyst if review else None,
             "reviewed_at": _iso(review.created_at) if review else None, "review_note": review.note if review else None,
+            "case_id": listing.case_id, "case_copies": kase.copies if kase else None,
+            "case_platforms": kase.platforms.split(",") if kase and kase.platforms else [],
+            "case_status": kase.status if kase else None,
+            "case_join_reason": (listing.case_reason or {}).get("detail"),
         }
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.review.audit import record_event
+from alerts.review.logins import end_user_sessions
 from store.models import User
 
 ROLES = ("analyst", "admin", "viewer")
@@ -79,7 +80,8 @@ def set_password(session: Session, username: str, password: str, actor: str = "s
     check_password_strength(password)
     user = require_user(session, username)
     user.password_hash = hash_password(password)
-    record_event(session, actor, "user.password", "user", username, {})
+    ended = end_user_sessions(session, user.id)
+    record_event(session, actor, "user.password", "user", username, {"sessions_ended": ended})
     return user
 
 
@@ -87,7 +89,9 @@ def set_disabled(session: Session, username: str, disabled: bool = True, actor: 
     """Disable (or re-enable) an account; a disabled user cannot log in and open sessions stop working."""
     user = require_user(session, username)
     user.disabled = disabled
-    record_event(session, actor, "user.disable" if disabled else "user.enable", "user", username, {})
+    ended = end_user_sessions(session, user.id) if disabled else 0
+    record_event(session, actor, "user.disable" if disabled else "user.enable", "user", username,
+                 {"sessions_ended": ended} if disabled else {})
     return user
 
 

@@ -16,7 +16,8 @@ from starlette.staticfiles import StaticFiles
 from alerts.web import errors
 from alerts.web.security import SecurityHeadersMiddleware, load_secret_key
 from alerts.web.templating import Renderer, make_environment
-from alerts.web.views import account, admin, api, appeals, dossier, evidence, listing, media, queue, saved_copy, stats
+from alerts.web.views import (account, admin, api, appeals, cases, dossier, evidence, listing, media, queue,
+                              saved_copy, stats)
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -42,6 +43,8 @@ ROUTES = [
     Route("/queue", queue.queue_page, methods=["GET"]),
     Route("/queue/bulk", queue.bulk_decide, methods=["POST"]),
     Route("/queue/uncertain", queue.label_page, methods=["GET"]),
+    Route("/cases/split", cases.split_copy, methods=["POST"]),
+    Route("/cases/merge", cases.merge_ticked, methods=["POST"]),
     Route("/listings/{listing_id:int}", listing.listing_page, methods=["GET"]),
     Route("/listings/{listing_id:int}/decide", queue.decide, methods=["POST"]),
     Route("/listings/{listing_id:int}/saved-copy", saved_copy.saved_copy_page, methods=["GET"]),
@@ -97,7 +100,9 @@ def app_from_environment() -> Starlette:
 
     from config import load_config
     from store import Store
+    from store.private import private_umask
 
+    private_umask()  # also when started by uvicorn directly: the database, WAL and logs stay private
     settings = load_config(os.environ.get("SAIGAWATCH_CONFIG") or None)
     return create_app(settings, Store.from_settings(settings))
 
@@ -106,7 +111,7 @@ def run_server(settings, host: str | None = None, port: int | None = None, store
     """Serve the review UI with uvicorn until interrupted (blocking).
 
     With workers > 1 each uvicorn worker process builds its own app from the same config file; nothing
-    is kept in process memory (sessions are signed cookies, login limits live in the database).
+    is kept in process memory (sessions and login throttling live in the database).
     """
     import os
 

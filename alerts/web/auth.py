@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from alerts.web.i18n import negotiate
-from alerts.web.security import csrf_valid, password_stamp
+from alerts.review.logins import session_user
+from alerts.web.security import csrf_valid, client_address
 from store.models import User
 
 ANALYSTS = ("analyst", "admin")
@@ -44,18 +45,21 @@ class CurrentUser:
 
 
 def load_user(request: Request, db: Session) -> User | None:
-    """The logged-in, enabled user whose password has not changed since login, else None."""
-    state = request.app.state
-    uid = request.session.get("uid")
-    if uid is None:
+    """The enabled user of the request's server-side session, else None (logged out, disabled, password changed,
+    expired: the session row is gone or no longer valid)."""
+    token = request.session.get("sid")
+    if token is None:
         return None
-    user = db.get(User, uid)
-    if (user is None or user.disabled
-            or request.session.get("stamp") != password_stamp(state.secret_key, user.password_hash)):
-        request.session.pop("uid", None)
-        request.session.pop("stamp", None)
-        return None
+    user = session_user(db, token)
+    if user is None:
+        request.session.pop("sid", None)
     return user
+
+
+def request_client(request: Request) -> str:
+    """The client's address, through the configured trusted proxies only."""
+    return client_address(request.client.host if request.client else None, request.headers.get("x-forwarded-for"),
+                          request.app.state.settings.web.trusted_proxies)
 
 
 def _prepare(request: Request, db: Session, roles: tuple[str, ...] | None) -> Response | None:

@@ -1,9 +1,9 @@
-"""Web security: the session secret, CSRF tokens, login rate limiting and protective response headers."""
+"""Web security: the cookie secret, CSRF tokens, login throttling, client addresses and protective response headers."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import time
@@ -34,7 +34,7 @@ def load_secret_key(settings) -> str:
             raise SecretKeyError(f"{settings.web.secret_key_env} is too short: use at least 32 random characters")
         return from_env
     data_dir = Path(settings.storage.data_dir).expanduser()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = data_dir / SECRET_KEY_FILE
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -51,11 +51,6 @@ def load_secret_key(settings) -> str:
     return key
 
 
-def password_stamp(secret: str, password_hash: str) -> str:
-    """A short keyed digest of the password hash: a changed password ends old sessions."""
-    return hmac.new(secret.encode(), password_hash.encode(), hashlib.sha256).hexdigest()[:24]
-
-
 def csrf_token(session: dict) -> str:
     """The session's CSRF token (created on first use)."""
     token = session.get("csrf")
@@ -70,27 +65,67 @@ def csrf_valid(session: dict, submitted: str | None) -> bool:
     return bool(expected and submitted and hmac.compare_digest(expected, submitted))
 
 
-IP_LIMIT_FACTOR = 4  # one address may fail for several accounts (an office behind one NAT), but not endlessly
+LOCK_WINDOW_S = 60  # failed logins for one account in this window lock it (login_attempts_per_minute)
+SLOW_WINDOW_S = 600  # failed logins from one address in this window slow that address down
+SLOW_FREE_FAILURES = 5  # an address may fail this often before it is slowed down
 
 
-def login_blocked(db: Session, username: str, client_ip: str, limit: int, window_s: int = 60) -> bool:
-    """True after `limit` failed logins for this username, or IP_LIMIT_FACTOR × limit from this address,
-    within the window.
+def _failures(db: Session, since: dt.datetime):
+    return select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login.failed",
+                                                              AuditEvent.at >= since)
 
-    Failures are AuditEvent rows, so the limit holds across several server processes.
+
+def account_locked(db: Session, username: str, limit: int) -> bool:
+    """True after `limit` failed logins for this username within LOCK_WINDOW_S, from any address.
+
+    The lock is per account: failures for other names (or random ones) never lock this one. Failures are
+    AuditEvent rows, so the lock holds across several server processes.
     """
-    since = utcnow() - dt.timedelta(seconds=window_s)
-    recent = select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "login.failed", AuditEvent.at >= since)
-    by_name = db.scalar(recent.where(AuditEvent.object_id == username)) or 0
-    if by_name >= limit:
-        return True
-    by_ip = db.scalar(recent.where(AuditEvent.actor == ip_actor(client_ip))) or 0
-    return by_ip >= limit * IP_LIMIT_FACTOR
+    since = utcnow() - dt.timedelta(seconds=LOCK_WINDOW_S)
+    return (db.scalar(_failures(db, since).where(AuditEvent.object_id == username)) or 0) >= limit
+
+
+def address_delay(db: Session, client_ip: str, max_delay_s: float) -> float:
+    """Seconds to wait before checking a password from this address: 0 at first, doubling with each recent
+    failure past SLOW_FREE_FAILURES, never above `max_delay_s`. A slowdown, never a refusal: a correct password
+    for an existing account still logs in after the wait."""
+    since = utcnow() - dt.timedelta(seconds=SLOW_WINDOW_S)
+    failures = db.scalar(_failures(db, since).where(AuditEvent.actor == ip_actor(client_ip))) or 0
+    if failures < SLOW_FREE_FAILURES or max_delay_s <= 0:
+        return 0.0
+    return min(max_delay_s, 0.25 * 2 ** min(failures - SLOW_FREE_FAILURES, 16))
 
 
 def ip_actor(client_ip: str) -> str:
     return f"ip:{client_ip}"
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: list[str]) -> str:
+    """The client's address: the socket peer, unless the peer is a configured trusted proxy; then the nearest
+    address in X-Forwarded-For that is not itself a trusted proxy (anything further left could be forged)."""
+    peer = peer or "unknown"
+    if not trusted_proxies or not forwarded_for or not _trusted(peer, trusted_proxies):
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, trusted_proxies):
+            return _valid_ip(hop) or peer
+    return _valid_ip(hops[0]) if hops and _valid_ip(hops[0]) else peer
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _trusted(address: str, trusted_proxies: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(net, strict=False) for net in trusted_proxies)
 
 
 class SecurityHeadersMiddleware:

@@ -60,16 +60,31 @@ def _modules() -> dict[str, object]:
 
 
 def registry() -> dict[str, Parser]:
-    """Platform name → parse function, from every module in this package."""
-    return {platform: module.parse for platform, module in _modules().items()}
+    """Platform name → parse function, from every module in this package (each refuses truncated pages)."""
+    return {platform: _complete_pages_only(module.parse) for platform, module in _modules().items()}
 
 
-def recheck_url(platform: str, url: str) -> str:
-    """The address to fetch when re-checking one listing: the module's `recheck_url(url)` hook, else the URL.
+def truncation(body: bytes) -> str | None:
+    """Why an HTML document is cut short (it opens <html> but never closes it), or None.
 
-    Some platforms show a post's content only at another address (a bare t.me/<channel>/<id> page has no
-    post markup; its `?embed=1` form does), and a re-check must never read "no markup" as "removed".
+    A download cut off mid-page parses "successfully" into a listing with fields missing or wrong (a date or
+    place from the wrong block), so a cut page is refused as a whole instead.
     """
-    module = _modules().get(platform)
-    hook = getattr(module, "recheck_url", None)
-    return hook(url) if hook else url
+    lowered = body.lower()
+    opened = lowered.find(b"<html")
+    if opened < 0 or opened > 4096:
+        return None  # not a full HTML document (JSON, a fragment): other checks apply
+    if lowered.rfind(b"</html") > opened:
+        return None
+    return f"truncated page: {len(body)} bytes that open <html> but end before </html>"
+
+
+def _complete_pages_only(parse: Parser) -> Parser:
+    @functools.wraps(parse)
+    def checked(body: bytes, url: str, *args, **kwargs) -> ParseResult:
+        cut = truncation(body or b"")
+        if cut:
+            raise ParseError(f"{url}: {cut}; nothing from it is stored (the next crawl fetches it again)")
+        return parse(body, url, *args, **kwargs)
+    return checked
+

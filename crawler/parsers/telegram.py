@@ -72,15 +72,6 @@ def parse(body: bytes, url: str, *, status: int = 200, content_type: str | None 
     return result
 
 
-def recheck_url(url: str) -> str:
-    """A single post is re-checked through its embed form (t.me/<channel>/<id>?embed=1), which carries the post."""
-    if not _single_post(url):
-        return url
-    parts = urlsplit(url)
-    query = "&".join(q for q in parts.query.split("&") if q and not q.startswith("embed="))
-    query = f"{query}&embed=1" if query else "embed=1"
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
-
 
 def _single_post(url: str) -> tuple[str, str, str] | None:
     """(path prefix, channel, post id) of a single-post URL such as t.me/<channel>/<id>; None for /s/ pages."""

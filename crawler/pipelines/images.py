@@ -15,6 +15,7 @@ from crawler.pipelines.store import store_runtime
 from crawler.items import ListingItem
 from store.listings import sha256_of
 from store.models import Image
+from store.work import PHOTOS, settle
 
 log = logging.getLogger("saigawatch.crawler")
 
@@ -64,13 +65,18 @@ class ImagesPipeline:
         with self.rt.store.session() as session:
             done = set(session.scalars(select(Image.url).where(Image.listing_id == listing_id,
                                                                 Image.sha256.is_not(None))))
+        retry_later = False
         for url in list(dict.fromkeys(item.photo_urls))[: self.max_photos]:
             if url in done:
                 continue
-            await self._fetch(listing_id, url)
+            retry_later |= await self._fetch(listing_id, url)
+        if not retry_later:  # every photo stored, or refused for good (4xx, not an image)
+            with self.rt.store.session() as session:
+                settle(session, PHOTOS, [listing_id])
         return item
 
-    async def _fetch(self, listing_id: int, url: str) -> None:
+    async def _fetch(self, listing_id: int, url: str) -> bool:
+        """Fetch and store one photo; True when it failed in a way worth retrying in the next crawl."""
         stats = self.crawler.stats
         request = Request(url, meta={"sw_kind": "image", "download_maxsize": self.max_bytes,
                                      "download_warnsize": self.max_bytes, "handle_httpstatus_all": True},
@@ -97,6 +103,7 @@ class ImagesPipeline:
                     tmp.replace(full)
                 values["path"] = str(rel)
         stats.inc_value("images/failed" if values.get("error") else "images/stored")
+        transient = response is None or response.status >= 500 or response.status == 429
         with self.rt.store.session() as session:
             row = session.scalars(select(Image).where(Image.listing_id == listing_id, Image.url == url)).one_or_none()
             if row is None:
@@ -104,3 +111,4 @@ class ImagesPipeline:
                 session.add(row)
             for key, value in values.items():
                 setattr(row, key, value)
+        return transient

@@ -11,6 +11,7 @@ from crawler.items import ListingGone, ListingItem, ListingSeen
 from crawler.pipelines.batch import StoreBatch
 from store.listings import UpsertCache, mark_removed, touch_listing, upsert_listing
 from store.models import Capture
+from store.work import PHOTOS, owe
 
 log = logging.getLogger("saigawatch.crawler")
 
@@ -34,6 +35,10 @@ class StorePipeline:
         self.crawler = crawler
         self.rt = rt
         self.batch = StoreBatch.of(crawler, rt.store, self._write)
+        # photos are owed in the listing's own transaction, so a crawl killed before fetching them leaves
+        # "photos pending" for the next crawl (ImagesPipeline settles it)
+        self.photos_wanted = (crawler.settings.getbool("SAIGAWATCH_DOWNLOAD_IMAGES", True)
+                              and crawler.settings.getint("SAIGAWATCH_MAX_PHOTOS", 10) > 0)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -100,6 +105,8 @@ class StorePipeline:
                     session.execute(update(Capture).where(Capture.id == capture.id, Capture.listing_id.is_(None))
                                     .values(listing_id=listing_id))
             item.__dict__["_sw_capture_id"] = capture.id if capture is not None else None
+            if item.photo_urls and self.photos_wanted:
+                owe(session, PHOTOS, listing_id)  # in the listing's own commit: "photos pending"
 
             def after_commit() -> None:
                 item.__dict__["_sw_listing_id"] = listing_id

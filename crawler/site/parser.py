@@ -177,11 +177,17 @@ class SiteParser:
             raw = [reader.join.join(str(v) for v in raw)]
         out = [convert(v, reader.type, page_url=page.url, date_format=reader.date_format,
                        zone=reader.timezone or self.spec.timezone, scale=reader.scale, equals=reader.equals,
-                       currencies=self.spec.currencies, base=reader.base) for v in raw]
+                       currencies=self.spec.currencies, base=self._base(reader.base)) for v in raw]
         out = [v for v in out if v not in (None, "")]
         if reader.all and reader.join is None:
             return list(dict.fromkeys(out)) if all(isinstance(v, (str, int, float)) for v in out) else out
         return out[0] if out else None
+
+    def _base(self, base: str | None) -> str | None:
+        """A reader's `base:` with `{base_url}` / `{api_url}` filled in (a photo host below the site's address)."""
+        if base is None:
+            return None
+        return base.replace("{base_url}", self.base_url).replace("{api_url}", self.api_url)
 
     # ------------------------------------------------------------------ items
 

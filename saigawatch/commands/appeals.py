@@ -113,12 +113,13 @@ def show(appeal_id, as_json) -> None:
 @click.option("--actor", default=None, help="Who records it (default: login name).")
 def update(appeal_id, status, number, authority, outcome, date, bundle_id, add_listings, note, actor) -> None:
     """Move APPEAL_ID to a new status and/or change its details."""
-    with get_context().store().session() as session:
+    ctx = get_context()
+    with ctx.store().session() as session:
         try:
             appeal = update_appeal(session, appeal_id, actor=actor or getpass.getuser(), status=status,
                                    registration_number=number, authority=authority, outcome=outcome,
                                    note=note, at=_date(date), bundle_id=bundle_id,
-                                   add_listing_ids=list(add_listings) or None)
+                                   add_listing_ids=list(add_listings) or None, settings=ctx.settings)
         except AppealError as exc:
             raise UserError(str(exc)) from None
         click.echo(f"appeal {appeal.id}: {appeal.status}")

@@ -61,6 +61,11 @@ def backup(output: Path | None, keep: int | None, wait_lock: int) -> None:
         raise UserError(str(exc)) from None
     click.echo(f"backup written: {result.path} ({result.database_kind} database + {result.files - 1} file(s), "
                f"{megabytes(result.bytes)})")
+    if result.secrets == "encrypted":
+        click.echo("the session secret is in the backup, encrypted with $SAIGAWATCH_BACKUP_PASSPHRASE")
+    elif result.secrets == "left out":
+        click.echo("the session secret is left out (set SAIGAWATCH_BACKUP_PASSPHRASE to include it encrypted); "
+                   "a restored installation makes a new one and users log in again")
     if keep:
         for old in prune_backups(result.path.parent, keep):
             click.echo(f"deleted old backup {old}")
@@ -97,6 +102,7 @@ def restore(archive: Path, target: Path | None, check_only: bool, database_url: 
     except BackupError as exc:
         raise UserError(str(exc)) from None
     click.echo(f"restored {result.files} file(s), {megabytes(result.bytes)}, into {result.target}")
+    click.echo(f"session secret: {result.secrets}")
     click.echo("database: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
     if result.missing:
         click.echo(f"warning: {len(result.missing)} file(s) named in the database are not in the backup, "

@@ -75,8 +75,12 @@ def validate_record(rec, *, labelled: bool = False) -> str | None:
     if not isinstance(rec, dict):
         return f"expected a JSON object, got {type(rec).__name__}"
     rid = rec.get("id")
-    if isinstance(rid, bool) or not isinstance(rid, (str, int)) or (isinstance(rid, str) and not rid.strip()):
+    if "id" not in rec:
         return "field 'id' is required and must be a non-empty string"
+    if not isinstance(rid, str):
+        return f"field 'id' must be a string, got {type(rid).__name__} {json.dumps(rid)[:40]} (quote it: \"{rid}\")"
+    if not rid.strip():
+        return "field 'id' must be a non-empty string"
     if "text" not in rec:
         return "field 'text' is required"
     if not isinstance(rec["text"], str):

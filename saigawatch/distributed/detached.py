@@ -20,14 +20,13 @@ from saigawatch.distributed import runlock
 from saigawatch.distributed.queues import connect
 from saigawatch.distributed.steps import (_enqueue, add_capture_results, crawl_parts, crawl_summary, enqueue_captures,
                                           enqueue_crawl, plan_captures)
-from saigawatch.pipeline import (DISTRIBUTED_STEPS, STEPS, PipelineContext, _jsonable, begin_run, finish_run,
-                                 run_step)
+from saigawatch.pipeline import STEPS, PipelineContext, _jsonable, begin_run, finish_run, run_step
 from store import Store
 from store.models import CrawlRun
 
 log = logging.getLogger("saigawatch.distributed")
 
-CHAINED = {"crawl", "classify", "capture"}  # the steps the chain's jobs handle themselves
+_CAPTURE = [name for name, _ in STEPS].index("capture")  # steps before it: after_crawl; after it: finish
 
 
 def start_run(settings: Settings, store: Store, *, sources: list[str] | None = None, steps: list[str] | None = None,
@@ -49,16 +48,16 @@ def start_run(settings: Settings, store: Store, *, sources: list[str] | None = N
 
 
 def after_crawl(crawl_run_id: int) -> dict[str, Any]:
-    """Job: the crawl's summary, the classification, then the capture jobs and the final job."""
+    """Job: the crawl's summary, the steps up to classify, then the capture jobs and the final job."""
     settings = load_config()
     store = Store.from_settings(settings)
     try:
         ctx, plan = _load(settings, store, crawl_run_id)
         if plan is None:
             return {"skipped": "run already finished"}
-        for name in ("crawl", "classify"):
+        for name, path in STEPS[:_CAPTURE]:  # crawl, then what comes before capture, on this classify worker
             if name in plan["steps"] and name not in ctx.results:
-                path = "saigawatch.distributed.detached:crawl_result" if name == "crawl" else dict(STEPS)[name]
+                path = "saigawatch.distributed.detached:crawl_result" if name == "crawl" else path
                 _record(store, ctx, plan, name, run_step(ctx, name, path))
         conn = connect(settings)
         captures: list[Job] = []
@@ -97,9 +96,9 @@ def finish(crawl_run_id: int) -> dict[str, Any]:
             return {"skipped": "run already finished"}
         if "capture" in plan["steps"] and "capture" not in ctx.results:
             _record(store, ctx, plan, "capture", run_step(ctx, "capture", "saigawatch.distributed.detached:capture_result"))
-        for name, path in STEPS:
-            if name in plan["steps"] and name not in ctx.results and name not in CHAINED:
-                _record(store, ctx, plan, name, run_step(ctx, name, DISTRIBUTED_STEPS.get(name, path)))
+        for name, path in STEPS[_CAPTURE + 1:]:
+            if name in plan["steps"] and name not in ctx.results:
+                _record(store, ctx, plan, name, run_step(ctx, name, path))
         finish_run(store, crawl_run_id, ctx.results, plan["failed"], [])
         runlock.release(conn, crawl_run_id=crawl_run_id)
         log.info("run %d finished by the workers%s", crawl_run_id,

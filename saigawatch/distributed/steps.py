@@ -186,18 +186,13 @@ def capture_step(ctx) -> dict[str, Any]:
 
 
 def plan_captures(ctx) -> tuple[dict[str, Any], list[int]]:
-    """The capture step's starting stats and the listings to capture (chosen as on one machine)."""
-    from alerts.evidence.capture import _listings_to_capture
+    """The capture step's starting stats and the listings to capture (alerts.evidence.capture.capture_plan)."""
+    from alerts.evidence.capture import capture_plan
 
-    settings = ctx.settings
-    if not settings.evidence.enabled:
+    if not ctx.settings.evidence.enabled:
         return {"captured": 0, "skipped": "evidence.enabled is false"}, []
-    flagged = (ctx.results.get("classify") or {}).get("flagged_listing_ids") or []
-    todo, skipped = _listings_to_capture(settings, ctx.store, flagged)
-    limit = settings.evidence.max_captures_per_run
-    deferred = max(0, len(todo) - limit)
-    return ({"flagged": len(flagged), "captured": 0, "already_captured": skipped, "deferred": deferred,
-             "capture_ids": [], "failed_steps": {}, "errors": []}, todo[:limit])
+    todo, stats = capture_plan(ctx)
+    return stats, todo
 
 
 def enqueue_captures(conn: Redis, ctx, todo: list[int]) -> list[Job]:

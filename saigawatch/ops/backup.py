@@ -2,7 +2,12 @@
 
 A backup is one uncompressed tar (WARC files are already gzipped): database/<dump>, data/<files under
 storage.data_dir>, and manifest.json last, listing every file with its size and sha256. It is written as
-<name>.partial and renamed when complete, so a file named *.tar is always a finished backup.
+<name>.partial and renamed when complete, so a file named *.tar is always a finished backup. The tar and
+everything restored from it are private (0600 files, 0700 folders).
+
+The session secret (data_dir/web-secret-key) is never stored in the clear: it is left out, or, when
+$SAIGAWATCH_BACKUP_PASSPHRASE is set, stored encrypted (scrypt + AES-256-GCM) as secrets/web-secret-key.enc.
+Sessions live on the server, so a restore without it only makes a new secret: users log in again.
 """
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from sqlalchemy.engine import make_url
 from config import Settings
 from store import Store
 from store.db import check_schema
+from saigawatch.ops.secretbox import SecretBoxError, open_box, seal
 from store.models import Capture, EvidenceBundle, EvidenceCapture, Image, Listing
 
 log = logging.getLogger("saigawatch.backup")
@@ -35,6 +41,8 @@ VERSION = 1
 PREFIX = "saigawatch-backup-"
 SQLITE_NAME = "saigawatch.db"
 SKIP_SUFFIXES = ("-wal", "-shm", "-journal", ".partial", ".lock")
+PASSPHRASE_ENV = "SAIGAWATCH_BACKUP_PASSPHRASE"
+SECRET_FILES = ("web-secret-key",)  # under data_dir: never copied in the clear
 
 
 class BackupError(Exception):
@@ -47,6 +55,7 @@ class BackupResult:
     database_kind: str
     files: int
     bytes: int
+    secrets: str = "left out"  # "left out" | "encrypted" | "none present"
 
 
 @dataclass
@@ -58,6 +67,7 @@ class RestoreResult:
     bytes: int
     counts: dict[str, int] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    secrets: str = "none in the backup"  # "restored" | "left out: ..." | "none in the backup"
 
 
 class _HashingReader(io.RawIOBase):
@@ -150,7 +160,7 @@ def _add(tar: tarfile.TarFile, arcname: str, path: Path, manifest: list[dict[str
     with open(path, "rb") as fh:
         st = os.fstat(fh.fileno())
         info = tarfile.TarInfo(arcname)
-        info.size, info.mtime, info.mode = st.st_size, int(st.st_mtime), 0o644
+        info.size, info.mtime, info.mode = st.st_size, int(st.st_mtime), 0o600
         reader = _HashingReader(fh, st.st_size)
         tar.addfile(info, reader)
     manifest.append({"path": arcname, "size": info.size, "sha256": "sha256:" + reader.sha.hexdigest()})
@@ -183,10 +193,12 @@ def create_backup(settings: Settings, store: Store, output: Path | None = None, 
         target = output / name  # a directory (created if needed); a path ending in .tar is the file itself
     else:
         target = output
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     partial = target.with_name(target.name + ".partial")
     exclude = {default_backup_dir(settings).resolve(), target.resolve(), partial.resolve(),
                (data_dir / "log").resolve(), Path(settings.schedule.lock_file).expanduser().resolve()}
+    secret_paths = [data_dir / name for name in SECRET_FILES]
+    exclude |= {p.resolve() for p in secret_paths}
     if _db_kind(store.url) == "sqlite":
         exclude.add(Path(make_url(store.url).database).resolve())
     with store.engine.connect() as conn:
@@ -207,18 +219,40 @@ def create_backup(settings: Settings, store: Store, output: Path | None = None, 
                     continue  # removed meanwhile (e.g. a temporary file)
                 if progress:
                     progress(total, max(expected, total))
+            secrets_state = _add_secrets(tar, secret_paths, manifest)
             meta = {"format": FORMAT, "version": VERSION, "created_at": now.isoformat(timespec="seconds"),
                     "database": {"kind": kind, "file": f"database/{dump.name}", "alembic_revision": revision},
-                    "source_data_dir": str(data_dir.resolve()), "files": manifest}
+                    "source_data_dir": str(data_dir.resolve()), "secrets": secrets_state, "files": manifest}
             blob = json.dumps(meta, indent=2, ensure_ascii=False).encode("utf-8")
             info = tarfile.TarInfo("manifest.json")
-            info.size, info.mtime = len(blob), int(now.timestamp())
+            info.size, info.mtime, info.mode = len(blob), int(now.timestamp()), 0o600
             tar.addfile(info, io.BytesIO(blob))
     with open(partial, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(partial, target)
     log.info("backup: %s written (%s database, %d files, %d bytes)", target, kind, len(manifest), total)
-    return BackupResult(target, kind, len(manifest), total)
+    return BackupResult(target, kind, len(manifest), total, secrets_state)
+
+
+def _add_secrets(tar: tarfile.TarFile, paths: list[Path], manifest: list[dict[str, Any]]) -> str:
+    """Encrypt the secrets into secrets/<name>.enc with $SAIGAWATCH_BACKUP_PASSPHRASE, or leave them out."""
+    present = [p for p in paths if p.is_file()]
+    if not present:
+        return "none present"
+    passphrase = os.environ.get(PASSPHRASE_ENV, "")
+    if not passphrase:
+        return "left out"
+    for path in present:
+        try:
+            blob = seal(path.read_bytes(), passphrase)
+        except SecretBoxError as exc:
+            raise BackupError(f"{PASSPHRASE_ENV}: {exc}") from None
+        name = f"secrets/{path.name}.enc"
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = len(blob), int(path.stat().st_mtime), 0o600
+        tar.addfile(info, io.BytesIO(blob))
+        manifest.append({"path": name, "size": len(blob), "sha256": "sha256:" + hashlib.sha256(blob).hexdigest()})
+    return "encrypted"
 
 
 def prune_backups(directory: Path, keep: int) -> list[Path]:
@@ -327,22 +361,26 @@ def restore_backup(archive: Path, target: Path, database_url: str | None = None)
             raise BackupError("the target database is not empty; create a new database to restore into")
     elif database_url and _db_kind(database_url) != "sqlite":
         raise BackupError("this backup holds a SQLite database; restore it without --database-url")
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(parents=True, exist_ok=True, mode=0o700)
     expected = {f["path"]: f for f in meta["files"]}
     done: set[str] = set()
     total = 0
     with tempfile.TemporaryDirectory(prefix="saigawatch-restore-") as tmp, tarfile.open(archive, "r:") as tar:
         dump_path: Path | None = None
+        sealed: list[Path] = []
         for member, entry, rel in _listed_members(archive, tar, expected):
             if rel.parts[0] == "database":
                 dest = Path(tmp) / rel.name
                 dump_path = dest
+            elif rel.parts[0] == "secrets" and len(rel.parts) == 2 and rel.name.endswith(".enc"):
+                dest = Path(tmp) / "secrets" / rel.name
+                sealed.append(dest)
             elif rel.parts[0] == "data" and len(rel.parts) > 1:
                 dest = target.joinpath(*rel.parts[1:])
             else:
                 raise BackupError(f"{archive}: unexpected entry {member.name!r}")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with open(dest, "xb") as out:
+            dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with os.fdopen(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                 total += _copy_checked(archive, tar, member, entry, out)
             done.add(member.name)
         _check_none_missing(archive, expected, done)
@@ -361,9 +399,28 @@ def restore_backup(archive: Path, target: Path, database_url: str | None = None)
             if result.returncode != 0:
                 raise BackupError(f"pg_restore failed: {result.stderr.strip()[-500:]}")
             url = database_url
-    restored = RestoreResult(target, kind, url, len(done), total)
+        secrets_state = _restore_secrets(sealed, target)
+    restored = RestoreResult(target, kind, url, len(done), total, secrets=secrets_state)
     restored.counts, restored.missing = verify_restored(url, target)
     return restored
+
+
+def _restore_secrets(sealed: list[Path], target: Path) -> str:
+    if not sealed:
+        return "none in the backup"
+    passphrase = os.environ.get(PASSPHRASE_ENV, "")
+    if not passphrase:
+        return f"left out: set {PASSPHRASE_ENV} to restore the encrypted session secret"
+    for box in sealed:
+        try:
+            plain = open_box(box.read_bytes(), passphrase)
+        except SecretBoxError as exc:
+            raise BackupError(f"{box.name}: {exc}") from None
+        dest = target / box.name.removesuffix(".enc")
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(plain)
+    return "restored"
 
 
 def verify_restored(url: str, data_dir: Path) -> tuple[dict[str, int], list[str]]:

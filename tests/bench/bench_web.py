@@ -1,4 +1,4 @@
-"""Review UI speed: median server time of the queue page and a listing page with 10,000 flagged listings (SQLite)."""
+"""Review UI speed: median server time of queue pages (10,000 open cases, page 100 of "all" too) and a listing page."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,6 +16,7 @@ from alerts.review.users import create_user
 from alerts.web.app import create_app
 from config import load_config
 from store import Store
+from store.cases import group_pending
 from store.listings import content_hash
 from store.models import Classification, Listing, ListingVersion, Review, Seller
 
@@ -44,7 +45,7 @@ def _fill(store: Store, now: dt.datetime) -> int:
             seen = now - dt.timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 1440))
             listings.append({"id": i, "platform": platforms[i % 5], "platform_listing_id": f"L{i}",
                              "url": f"https://example.org/ad/{i}", **fields, "seller_id": 1 + i % 1000,
-                             "phones": [f"+7701{i % 1000:07d}"], "handles": [], "first_seen": seen, "last_seen": seen,
+                             "phones": [f"+7702{i:07d}"], "handles": [], "first_seen": seen, "last_seen": seen,
                              "content_hash": chash, "language": "kk" if i % 4 == 0 else "ru", "extra": {}})
             versions.append({"listing_id": i, "seen_at": seen, "content_hash": chash, "title": title, "text": text,
                              "price": fields["price"], "currency": "KZT", "location": "Алматы"})
@@ -61,6 +62,8 @@ def _fill(store: Store, now: dt.datetime) -> int:
             for k in range(0, len(rows), 2000):
                 s.execute(insert(table), rows[k:k + 2000])
         create_user(s, "bench", PASSWORD, "analyst", language="ru")
+    with store.session() as s:  # every listing is its own offer: 10,000 open cases
+        group_pending(s, now=now)
     return N_LISTINGS
 
 
@@ -105,7 +108,7 @@ def main() -> None:
             failed = []
             for label, path in cases:
                 server_ms, wall_ms = _time(client, path)
-                target = label.startswith(("queue (open", "listing"))
+                target = label.startswith(("queue (open", "queue (all", "listing"))
                 mark = (" (target <= 200 ms: " + ("ok" if server_ms <= TARGET_MS else "MISSED") + ")") if target else ""
                 print(f"{label:<28} median server {server_ms:7.1f} ms   client {wall_ms:7.1f} ms{mark}")
                 if target and server_ms > TARGET_MS:

@@ -163,3 +163,19 @@ def test_train_with_reviews_uses_analyst_decisions(tmp_path, cfg, capsys):
     assert "2 reviewed listing(s) added" in out
     meta = json.loads((out_dir / "meta.json").read_text())
     assert meta["extra_examples"] == 2
+
+
+def test_classify_refuses_non_string_ids_with_file_and_line(tmp_path, cfg, capsys):
+    inp = tmp_path / "ids.jsonl"
+    rows = [{"id": "ok", "text": "Продам рога сайги"}, {"id": 42, "text": "Продам рога сайги"},
+            {"id": 4.5, "text": "x"}, {"id": True, "text": "x"}, {"id": None, "text": "x"}, {"text": "x"}]
+    inp.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    code, _, err = run(capsys, "--config", str(cfg), "classify", "--input", str(inp), "--output", str(out))
+    assert code == 1
+    assert "ids.jsonl:2: field 'id' must be a string, got int 42" in err
+    assert "ids.jsonl:3: field 'id' must be a string, got float" in err
+    assert "ids.jsonl:4: field 'id' must be a string, got bool" in err
+    assert "ids.jsonl:5: field 'id' must be a string, got NoneType" in err
+    assert "ids.jsonl:6: field 'id' is required" in err
+    assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["ok"]

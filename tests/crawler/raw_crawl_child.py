@@ -7,8 +7,7 @@ from pathlib import Path
 import scrapy
 from scrapy.crawler import CrawlerProcess
 
-from crawler import runtime
-from crawler.runtime import CrawlRuntime
+from crawler.runtime import RUNTIME_SETTING, CrawlRuntime
 from crawler.settings import base_settings
 
 
@@ -29,15 +28,16 @@ class Fetch(scrapy.Spider):
 
 
 def main(database_url: str, data_dir: str, *urls: str) -> None:
-    runtime.install(CrawlRuntime(database_url=database_url, data_dir=Path(data_dir)))
+    rt = CrawlRuntime(database_url=database_url, data_dir=Path(data_dir))
     settings = base_settings()
+    settings[RUNTIME_SETTING] = rt  # the runtime reaches the WARC middleware through the crawler's settings
     settings.update({"ROBOTSTXT_OBEY": False, "COOKIES_ENABLED": True, "EXTENSIONS": {}, "ITEM_PIPELINES": {}})
     settings["DOWNLOADER_MIDDLEWARES"] = {k: v for k, v in settings["DOWNLOADER_MIDDLEWARES"].items()
                                           if "SourceGate" not in k}
     process = CrawlerProcess(settings)
     process.crawl(Fetch, urls=list(urls))
     process.start()
-    runtime.current().close()
+    rt.close()
 
 
 if __name__ == "__main__":

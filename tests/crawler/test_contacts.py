@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.contacts import extract_contacts, extract_handles, extract_phones, normalise_phone, telegram_links
+from crawler.contacts import (extract_contacts, extract_handles, extract_phones, normalise_phone, normalise_query,
+                              telegram_links)
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -70,3 +71,32 @@ def test_normalise_phone():
 def test_telegram_links_for_channel_discovery():
     assert telegram_links("см. t.me/Rog_Opt_Private и https://t.me/kiik_muiiz_sauda/12, t.me/joinchat/x") == [
         "rog_opt_private", "kiik_muiiz_sauda"]
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("8 702 333 44 55", ("phone", "+77023334455")),
+    ("+7 (702) 333-44-55", ("phone", "+77023334455")),
+    ("8-702-333-44-55", ("phone", "+77023334455")),
+    ("77023334455", ("phone", "+77023334455")),
+    ("wa.me/77023334455", ("phone", "+77023334455")),
+    ("138 1234 5678", ("phone", "+8613812345678")),
+    ("+86 138 1234 5678", ("phone", "+8613812345678")),
+    ("8613812345678", ("phone", "+8613812345678")),
+    ("@HornSeller", ("handle", "@hornseller")),
+    ("t.me/hornseller", ("handle", "@hornseller")),
+    ("vk.com/hornseller", ("handle", "vk:hornseller")),
+    ("weibo.com/u/1234567", ("handle", "weibo:1234567")),
+    ("V: saiga_horn88", ("handle", "wechat:saiga_horn88")),
+    ("微信 saiga_horn88", ("handle", "wechat:saiga_horn88")),
+    ("вичат saiga_horn88", ("handle", "wechat:saiga_horn88")),
+    ("рога!", None),
+])
+def test_a_search_finds_a_phone_or_handle_however_it_is_typed(typed, expected):
+    assert normalise_query(typed) == expected
+
+
+def test_vk_weibo_and_wechat_spellings_in_post_text():
+    text = "Пишите vk.com/horn_kz, V: saiga_horn88, или 微博：角商老王; Chinese mobile 86 138 1234 5678"
+    found = extract_contacts(text)
+    assert found.handles == ["vk:horn_kz", "wechat:saiga_horn88", "weibo:角商老王"]
+    assert found.phones == ["+8613812345678"]

@@ -44,7 +44,7 @@ def api():
 
 
 def test_registered_under_platform_olx():
-    assert registry()["olx"] is parse
+    assert registry()["olx"].__wrapped__ is parse
 
 
 # ---------------------------------------------------------------- search page (prerendered state)
@@ -328,3 +328,21 @@ def test_parse_price(text, expected):
 ])
 def test_parse_site_date(text, expected):
     assert parse_site_date(text) == expected
+
+
+# ---------------------------------------------------------------- truncated pages
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.9, 0.999])
+def test_truncated_ad_page_is_a_parse_error_not_a_partial_listing(fraction):
+    body = (FILES / "olx_ad.html").read_bytes()
+    cut = body[: int(len(body) * fraction)]
+    with pytest.raises(ParseError, match="truncated page: .* end before </html>"):
+        registry()["olx"](cut, AD_URL)
+
+
+def test_truncated_pages_of_every_platform_are_refused():
+    for name, platform in (("olx_search.html", "olx"), ("avito_ad.html", "avito"), ("telegram_channel.html", "telegram")):
+        body = (FILES / name).read_bytes()
+        assert registry()[platform](body, AD_URL) is not None  # the whole page still parses
+        with pytest.raises(ParseError, match="truncated page"):
+            registry()[platform](body[: len(body) // 2], AD_URL)

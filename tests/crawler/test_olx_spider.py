@@ -244,3 +244,13 @@ def test_no_rechecks_when_a_search_page_failed():
     spider.search_problems = 1
     spider._on_idle(spider)  # would raise DontCloseSpider if it scheduled re-checks
     assert stats(spider)["listings/rechecks_skipped"] == 1
+
+
+def test_truncated_ad_page_is_recorded_as_a_parse_error_and_stores_nothing():
+    spider = make_spider()
+    ad_url = "https://www.olx.kz/d/obyavlenie/roga-saygi-2-sht-ID2xzbsg.html"
+    whole = response("olx_ad.html", ad_url, meta={"sw_kind": "listing"})
+    cut = whole.replace(body=whole.body[: len(whole.body) * 3 // 4])
+    assert list(spider.parse_listing(cut)) == []
+    assert stats(spider)["markup/listing/unparseable"] == 1
+    assert spider.errors[-1]["type"] == "markup_listing" and "truncated page" in spider.errors[-1]["message"]

@@ -1,10 +1,8 @@
-"""End-to-end crawls of configured sites: the demo Violity and Meshok auctions over simulated days, Kufar's saved
-pages on a local server, blocks and changed markup."""
+"""End-to-end crawls of configured sites on the demo marketplace: the Violity and Meshok auctions and the Kufar
+classifieds over simulated days, blocks and changed markup."""
 from __future__ import annotations
 
 import datetime as dt
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,13 +10,13 @@ from sqlalchemy import select
 
 from config import load_config
 from crawler.run import run_crawl
+from demo_marketplace import kufar as demo_kufar
 from demo_marketplace import meshok as demo_meshok
 from demo_marketplace import violity as demo_violity
 from demo_marketplace.server import serve_in_thread
 from store import Store
-from store.models import Capture, CrawlRun, Listing, SourceRun
+from store.models import Capture, CrawlRun, Image, Listing, SourceRun
 
-FILES = Path(__file__).parent / "files" / "site"
 DAY0 = dt.date(2026, 12, 1)
 DEMO = load_config(Path(__file__).resolve().parents[2] / "config" / "demo.yaml")
 
@@ -164,53 +162,53 @@ def test_challenge_page_blocks_the_source_and_changed_markup_is_recorded(tmp_pat
     assert "none of the configured readers" in errors[0]["message"]
 
 
-# ---------------------------------------------------------------- Kufar from saved pages on a local server
+# ---------------------------------------------------------------- the demo Kufar over two days
 
-class _SavedPages(http.server.BaseHTTPRequestHandler):
-    origin = ""
-
-    def do_GET(self):  # noqa: N802 - http.server's name
-        if self.path == "/robots.txt":
-            body, status = b"User-agent: *\nAllow: /\n", 200
-        elif self.path.startswith("/l?"):
-            body, status = (FILES / "kufar_search.html").read_bytes(), 200
-        elif self.path == "/item/201001":
-            body, status = (FILES / "kufar_ad.html").read_bytes(), 200
-        else:
-            body, status = b"<html><body>not found</body></html>", 404
-        body = body.replace(b"https://www.kufar.by", self.origin.encode())
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-def test_kufar_crawl_from_saved_pages(tmp_path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SavedPages)
-    _SavedPages.origin = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        source = load_config().source("kufar").model_dump(mode="json", by_alias=True, exclude_none=True)
-        source.update(enabled=True, base_url=_SavedPages.origin, queries=["рога сайгака"], max_pages=1)
-        settings = settings_for(tmp_path, [source])
+@pytest.fixture(scope="module")
+def kufar(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("kufar")
+    with serve_in_thread() as origin:
+        origin.state.cache("auctions:day0", lambda: DAY0)
+        settings = settings_for(tmp, [demo_source("kufar", origin)])
+        settings.crawl.download_images = True
         store = Store(settings.storage.database_url())
         store.init()
-        summary = crawl(settings, store, 0)
-        stored = listings(store)
+        runs = {"origin": str(origin)}
+        for day in (0, 1):
+            origin.state.set_day(day)
+            runs[day] = crawl(settings, store, day)
+            runs[f"stored{day}"] = listings(store)
+        with store.session() as session:
+            runs["images"] = set(session.scalars(select(Image.url).where(Image.path.is_not(None))))
+        yield runs
         store.dispose()
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert summary["sources"]["kufar"]["status"] == "ok"
-    assert set(stored) == {("kufar", "201001")}  # the other two cards' pages answer 404: gone, never stored
-    ad = stored[("kufar", "201001")]
-    assert ad.price == 2100.0 and ad.currency == "BYN" and ad.text.startswith("Продам рога сайгака")
-    assert ad.phones == ["+375291234567"] and ad.seller_id is not None
+
+
+def test_kufar_every_matching_ad_is_stored_through_the_cursor_pages(kufar):
+    expected = {str(ad.id) for q in DEMO.source("kufar").queries for ad in demo_kufar.search(demo_kufar.ADS, q, 0)}
+    assert {pid for plat, pid in kufar["stored0"] if plat == "kufar"} == expected
+    assert len(demo_kufar.search(demo_kufar.ADS, "рога сайгака", 0)) > demo_kufar.PAGE_SIZE  # a second page
+    assert kufar[0]["sources"]["kufar"]["status"] == "ok" and kufar[0]["errors"] == 0
+
+
+def test_kufar_ad_fields_from_the_ad_page(kufar):
+    ad = kufar["stored0"][("kufar", "305001")]
+    assert (ad.title, ad.price, ad.currency) == ("Рога сайгака, пара, 27 см", 1800.0, "BYN")
+    assert ad.extra["price_usd"] == 553.85 and ad.location == "Гомельская"
+    assert ad.text.startswith("Продам рога сайгака") and ad.phones == ["+375296112233"]
+    assert ad.posted_at == dt.datetime(2026, 11, 29, 7, 0, tzinfo=dt.timezone.utc)  # 10:00 Minsk, day -2
+    assert ad.url == f"{kufar['origin']}/kufar/item/305001"
+    negotiable = kufar["stored0"][("kufar", "305002")]
+    assert negotiable.price is None and negotiable.price_text == "Договорная"
+    assert f"{kufar['origin']}/kufar/gallery/adim1/69/09/305001-1.jpg" in kufar["images"]
+
+
+def test_kufar_price_cut_withdrawn_and_new_ads(kufar):
+    assert kufar["stored1"][("kufar", "305001")].price == 1600.0
+    assert len(kufar["stored1"][("kufar", "305001")].versions) == 2
+    assert kufar["stored0"][("kufar", "305003")].removed_at is None
+    assert kufar["stored1"][("kufar", "305003")].removed_at is not None
+    assert ("kufar", "305004") not in kufar["stored0"] and ("kufar", "305004") in kufar["stored1"]
 
 
 def test_a_lot_past_its_end_time_is_ended_even_with_an_unchanged_card(auctions):

@@ -9,7 +9,8 @@ def test_demo_config_loads_and_points_at_the_local_marketplace():
     settings = load_config(DEMO_CONFIG)
     assert demo_origin(settings) == ("127.0.0.1", 8089)
     olx = [s for s in settings.sources if s.platform == "olx"]
-    assert {s.site for s in olx} == {"kz", "uz"} and any(s.use_api for s in olx)
+    assert {s.site for s in olx} == {"kz", "uz", "ua"} and any(s.use_api for s in olx)
+    assert all(settings.source(name).enabled for name in ("violity", "meshok", "kufar", "olx-ua"))
     assert all(s.base_url.startswith("http://127.0.0.1:8089/") for s in settings.sources if s.base_url)
     assert settings.storage.database_path.startswith("./var/demo")
 

@@ -83,7 +83,7 @@
   if (table) {
     rows.forEach(function (row, i) {
       row.addEventListener('click', function (e) {
-        if (e.target.closest('a, input, button, label')) return;
+        if (e.target.closest('a, input, button, label, details')) return;
         select(i);
       });
     });

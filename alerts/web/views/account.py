@@ -1,17 +1,20 @@
-"""Login, logout and the user's own language choice."""
+"""Login (throttled, session rotated), logout (session ended on the server) and the user's own language choice."""
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from alerts.review.users import UserError, authenticate, set_language
 from alerts.review.audit import record_event
-from alerts.web.auth import EVERYONE, action, page
+from alerts.review.logins import end_session, open_session
+from alerts.web.auth import EVERYONE, action, page, request_client
 from alerts.web.i18n import LANGUAGES, gettext_for
 from alerts.web.wording import error_text
-from alerts.web.security import csrf_token, ip_actor, login_blocked, password_stamp
+from alerts.web.security import account_locked, address_delay, csrf_token, ip_actor
 from alerts.web.templating import flash
 from store.models import User
 
@@ -30,10 +33,6 @@ def home_for(role: str) -> str:
     return "/stats" if role == "viewer" else "/queue"
 
 
-def _client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 @page(roles=None)
 def login_form(request: Request, db) -> Response:
     if request.state.user is not None:
@@ -47,28 +46,45 @@ def login_form(request: Request, db) -> Response:
                                                             "error": None, "username": ""})
 
 
+async def login_submit(request: Request):
+    """POST /login: an address that keeps failing waits longer before its password is checked (never refused)."""
+    await request.form()  # read once here; the action wrapper reuses it
+    delay = await run_in_threadpool(_address_delay, request)
+    if delay:
+        await asyncio.sleep(delay)  # waits without holding a worker thread
+    request.state.login_delay = delay
+    return await _login_checked(request)
+
+
+def _address_delay(request: Request) -> float:
+    with request.app.state.store.session() as db:
+        return address_delay(db, request_client(request), request.app.state.settings.web.login_slowdown_max_s)
+
+
 @action(roles=None)
-def login_submit(request: Request, db, data) -> Response:
+def _login_checked(request: Request, db, data) -> Response:
     settings = request.app.state.settings
-    username = (data.get("username") or "").strip()
+    username = (data.get("username") or "").strip()[:80]
     password = data.get("password") or ""
     next_url = safe_next(data.get("next"), "")
-    ip = _client_ip(request)
+    ip = request_client(request)
     _ = gettext_for(request.state.lang)
     render = request.app.state.render
-    if login_blocked(db, username, ip, settings.web.login_attempts_per_minute):
+    if account_locked(db, username, settings.web.login_attempts_per_minute):
         record_event(db, ip_actor(ip), "login.blocked", "login", username, {})
         return render(request, "login.html", {"next": next_url, "username": username,
                                               "error": _("Too many failed attempts. Wait a minute and try again.")},
                       status_code=429, headers={"Retry-After": "60"})
     user = authenticate(db, username, password)
     if user is None:
-        record_event(db, ip_actor(ip), "login.failed", "login", username, {})
+        record_event(db, ip_actor(ip), "login.failed", "login", username,
+                     {"delay_s": round(getattr(request.state, "login_delay", 0.0), 3)})
         return render(request, "login.html", {"next": next_url, "username": username,
                                               "error": _("Wrong username or password, or the account is disabled.")},
                       status_code=401)
-    request.session.clear()  # a fresh session (and CSRF token) after login
-    request.session.update(uid=user.id, stamp=password_stamp(request.app.state.secret_key, user.password_hash))
+    end_session(db, request.session.get("sid"))  # rotation: nothing from before the login stays valid
+    request.session.clear()
+    request.session["sid"] = open_session(db, user, settings.web.session_max_age_s, ip)
     csrf_token(request.session)
     record_event(db, user.username, "login", "user", user.username, {"ip": ip})
     return RedirectResponse(next_url or home_for(user.role), status_code=303)
@@ -77,6 +93,7 @@ def login_submit(request: Request, db, data) -> Response:
 @action(roles=EVERYONE)
 def logout(request: Request, db, data) -> Response:
     record_event(db, request.state.user.username, "logout", "user", request.state.user.username, {})
+    end_session(db, request.session.get("sid"))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -9,11 +9,21 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from alerts.review.users import ROLES, UserError, create_user, list_users, set_disabled, set_password, set_role
+from alerts.notify.wording import gettext_for as notify_gettext_for
+from alerts.notify.wording import health_text
+from alerts.review.users import (
+    ROLES,
+    UserError,
+    create_user,
+    list_users,
+    set_disabled,
+    set_password,
+    set_role,
+)
 from alerts.web.auth import ADMINS, action, page
 from alerts.web.i18n import gettext_for
-from alerts.web.wording import error_text
 from alerts.web.templating import flash
+from alerts.web.wording import error_text
 from store.models import AuditEvent, SourceRun
 
 log = logging.getLogger(__name__)
@@ -43,6 +53,11 @@ def crawl_health(db, settings) -> tuple[list[dict] | None, list[SourceRun]]:
 def admin_page(request: Request, db) -> Response:
     _ = gettext_for(request.state.lang)
     table, runs = crawl_health(db, request.app.state.settings)
+    digest_words = notify_gettext_for(request.state.lang)  # the digest's catalogue words crawl-health alerts
+    for row in table or []:
+        for alert in row.get("alerts") or []:
+            if isinstance(alert, dict):
+                alert["message"] = health_text(alert, digest_words)
     return request.app.state.render(request, "admin.html", {
         "health": table, "runs": runs, "users": list_users(db), "roles": ROLES,
         "sources": request.app.state.settings.sources, "title": _("Administration"),

@@ -1,4 +1,4 @@
-"""A small JSON API over the queue and listings (same sessions and roles as the pages)."""
+"""A small JSON API over the queue of cases and listings (same sessions and roles as the pages)."""
 from __future__ import annotations
 
 from starlette.requests import Request
@@ -41,8 +41,24 @@ def api_queue(request: Request, db) -> Response:
     return JSONResponse({
         "day": result.day.isoformat(), "page": result.page, "pages": result.pages, "total": result.total,
         "counts": result.counts,
-        "items": [_item(i.listing, i.classification, i.status) for i in result.items],
+        "items": [_case_item(i) for i in result.items],
     })
+
+
+def _case_item(item) -> dict:
+    """One queue row as JSON: the case (copies, platforms, sellers, first/last seen) and its best copy."""
+    data = _item(item.listing, item.classification, item.status)
+    c = item.case
+    data["case"] = {
+        "id": c.id, "copies": c.copies, "platforms": c.platforms.split(",") if c.platforms else [],
+        "sellers": item.seller_names, "best_score": c.best_score, "status": c.status,
+        "first_seen": c.first_seen.isoformat() if c.first_seen else None,
+        "last_seen": c.last_seen.isoformat() if c.last_seen else None,
+    } if c is not None else None
+    data["copies"] = [{"id": l.id, "platform": l.platform, "platform_listing_id": l.platform_listing_id,
+                       "url": l.url, "title": l.title, "first_seen": l.first_seen.isoformat(),
+                       "joined_because": (l.case_reason or {}).get("detail")} for l in item.copies]
+    return data
 
 
 @page(roles=ANALYSTS)

@@ -32,6 +32,8 @@ ERROR_MESSAGES = [
     (re.compile(r"^no listing with id (?P<ids>[\d, ]+)$"), N_("There is no listing with number {ids}.")),
     (re.compile(r"^no evidence bundle with id"), N_("There is no such evidence bundle.")),
     (re.compile(r"^no appeal with id"), N_("There is no such appeal.")),
+    (re.compile(r"signed when they are written"),
+     N_("No usable signing key, and custody records are never stored unsigned: ask the administrator to set one up.")),
 ]
 
 
@@ -197,7 +199,8 @@ def update(request: Request, db, data) -> Response:
                       outcome=outcome if outcome != appeal.outcome else None,
                       note=(data.get("note") or "").strip(), at=at,
                       bundle_id=bundle_id if bundle_id != appeal.bundle_id else None,
-                      add_listing_ids=[add_listing] if add_listing is not None else None)
+                      add_listing_ids=[add_listing] if add_listing is not None else None,
+                      settings=request.app.state.settings)
     except AppealError as exc:
         db.rollback()  # the register may have changed fields before it refused; keep nothing
         flash(request, "error", _("The appeal was not changed: {error}", error=error_text(_, exc)))

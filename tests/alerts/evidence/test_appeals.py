@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from alerts.review.appeals import AppealError, appeal_dict, appeal_stats, create_appeal, list_appeals, update_appeal, year_range
+from alerts.evidence import keys as keymod
 from alerts.evidence.custody import check_listing_chain, events_for
 from saigawatch.cli import main
 from store.listings import upsert_listing
@@ -23,7 +24,7 @@ def _listing(session, pid: str, flagged: bool = True) -> int:
     return listing.id
 
 
-def test_life_of_an_appeal(store):
+def test_life_of_an_appeal(store, ev_settings, signing_key):
     with store.session() as session:
         a, b = _listing(session, "A1"), _listing(session, "A2")
         appeal = create_appeal(session, case_name="Алматы-1", listing_ids=[a, b], actor="aigerim",
@@ -31,11 +32,12 @@ def test_life_of_an_appeal(store):
         assert appeal.status == "draft"
         with pytest.raises(AppealError, match="can go to submitted, not registered"):
             update_appeal(session, appeal.id, actor="aigerim", status="registered")
-        update_appeal(session, appeal.id, actor="aigerim", status="submitted", at=T0 + dt.timedelta(days=1))
+        update_appeal(session, appeal.id, actor="aigerim", status="submitted", at=T0 + dt.timedelta(days=1),
+                      settings=ev_settings)
         with pytest.raises(AppealError, match="registration number"):
             update_appeal(session, appeal.id, actor="aigerim", status="registered")
         update_appeal(session, appeal.id, actor="aigerim", status="registered", registration_number="ЕРДР 2026-123",
-                      at=T0 + dt.timedelta(days=5))
+                      at=T0 + dt.timedelta(days=5), settings=ev_settings)
         update_appeal(session, appeal.id, actor="aigerim", status="case_opened", at=T0 + dt.timedelta(days=20))
         update_appeal(session, appeal.id, actor="aigerim", status="court", at=T0 + dt.timedelta(days=90))
         update_appeal(session, appeal.id, actor="aigerim", status="closed", outcome="приговор: штраф",
@@ -51,12 +53,13 @@ def test_life_of_an_appeal(store):
         actions = [e.action for e in events_for(session, a)]
         assert actions == ["handed_over", "registered"]
         assert events_for(session, a)[1].details["registration_number"] == "ЕРДР 2026-123"
-        assert check_listing_chain(session, listing) == []
+        public = keymod.load_private_key(signing_key.private_path).public_key()
+        assert check_listing_chain(session, listing, public) == []  # each link signed as it was written
         assert session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "appeal")).all().count(
             "appeal_update") == 5
 
 
-def test_refused_path_and_errors(sqlite_store):
+def test_refused_path_and_errors(sqlite_store, ev_settings):
     with sqlite_store.session() as session:
         a = _listing(session, "R1")
         with pytest.raises(AppealError, match="no listing with id 999"):
@@ -64,7 +67,7 @@ def test_refused_path_and_errors(sqlite_store):
         with pytest.raises(AppealError, match="country"):
             create_appeal(session, case_name="x", listing_ids=[a], actor="a", country="CN")
         appeal = create_appeal(session, case_name="x", listing_ids=[a], actor="a")
-        update_appeal(session, appeal.id, actor="a", status="submitted")
+        update_appeal(session, appeal.id, actor="a", status="submitted", settings=ev_settings)
         update_appeal(session, appeal.id, actor="a", status="refused", outcome="отказ в регистрации")
         assert appeal_dict(appeal)["next_statuses"] == ["closed"]
         with pytest.raises(AppealError, match="nothing to update"):
@@ -75,7 +78,7 @@ def test_refused_path_and_errors(sqlite_store):
         assert list_appeals(session, listing_id=a)[0].id == appeal.id
 
 
-def test_yearly_statistics(store):
+def test_yearly_statistics(store, ev_settings):
     with store.session() as session:
         ids = [_listing(session, f"S{i}") for i in range(4)]
         _listing(session, "S9", flagged=False)
@@ -85,9 +88,10 @@ def test_yearly_statistics(store):
         two = create_appeal(session, case_name="2", listing_ids=ids[2:], actor="a", at=T0)
         create_appeal(session, case_name="3", listing_ids=ids[:1], actor="a", at=T0)
         for appeal, last in ((one, "case_opened"), (two, "refused")):
-            update_appeal(session, appeal.id, actor="a", status="submitted", at=T0)
+            update_appeal(session, appeal.id, actor="a", status="submitted", at=T0, settings=ev_settings)
             if last == "case_opened":
-                update_appeal(session, appeal.id, actor="a", status="registered", registration_number="1", at=T0)
+                update_appeal(session, appeal.id, actor="a", status="registered", registration_number="1", at=T0,
+                              settings=ev_settings)
             update_appeal(session, appeal.id, actor="a", status=last, at=T0)
         stats = appeal_stats(session, start=year_range(2026)[0], end=year_range(2026)[1]).as_dict()
         assert stats["listings_found"] == 4 and stats["listings_confirmed"] == 1
@@ -97,7 +101,9 @@ def test_yearly_statistics(store):
         assert appeal_stats(session, start=year_range(2025)[0], end=year_range(2025)[1]).appeals_filed == 0
 
 
-def test_appeals_cli(config_file, capsys):
+def test_appeals_cli(config_file, capsys, signing_key):
+    with config_file.open("a", encoding="utf-8") as f:
+        f.write(f"evidence:\n  signing_key_path: {signing_key.private_path}\n")
     assert main(["--config", str(config_file), "init"]) == 0
     from config import load_config
     from store import Store
@@ -125,4 +131,30 @@ def test_appeals_cli(config_file, capsys):
     assert json.loads(capsys.readouterr().out)["registered"] == 1
     assert main([*base, "update", "1", "--date", "03/02/2026", "--note", "x"]) == 1
     assert "YYYY-MM-DD" in capsys.readouterr().err
+    with store.session() as session:  # the CLI process signed each custody link as it wrote it
+        public = keymod.load_private_key(signing_key.private_path).public_key()
+        assert [e.action for e in events_for(session, lid)] == ["handed_over", "registered"]
+        assert check_listing_chain(session, session.get(Listing, lid), public) == []
+    store.dispose()
+
+
+def test_appeal_status_without_a_signing_key_is_refused_and_nothing_changes(config_file, capsys, tmp_path):
+    with config_file.open("a", encoding="utf-8") as f:
+        f.write(f"evidence:\n  signing_key_path: {tmp_path / 'nokey' / 'signing_key.pem'}\n")
+    assert main(["--config", str(config_file), "init"]) == 0
+    from config import load_config
+    from store import Store
+
+    store = Store(load_config(config_file).storage.database_url())
+    with store.session() as session:
+        lid = _listing(session, "NOKEY1")
+    base = ["--config", str(config_file), "appeals"]
+    assert main([*base, "new", str(lid), "--case", "Дело 2"]) == 0
+    capsys.readouterr()
+    assert main([*base, "update", "1", "--status", "submitted"]) == 1
+    err = capsys.readouterr().err
+    assert "signed when they are written" in err and "no signing key at" in err and "keys generate" in err
+    with store.session() as session:  # no unsigned link, and the appeal did not move
+        assert events_for(session, lid) == []
+        assert appeal_dict(list_appeals(session)[0])["status"] == "draft"
     store.dispose()

@@ -64,10 +64,14 @@ def test_missing_key_and_missing_warc_are_recorded(tmp_path, signing_key, site, 
             cap.warc_path = "warc/missing.warc.gz"
         listing_key = listing.platform_listing_id
     capture = run_capture(settings, sqlite_store, lid, operator="bot")
-    assert list(capture.steps) == ["warc", "environment", "sign"]
+    assert list(capture.steps) == ["warc", "environment", "sign", "custody"]
     assert capture.steps["warc"]["status"] == "error" and "cannot read" in capture.steps["warc"]["warnings"][0]
     assert capture.steps["sign"]["status"] == "error" and "saigawatch keys generate" in capture.steps["sign"]["error"]
     assert capture.manifest_sha256 and listing_key == "NOKEY-1"
+    # kept, but never entered unsigned in the chain of custody
+    assert capture.steps["custody"]["status"] == "error" and "signed when they are written" in capture.steps["custody"]["error"]
+    with sqlite_store.session() as session:
+        assert events_for(session, lid) == []
 
 
 def test_steps_run_in_config_order():

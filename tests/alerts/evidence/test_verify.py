@@ -383,10 +383,10 @@ def test_handover_appended_to_the_bundle_keeps_it_verified(tmp_path, signing_key
     other = store_listing(sqlite_store, settings, site, "HAND-2")
     run_capture(settings, sqlite_store, lid, operator="bot")
     bundle = export_case(settings, sqlite_store, [lid], "Передача", "aigerim")
-    custody_mod._signer = None  # the appeal is submitted where no key is loaded (another process)
+    custody_mod._signer = None  # the appeal is submitted by another process, which loads the key from its settings
     with sqlite_store.session() as session:  # submitted after the export: a link the bundle lacks
         appeal = create_appeal(session, case_name="Передача", listing_ids=[lid], actor="aigerim")
-        update_appeal(session, appeal.id, actor="aigerim", status="submitted")
+        update_appeal(session, appeal.id, actor="aigerim", status="submitted", settings=settings)
     with sqlite_store.session() as session:
         record_handover(session, [lid], actor="aigerim", recipient="ОП Медеуского района", number="ЕРДР 1",
                         bundle=bundle, signer=org)

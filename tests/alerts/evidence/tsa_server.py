@@ -63,6 +63,7 @@ def make_tsa(directory: Path) -> Path:
 class _Handler(BaseHTTPRequestHandler):
     conf: Path
     requests: list[bytes]
+    serial_lock = threading.Lock()  # `openssl ts -reply` bumps a serial file: one reply at a time, like a real TSA
 
     def do_POST(self) -> None:  # noqa: N802 - http.server API
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -70,8 +71,9 @@ class _Handler(BaseHTTPRequestHandler):
         with tempfile.TemporaryDirectory() as tmp:
             query, reply = Path(tmp) / "q.tsq", Path(tmp) / "r.tsr"
             query.write_bytes(body)
-            proc = subprocess.run(["openssl", "ts", "-reply", "-config", str(self.conf), "-queryfile", str(query),
-                                   "-out", str(reply)], capture_output=True)
+            with self.serial_lock:
+                proc = subprocess.run(["openssl", "ts", "-reply", "-config", str(self.conf), "-queryfile", str(query),
+                                       "-out", str(reply)], capture_output=True)
             if proc.returncode != 0 or not reply.exists():
                 self.send_response(500)
                 self.end_headers()

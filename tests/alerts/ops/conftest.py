@@ -193,7 +193,9 @@ class FakeHTTP:
 def config_file(config_file, tmp_path):
     """The shared config_file fixture, plus the run lock and log file inside the test's temp dir
     (their defaults are relative to the working directory, which is the repository during tests)."""
-    with open(config_file, "a", encoding="utf-8") as fh:
-        fh.write(f"schedule:\n  lock_file: {tmp_path / 'var' / 'run-daily.lock'}\n"
-                 f"  log_file: {tmp_path / 'var' / 'log' / 'saigawatch.log'}\n")
+    text = config_file.read_text(encoding="utf-8")  # one schedule block: a second one is a duplicate key
+    text = text.replace(f"lock_file: {tmp_path / 'run-daily.lock'}", f"lock_file: {tmp_path / 'var' / 'run-daily.lock'}")
+    text = text.replace(f"log_file: {tmp_path / 'log' / 'saigawatch.log'}",
+                        f"log_file: {tmp_path / 'var' / 'log' / 'saigawatch.log'}")
+    config_file.write_text(text, encoding="utf-8")
     return config_file

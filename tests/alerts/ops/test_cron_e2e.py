@@ -88,13 +88,13 @@ def test_scheduled_run_as_cron_runs_it(tmp_path, mail):
         # the digest reached the SMTP server, logged in with the credentials from the secrets file
         assert len(sink.messages) == 1 and sink.logins == ["robot"]
         message = email.message_from_bytes(sink.messages[0].original_content, policy=email.policy.default)
-        assert message["Subject"].startswith("[SaigaWatch] ") and "new flagged" in message["Subject"]
+        assert message["Subject"].startswith("[SaigaWatch] ") and "на проверку" in message["Subject"]  # ru by default
         assert message["To"] == "analysts@ngo.example"
         mail_text = message.get_body(("plain",)).get_content()
         assert "https://watch.ngo.example/listings/" in mail_text
-        # the broken source is a health alert (zero yield, "the site's markup may have changed")
-        assert "avito-broken: yielded no listings: the site's markup may have changed" in mail_text
-        assert "olx-kz-ru: yielded" not in mail_text and "avito-ru: yielded" not in mail_text
+        # the broken source is a health alert (zero yield, "the site's markup may have changed"), worded in Russian
+        assert "avito-broken: не найдено ни одного объявления: возможно, изменилась разметка сайта" in mail_text
+        assert not [s for s in ("olx-kz-ru", "avito-ru") for w in ("найдено", "не найдено") if f"{s}: {w}" in mail_text]
 
         # everything ran relative to the configured working directory, logs in the rotating file
         assert (workdir / "data" / "saigawatch.db").exists() and not (home / "data").exists()

@@ -65,7 +65,8 @@ def test_figures(store, tmp_path):
     with store.session() as s:
         _populate(s)
         data = build_report(s, settings, dt.date(2026, 1, 1), dt.date(2026, 2, 28))
-    assert data.totals == {"detected": 7, "flagged": 5, "confirmed": 2, "not_trade": 1, "unreviewed": 2}
+    assert data.totals == {"detected": 7, "flagged": 5, "confirmed": 2, "not_trade": 1, "unreviewed": 2,
+                           "copies_detected": 7, "copies_flagged": 5, "sellers": 2}
     rows = {r.key: (r.detected, r.flagged, r.confirmed) for r in data.by_platform}
     assert rows == {"olx": (4, 3, 2), "xianyu": (1, 1, 0), "avito": (2, 1, 0)}
     assert {r.key: r.detected for r in data.by_country} == {"KZ": 4, "CN": 1, "RU": 2}
@@ -120,14 +121,14 @@ def test_report_command_all_formats(config_file, tmp_path):
     assert r.exit_code == 0, r.output
     assert "7 detected, 5 flagged, 2 confirmed, 2 appeal(s)" in r.output
     rows = list(csv.reader(io.StringIO((tmp_path / "r.csv").read_bytes().decode("utf-8-sig"))))
-    assert ["by_month", "2026-02", "4", "3", "1"] in rows
-    assert ["by_platform", "olx", "4", "3", "2"] in rows
+    assert ["by_month", "2026-02", "4", "3", "1", "4"] in rows  # offers, then the copies behind them
+    assert ["by_platform", "olx", "4", "3", "2", "4"] in rows
     assert any(r[:3] == ["appeals", "OLX-2026-01", "KZ"] and "ЕРДР 26-001" in r for r in rows)
 
     r = runner.invoke(app, [*base, "--format", "html", "-o", str(tmp_path / "r.html")])
     assert r.exit_code == 0, r.output
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == 3 and "Обнаружено объявлений" in html and "羚羊角" not in html
+    assert html.count("<svg") == 3 and "Обнаружено предложений (дел)" in html and "羚羊角" not in html
     assert "Seller s1" in html and "+77011234567" in html and "дело возбуждено" in html
     assert not re.search(r"(src|href)=['\"]https?://", html)  # nothing loaded from the network
 

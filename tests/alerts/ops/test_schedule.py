@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import os
 import shutil
 import subprocess
@@ -159,9 +161,11 @@ def test_check_reports_problems_and_sends_a_test_digest(config_file, tmp_path, m
         env_file = tmp_path / "secrets.env"
         env_file.write_text("export SAIGAWATCH_SMTP_USER=robot\n", encoding="utf-8")
         env_file.chmod(0o644)
-        with open(config_file, "a", encoding="utf-8") as fh:
-            fh.write(f"schedule: {{env_file: {env_file}, lock_file: {tmp_path}/run.lock, log_file: {tmp_path}/log/sw.log}}\n"
-                     f"notify: {{smtp: {{enabled: true, port: {port}, recipients: [a@ngo.test]}}}}\n")
+        site = tmp_path / "site.yaml"  # on top of config_file: a second schedule block in it would be a duplicate key
+        site.write_text(f"extends: {config_file}\n"
+                        f"schedule: {{env_file: {env_file}, lock_file: {tmp_path}/run.lock, log_file: {tmp_path}/log/sw.log}}\n"
+                        f"notify: {{smtp: {{enabled: true, port: {port}, recipients: [a@ngo.test]}}}}\n", encoding="utf-8")
+        config_file = site
         runner = CliRunner()
         base = ["--config", str(config_file), "schedule", "check", "--workdir", str(tmp_path)]
         r = runner.invoke(app, base)
@@ -177,6 +181,7 @@ def test_check_reports_problems_and_sends_a_test_digest(config_file, tmp_path, m
         assert "[ok  ] database" in r.output and "[warn] no run yet" in r.output
         assert "[ok  ] test digest via email: sent" in r.output, r.output
         assert r.exit_code == 0 and "ready for unattended runs" in r.output
-        assert b"Subject: [SaigaWatch] test " in sink.messages[0].original_content and sink.logins == ["robot"]
+        sent = email.message_from_bytes(sink.messages[0].original_content, policy=email.policy.default)
+        assert sent["Subject"].startswith("[SaigaWatch] тест ") and sink.logins == ["robot"]  # notify.language: ru
     finally:
         controller.stop()

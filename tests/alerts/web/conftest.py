@@ -16,10 +16,12 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette suggests httpx2; httpx is what the project ships
     from starlette.testclient import TestClient
 
+from alerts.evidence.keys import generate_key
 from alerts.review.users import create_user
 from alerts.web.app import create_app
 from config import load_config
 from store import Store
+from store.cases import group_pending
 from store.listings import upsert_listing
 from store.models import Capture, Classification, EvidenceCapture, Image, Review
 from store.warc import WarcWriter
@@ -139,11 +141,14 @@ def seed(store: Store, settings) -> Seeded:
                                     manifest_sha256="sha256:abc"))
         session.flush()
         s.image_id, s.capture_id = image.id, capture.id
+    with store.session() as session:  # as the daily run does: reposts join one case
+        group_pending(session, now=NOW)
     return s
 
 
 def _settings_for(root, **web):
     return load_config(overrides={"storage": {"database_path": str(root / "web.db"), "data_dir": str(root / "var")},
+                                  "evidence": {"signing_key_path": str(root / "keys" / "signing_key.pem")},
                                   "web": {"page_size": 5, **web}})
 
 
@@ -152,6 +157,7 @@ def seeded_template(tmp_path_factory):
     """One migrated and seeded SQLite store (plus data dir) per session; tests get a copy of it."""
     root = tmp_path_factory.mktemp("web-template")
     settings = _settings_for(root)
+    generate_key(root / "keys" / "signing_key.pem")  # custody links written by the UI are signed with it
     store = Store.from_settings(settings)
     store.init()
     seeded = seed(store, settings)

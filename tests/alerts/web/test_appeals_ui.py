@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 
+from alerts.evidence.custody import check_listing_chain, events_for
+from alerts.evidence.keys import load_private_key, private_key_path
 from alerts.review.appeals import create_appeal
-from store.models import Appeal, AuditEvent
+from store.models import Appeal, AuditEvent, Listing
 
 from .conftest import csrf_of
 
@@ -73,7 +75,7 @@ def test_create_with_a_bad_listing_shows_the_error_and_stores_nothing(analyst, s
         assert s.query(Appeal).count() == 0
 
 
-def test_status_moves_only_along_allowed_transitions(analyst, seeded, web_store):
+def test_status_moves_only_along_allowed_transitions(analyst, seeded, web_store, web_settings):
     appeal_id = _draft(web_store, seeded, authority="ДП Алматы")
     r = _post_update(analyst, appeal_id, status="registered", registration_number="КУСП-1")
     assert r.status_code == 303
@@ -91,6 +93,22 @@ def test_status_moves_only_along_allowed_transitions(analyst, seeded, web_store)
         assert appeal.history[-1]["note"] == "отправлено почтой" and appeal.history[-1]["actor"] == "anna"
         update = s.query(AuditEvent).filter_by(action="appeal_update", object_id=str(appeal_id)).one()
         assert update.actor == "anna" and update.details["changes"]["status"] == "submitted"
+        # the UI process signed the custody link as it wrote it, with the key from the settings
+        listing = s.get(Listing, seeded.ids["top"])
+        events = events_for(s, listing.id)
+        assert events[-1].action == "handed_over" and events[-1].actor == "anna" and events[-1].signature
+        public = load_private_key(private_key_path(web_settings)).public_key()
+        assert check_listing_chain(s, listing, public) == []
+
+
+def test_status_change_without_a_signing_key_changes_nothing(analyst, seeded, web_store, web_settings):
+    appeal_id = _draft(web_store, seeded)
+    private_key_path(web_settings).unlink()
+    r = _post_update(analyst, appeal_id, status="submitted")
+    page = analyst.get(r.headers["location"]).text
+    assert "The appeal was not changed" in page and "never stored unsigned" in page
+    with web_store.session() as s:
+        assert s.get(Appeal, appeal_id).status == "draft" and events_for(s, seeded.ids["top"]) == []
 
 
 def test_registered_needs_the_registration_number(analyst, seeded, web_store):

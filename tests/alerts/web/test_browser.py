@@ -80,7 +80,7 @@ def test_keyboard_review_flow(chromium, live):
     page = context.new_page()
     _login(page, base)
     rows = page.locator("#queue tbody tr.row")
-    assert rows.count() >= 6
+    assert rows.count() >= 4  # one row per case: the repost and the same-phone VK post sit in the top case
     assert rows.nth(0).get_attribute("class").split() == ["row", "selected"]
     # j moves down, k moves up
     page.keyboard.press("j")

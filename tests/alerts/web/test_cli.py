@@ -66,7 +66,7 @@ def test_queue_prints_todays_flagged_listings(cli_config, capsys):
     cfg = ["--config", str(cli_config)]
     assert main([*cfg, "queue", "--day", NOW.date().isoformat()]) == 0
     out = capsys.readouterr().out
-    assert "2 listings" in out and out.index("Продам рога сайги") < out.index("Рога антилопы")
+    assert "2 cases" in out and out.index("Продам рога сайги") < out.index("Рога антилопы")
     assert "Карабин" not in out
     assert main([*cfg, "queue", "--json", "--platform", "avito"]) == 0
     data = json.loads(capsys.readouterr().out)

@@ -6,12 +6,23 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+import pytest
+
+from alerts.notify import wording as notify_wording
 from alerts.web.i18n import CATALOGUE_LANGUAGES, TRANSLATIONS_DIR, gettext_for, negotiate
 from store.models import User
 
 from .conftest import csrf_of, login
 
-WEB = Path(__file__).resolve().parents[3] / "alerts" / "web"
+ROOT = Path(__file__).resolve().parents[3]
+WEB = ROOT / "alerts" / "web"
+NOTIFY = ROOT / "alerts" / "notify"
+# every catalogue: (the code whose msgids it holds, its translations directory); each one is complete in ru and kk
+CATALOGUES = {
+    "web": ([*WEB.glob("templates/*.html"), *WEB.rglob("*.py")], TRANSLATIONS_DIR),
+    "notify": (sorted(NOTIFY.glob("*.py")), notify_wording.TRANSLATIONS_DIR),
+}
+each_catalogue = pytest.mark.parametrize("name", sorted(CATALOGUES))
 STRING = r'''(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')'''
 MSGID = re.compile(r'''(?<![\w.])(?:_|N_)\(\s*''' + STRING)
 PLURAL = re.compile(r'''(?:ngettext|_\.n)\(\s*''' + STRING + r'''\s*,\s*''' + STRING)
@@ -21,18 +32,22 @@ def _unquote(double: str | None, single: str | None) -> str:
     return (double if double is not None else single).replace('\\"', '"').replace("\\'", "'")
 
 
-def _source_msgids() -> tuple[set[str], set[tuple[str, str]]]:
-    """Every msgid the UI code and templates use: _("…"), N_("…") and ngettext("…", "…", n)."""
+def _source_msgids(name: str = "web") -> tuple[set[str], set[tuple[str, str]]]:
+    """Every msgid a catalogue's code and templates use: _("…"), N_("…") and ngettext("…", "…", n)."""
     single, plural = set(), set()
-    for path in [*WEB.glob("templates/*.html"), *WEB.rglob("*.py")]:
+    for path in CATALOGUES[name][0]:
         text = path.read_text(encoding="utf-8")
         single |= {_unquote(m.group(1), m.group(2)) for m in MSGID.finditer(text)}
         plural |= {(_unquote(m.group(1), m.group(2)), _unquote(m.group(3), m.group(4))) for m in PLURAL.finditer(text)}
     return single, plural
 
 
-def _catalogue(lang: str):
-    with open(TRANSLATIONS_DIR / lang / "LC_MESSAGES" / "messages.po", "rb") as fh:
+def _po(lang: str, name: str = "web") -> Path:
+    return CATALOGUES[name][1] / lang / "LC_MESSAGES" / "messages.po"
+
+
+def _catalogue(lang: str, name: str = "web"):
+    with open(_po(lang, name), "rb") as fh:
         return read_po(fh, locale=lang)
 
 
@@ -41,26 +56,29 @@ def _translated(message) -> bool:
     return bool(strings) and all(s and s.strip() for s in strings)
 
 
-def test_every_catalogue_message_has_a_russian_and_a_kazakh_translation():
+@each_catalogue
+def test_every_catalogue_message_has_a_russian_and_a_kazakh_translation(name):
     for lang in CATALOGUE_LANGUAGES:
-        catalogue = _catalogue(lang)
+        catalogue = _catalogue(lang, name)
         missing = [m.id for m in catalogue if m.id and not _translated(m)]
-        assert not missing, f"alerts/web/translations/{lang}/LC_MESSAGES/messages.po lacks translations of: {missing}"
+        assert not missing, f"{_po(lang, name).relative_to(ROOT)} lacks translations of: {missing}"
         assert not [m.id for m in catalogue if m.id and m.fuzzy], f"{lang}: fuzzy translations left"
 
 
-def test_every_ui_string_is_in_both_catalogues():
-    single, plural = _source_msgids()
-    assert len(single) > 300 and plural
+@each_catalogue
+def test_every_ui_string_is_in_both_catalogues(name):
+    single, plural = _source_msgids(name)
+    assert len(single) > {"web": 300, "notify": 40}[name] and plural
     for lang in CATALOGUE_LANGUAGES:
-        ids = {m.id for m in _catalogue(lang) if m.id}
+        ids = {m.id for m in _catalogue(lang, name) if m.id}
         missing = sorted(single - ids) + sorted(map(str, plural - ids))
-        assert not missing, f"add these to alerts/web/translations/{lang}/LC_MESSAGES/messages.po: {missing}"
+        assert not missing, f"add these to {_po(lang, name).relative_to(ROOT)}: {missing}"
 
 
-def test_plural_messages_have_every_plural_form():
+@each_catalogue
+def test_plural_messages_have_every_plural_form(name):
     for lang, forms in (("ru", 3), ("kk", 2)):
-        catalogue = _catalogue(lang)
+        catalogue = _catalogue(lang, name)
         assert catalogue.num_plurals == forms
         for m in catalogue:
             if m.id and isinstance(m.id, tuple):
@@ -77,9 +95,10 @@ def test_russian_plurals_follow_the_number():
     assert gettext_for("en").n("{n} listing", "{n} listings", 1) == "1 listing"
 
 
-def test_placeholders_survive_translation():
+@each_catalogue
+def test_placeholders_survive_translation(name):
     for lang in CATALOGUE_LANGUAGES:
-        for m in _catalogue(lang):
+        for m in _catalogue(lang, name):
             if not m.id:
                 continue
             ids = m.id if isinstance(m.id, tuple) else (m.id,)
@@ -95,7 +114,10 @@ def test_catalogues_compile_in_memory_without_a_build_step():
     assert gettext_for("kk")("Queue") == "Кезек"
     assert gettext_for("kk")("Outcomes") == "Нәтижелер"  # Kazakh is complete: no Russian fallback
     assert gettext_for("en")("Queue") == "Queue"
-    assert not list(TRANSLATIONS_DIR.rglob("*.mo")), "compiled .mo files are not needed in the repo"
+    for directory in (TRANSLATIONS_DIR, notify_wording.TRANSLATIONS_DIR):
+        assert not list(directory.rglob("*.mo")), "compiled .mo files are not needed in the repo"
+    assert notify_wording.gettext_for("ru").n("{n} listing to review", "{n} listings to review", 2) == \
+        "2 объявления на проверку"
 
 
 def test_language_negotiation_honours_q_values():

@@ -52,13 +52,10 @@ def test_login_is_rate_limited_across_server_processes(web_settings, web_store, 
     blocked = login(second, "anna", PASSWORD)
     assert blocked.status_code == 429 and blocked.headers["retry-after"] == "60"
     assert "Too many failed attempts" in blocked.text
-    assert login(second, "boss").status_code == 303  # other accounts are not locked out by name...
-    for i in range(15):  # ...but one address guessing many accounts is
-        login(second, f"guess{i}", "wrong-password-x")
-    assert login(second, "vera").status_code == 429
+    assert login(second, "boss").status_code == 303  # other accounts are not locked out by name
     with web_store.session() as s:
         assert s.query(AuditEvent).filter_by(action="login.failed", object_id="anna").count() == 5
-        assert s.query(AuditEvent).filter_by(action="login.blocked").count() == 2
+        assert s.query(AuditEvent).filter_by(action="login.blocked").count() == 1
 
 
 def test_wrong_password_and_disabled_account(anon, seeded, web_store):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PIL import Image as PILImage
 
+from alerts.evidence.keys import generate_key
 from alerts.review.appeals import create_appeal, update_appeal
 from alerts.review.audit import record_event
 from alerts.review.users import create_user
@@ -50,6 +51,7 @@ class Showcase:
 
 def _settings(root: Path):
     return load_config(overrides={"storage": {"database_path": str(root / "web.db"), "data_dir": str(root / "var")},
+                                  "evidence": {"signing_key_path": str(root / "keys" / "signing_key.pem")},
                                   "web": {"page_size": 20}})
 
 
@@ -77,6 +79,7 @@ def _listing(session, key, platform, title, text, lang, score, words, contributi
 def build_showcase(root: Path) -> Showcase:
     """A migrated store with listings in Russian, Kazakh and Chinese, evidence, a bundle, appeals and audit entries."""
     settings = _settings(root)
+    generate_key(root / "keys" / "signing_key.pem")  # the submitted appeal's custody links are signed with it
     store = Store.from_settings(settings)
     store.init()
     show = Showcase(settings, store)
@@ -128,7 +131,7 @@ def build_showcase(root: Path) -> Showcase:
         show.ids.update(bundle=own.id)
         appeal = create_appeal(s, case_name="Дело Алматы", listing_ids=[ru.id], actor="anna", country="KZ",
                                authority="УП г. Алматы", bundle_id=own.id)
-        update_appeal(s, appeal.id, actor="anna", status="submitted", at=NOW - dt.timedelta(days=2))
+        update_appeal(s, appeal.id, actor="anna", status="submitted", at=NOW - dt.timedelta(days=2), settings=settings)
         show.ids.update(appeal=appeal.id)
         record_event(s, "anna", "review", "listing", kk.id, {"decision": "sale"})
     return show

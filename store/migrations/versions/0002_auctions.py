@@ -1,6 +1,6 @@
 """auction lots: end time, bid count, ended status
 
-Revision ID: 0004_auctions
+Revision ID: 0002_auctions
 Revises: 0001
 Create Date: 2026-12-06 19:50:00
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import store.models
 
 
-revision = '0004_auctions'
+revision = '0002_auctions'
 down_revision = '0001'
 branch_labels = None
 depends_on = None

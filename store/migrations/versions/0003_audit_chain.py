@@ -1,15 +1,15 @@
 """audit chain: server time vs. user-given time, hash chain, append-only audit log
 
-Revision ID: 0005_audit_chain
-Revises: 0004_auctions
+Revision ID: 0003_audit_chain
+Revises: 0002_auctions
 """
 from alembic import op
 import sqlalchemy as sa
 
 import store.models
 
-revision = '0005_audit_chain'
-down_revision = '0004_auctions'
+revision = '0003_audit_chain'
+down_revision = '0002_auctions'
 branch_labels = None
 depends_on = None
 
