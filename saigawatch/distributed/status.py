@@ -103,8 +103,8 @@ def run_progress(conn: Redis, store) -> dict[str, Any] | None:
             return {"lock": lock} if lock else None
         stats = run.stats or {}
         plan = stats.get("detached") or {}
-        return {"crawl_run_id": run.id, "status": run.status, "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        return {"crawl_run_id": run.id, "status": run.status, "started_at": run.started_at.isoformat(timespec="seconds"),
+                "finished_at": run.finished_at.isoformat(timespec="seconds") if run.finished_at else None,
                 "steps": plan.get("steps") or [], "done": list(stats.get("pipeline") or {}),
                 "failed": plan.get("failed") or [e.get("step") for e in run.errors or [] if isinstance(e, dict)],
                 "lock": lock}
