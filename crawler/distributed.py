@@ -2,14 +2,16 @@
 
 Every crawl part of a run (one per crawl worker slot, on any machine) runs the same sources with these
 settings: requests go to one Redis queue per run and source, each page is fetched once (the shared
-dupefilter), cards seen by any part count as seen by all (rechecks), the per-domain download delay holds
-for all parts together, and a part only closes a source when no other part is still working on it.
+dupefilter), cards seen by any part count as seen by all (rechecks), the per-domain download delay and
+the per-domain limit of requests in flight hold for all parts together, and a part only closes a source
+when no other part is still working on it.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+import uuid
 from typing import Any
 
 from scrapy import signals
@@ -37,9 +39,11 @@ def redis_settings(redis_url: str, crawl_run_id: int, part: int) -> dict[str, An
         "SCHEDULER_DUPEFILTER_KEY": prefix + ":seen-requests",
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
         "SAIGAWATCH_RUN_KEY": prefix,
+        "SAIGAWATCH_CRAWL_RUN": crawl_run_id,
         "SAIGAWATCH_CRAWL_PART": part,
         "EXTENSIONS": {"crawler.distributed.PartCoordinator": 400},
-        "DOWNLOADER_MIDDLEWARES": {"crawler.distributed.SharedRateLimitMiddleware": 5},
+        "DOWNLOADER_MIDDLEWARES": {"crawler.distributed.SharedRateLimitMiddleware": 5,
+                                   "crawler.distributed.SharedConcurrencyMiddleware": 990},
     }
 
 
@@ -261,4 +265,81 @@ class SharedRateLimitMiddleware:
         if wait > 0:
             self.crawler.stats.inc_value("politeness/shared_waits")
             await asyncio.sleep(wait)
+        return None
+
+
+# Take a slot of a domain's shared semaphore: holders in a sorted set scored by expiry (Redis's own clock).
+_ACQUIRE_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3]) * 1000) + 60000)
+  return 1
+end
+return 0
+"""
+SLOT_META = "saigawatch_shared_slot"
+SLOT_POLL = 0.02  # seconds between tries while every slot of the domain is taken
+
+
+class SharedConcurrencyMiddleware:
+    """Politeness across machines: at most CONCURRENT_REQUESTS_PER_DOMAIN requests of one domain in flight, all
+    parts together.
+
+    A slot is taken just before the download and given back with its response or error. It expires after
+    DOWNLOAD_TIMEOUT + 30 s, and a part run again after a kill frees the slots its dead attempt held at once.
+    """
+
+    def __init__(self, crawler, server):
+        self.crawler = crawler
+        self.server = server
+        settings = crawler.settings
+        self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
+        self.ttl = settings.getfloat("DOWNLOAD_TIMEOUT", 180) + 30
+        self.acquire = server.register_script(_ACQUIRE_SCRIPT)
+        self.holder = f"{settings.getint('SAIGAWATCH_CRAWL_RUN')}:{settings.getint('SAIGAWATCH_CRAWL_PART', 0)}:"
+        self._free_dead_attempts()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("SAIGAWATCH_RUN_KEY"):
+            raise NotConfigured("not a distributed crawl")
+        from scrapy_redis import connection
+
+        return cls(crawler, connection.from_settings(crawler.settings))
+
+    def _free_dead_attempts(self) -> None:
+        """Slots still held under this run and part belong to its killed attempt (a job never runs twice at once)."""
+        for key in self.server.scan_iter(match="saigawatch:polite:*:in-flight", count=500):
+            stale = [m for m in self.server.zrange(key, 0, -1) if m.decode().startswith(self.holder)]
+            if stale:
+                self.server.zrem(key, *stale)
+
+    async def process_request(self, request, spider=None):
+        from urllib.parse import urlsplit
+
+        key = f"saigawatch:polite:{urlsplit(request.url).netloc}:in-flight"
+        token = self.holder + uuid.uuid4().hex
+        waited = False
+        while not self.acquire(keys=[key], args=[self.limit, token, self.ttl]):
+            if not waited:
+                self.crawler.stats.inc_value("politeness/shared_slot_waits")
+                waited = True
+            await asyncio.sleep(SLOT_POLL)
+        request.meta[SLOT_META] = (key, token)
+        return None
+
+    def _release(self, request) -> None:
+        slot = request.meta.pop(SLOT_META, None)
+        if slot:
+            self.server.zrem(*slot)
+
+    def process_response(self, request, response, spider=None):
+        self._release(request)
+        return response
+
+    def process_exception(self, request, exception, spider=None):
+        self._release(request)
         return None
