@@ -16,6 +16,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
+from scrapy.statscollectors import MemoryStatsCollector
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
@@ -40,6 +41,7 @@ def redis_settings(redis_url: str, crawl_run_id: int, part: int) -> dict[str, An
         "SCHEDULER_IDLE_BEFORE_CLOSE": 0,
         "SAIGAWATCH_RUN_KEY": prefix,
         "SAIGAWATCH_CRAWL_RUN": crawl_run_id,
+        "STATS_CLASS": "crawler.distributed.SharedStatsCollector",
         "SAIGAWATCH_CRAWL_PART": part,
         "EXTENSIONS": {"crawler.distributed.PartCoordinator": 400},
         "DOWNLOADER_MIDDLEWARES": {"crawler.distributed.SharedRateLimitMiddleware": 5,
@@ -150,6 +152,36 @@ local field = tostring(redis.call('INCR', KEYS[3]))
 redis.call('HSET', KEYS[2], field, first[1])
 return {field, first[1]}
 """
+
+
+# The run summary's figures (crawler.extensions.source_summary) that every part also adds up in Redis.
+SHARED_STATS = {"pages/fetched": "pages_fetched", "listings/new": "listings_new", "listings/changed": "listings_changed",
+                "listings/unchanged": "listings_unchanged", "listings/seen_unchanged": "listings_touched",
+                "listings/removed": "listings_removed", "images/stored": "images_stored"}
+
+
+class SharedStatsCollector(MemoryStatsCollector):
+    """Scrapy's stats, with the run summary's figures also added up per run and source in Redis as they happen.
+
+    A part killed mid-crawl never writes its totals; what it counted is still in Redis (merged by
+    saigawatch.distributed.steps).
+    """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        from scrapy_redis import connection
+
+        self.server = connection.from_settings(crawler.settings)
+        self.key = ""
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0, spider=None) -> None:
+        super().inc_value(key, count, start)
+        field = SHARED_STATS.get(key)
+        if field is None:
+            return
+        if not self.key:
+            self.key = run_key(self._crawler.settings, self._crawler.spider) + ":counts"
+        self.server.hincrby(self.key, field, count)
 
 
 class SharedSeen(set):

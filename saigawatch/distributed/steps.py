@@ -113,11 +113,14 @@ def crawl_summary(conn: Redis, ctx, parts: int, error: str | None) -> dict[str, 
 def _merge_part_rows(store, conn: Redis, crawl_run_id: int) -> None:
     """One SourceRun per source, as on one machine: the parts' rows summed into the first, the others deleted.
 
-    A part killed mid-crawl left its row 'running'; its counts are kept, its status is not. The number of
-    listings seen is the size of the run's shared seen set in Redis (each card counted once, by any part).
+    A part killed mid-crawl left its row 'running' and never wrote its totals: the figures come from Redis,
+    where every part added them up as it went (crawler.distributed.SharedStatsCollector), and the number of
+    listings seen is the size of the run's shared seen set (each card counted once, by any part).
     """
+    from crawler.distributed import SHARED_STATS
     from crawler.run import merge_part_summaries
 
+    base = f"saigawatch:crawl:{crawl_run_id}"
     with store.session() as session:
         rows = session.scalars(select(SourceRun).where(SourceRun.crawl_run_id == crawl_run_id)
                                .order_by(SourceRun.id)).all()
@@ -141,12 +144,12 @@ def _merge_part_rows(store, conn: Redis, crawl_run_id: int) -> None:
                         scrapy.setdefault(key, value)
                 errors += stats.get("errors") or []
             killed = [r for r in parts if r.status == "running"]
-            for field in ("pages_fetched", "listings_new", "listings_changed", "errors_count"):
-                setattr(keep, field, sum(getattr(r, field) or 0 for r in parts))
-            seen = conn.scard(f"saigawatch:crawl:{crawl_run_id}:{name}:seen-listings")
-            keep.listings_seen = seen or sum(r.listings_seen or 0 for r in parts)
-            summary.update(pages_fetched=keep.pages_fetched, listings_new=keep.listings_new,
-                           listings_changed=keep.listings_changed, listings_seen=keep.listings_seen)
+            keep.errors_count = sum(r.errors_count or 0 for r in parts)
+            counts = {k.decode(): int(v) for k, v in conn.hgetall(f"{base}:{name}:counts").items()}
+            summary.update({field: counts.get(field, 0) for field in SHARED_STATS.values()})
+            keep.pages_fetched, keep.listings_new, keep.listings_changed = (
+                summary["pages_fetched"], summary["listings_new"], summary["listings_changed"])
+            keep.listings_seen = summary["listings_seen"] = conn.scard(f"{base}:{name}:seen-listings")
             if keep.status == "running":  # every part of this source was killed and none finished
                 keep.status = "interrupted"
                 keep.status_detail = "every crawl part of this source was killed"
