@@ -1,8 +1,4 @@
-"""run-daily --no-wait in distributed mode: the workers chain the steps and close the run (real redis-server).
-
-One worker (all roles, --burst) finishes a run that run-daily only enqueued: the run summary is written once,
-the Redis run lock keeps a second run out meanwhile and is released by the run's final job.
-"""
+"""run-daily --no-wait in distributed mode: the workers chain the steps and close the run (real redis-server)."""
 from __future__ import annotations
 
 import json
@@ -25,6 +21,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def test_no_wait_run_is_finished_by_the_workers(tmp_path, redis_server, monkeypatch):
+    """One worker (all roles, --burst) finishes a run run-daily only enqueued: the summary is written once, and
+    the Redis run lock keeps a second run out meanwhile until the run's final job releases it."""
     settings = load_config(DEMO_CONFIG)
     settings.sources = [s for s in settings.sources if s.name == "olx-kz-ru"]
     host, port = demo_origin(settings)

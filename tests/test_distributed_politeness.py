@@ -1,5 +1,4 @@
-"""Politeness across crawl workers (real redis-server): the demo server never has more requests of one domain
-in flight than crawl.politeness.concurrent_requests_per_domain, though two workers crawl it at once."""
+"""Politeness across crawl workers: two workers never have more requests of one domain in flight than the limit."""
 from __future__ import annotations
 
 import os

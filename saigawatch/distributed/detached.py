@@ -1,12 +1,4 @@
-"""run-daily --no-wait: the run's steps chained by RQ job dependencies and finished by the workers themselves.
-
-The coordinator (under its file lock and the Redis run lock) opens the CrawlRun, records the run's plan in it,
-enqueues the crawl parts and an after-crawl job that depends on them, and returns. The after-crawl job (on the
-classify queue) merges the parts' rows, classifies, enqueues the capture jobs and a final job that depends on
-them; the final job runs the remaining steps (liveness, health, notify), closes the run with its summary and
-releases the run lock. Each step's result is written to the CrawlRun as soon as it is known, so a job run
-again after its worker died carries on where the dead one stopped, and no step runs twice.
-"""
+"""run-daily --no-wait: the run's steps chained by RQ job dependencies and finished by the workers themselves."""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,7 +24,14 @@ _CAPTURE = [name for name, _ in STEPS].index("capture")  # steps before it: afte
 def start_run(settings: Settings, store: Store, *, sources: list[str] | None = None, steps: list[str] | None = None,
               operator: str = "saigawatch", trigger: str = "daily", now: dt.datetime | None = None,
               lock_token: str) -> int:
-    """Open the run and enqueue its chain; returns the CrawlRun id at once (the lock passes to the final job)."""
+    """Open the run and enqueue its chain; returns the CrawlRun id at once (the lock passes to the final job).
+
+    The chain: the crawl parts, then an after-crawl job (classify queue) that depends on them; it merges the
+    parts' rows, runs the steps up to classify, enqueues the capture jobs and a final job that depends on them;
+    the final job runs the remaining steps (liveness, health, notify), closes the run with its summary and
+    releases the run lock. Each step's result is written to the CrawlRun as soon as it is known, so a job run
+    again after its worker died carries on where the dead one stopped, and no step runs twice.
+    """
     conn = connect(settings)
     ctx = begin_run(settings, store, sources=sources, operator=operator, trigger=trigger, now=now)
     runlock.attach(conn, lock_token, ctx.crawl_run_id)

@@ -1,10 +1,4 @@
-"""The run lock of distributed mode in Redis: one run at a time over all machines, held until its workers finish it.
-
-`run-daily --no-wait` returns while the workers still work on its run; the file lock of the coordinator is
-then gone, so this lock (a Redis key naming the run) keeps the next run-daily out until the run's final job
-releases it. A lock whose run is no longer 'running' in the store, or whose coordinator died on this host
-before it opened a run, is stale and taken over; the key also expires (distributed.job_timeout × (retries+1) × 3).
-"""
+"""The run lock of distributed mode in Redis: one run at a time over all machines, held until its workers finish it."""
 from __future__ import annotations
 
 import datetime as dt
@@ -52,7 +46,13 @@ def _stale(store, held: dict[str, Any]) -> bool:
 
 
 def acquire(conn: Redis, settings, store) -> str:
-    """Take the lock (a token for attach/release); RunLocked naming the holder when a live run holds it."""
+    """Take the lock (a token for attach/release); RunLocked naming the holder when a live run holds it.
+
+    `run-daily --no-wait` returns while the workers still work on its run and its file lock is gone, so this
+    key (naming the run) keeps the next run-daily out until the run's final job releases it. A lock whose run
+    is no longer 'running' in the store, or whose run-daily died on this host before it opened a run, is stale
+    and taken over; the key also expires (distributed.job_timeout × (retries + 1) × 3).
+    """
     token = uuid.uuid4().hex
     value = json.dumps({"token": token, "crawl_run_id": None, "host": socket.gethostname(), "pid": os.getpid(),
                         "since": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})

@@ -1,8 +1,4 @@
-"""A distributed crawl part killed at an exact moment, then run again as RQ would: nothing lost, nothing counted twice.
-
-Each case kills the crawl process (SIGKILL, from inside, at a chosen point), runs the same part again on the
-same Redis frontier, and compares with a single-machine crawl: the same listings, and "listings seen" exact.
-"""
+"""A distributed crawl part SIGKILLed at an exact point, then run again as RQ would: the same result as one machine."""
 from __future__ import annotations
 
 import pytest
@@ -48,6 +44,7 @@ def demo(tmp_path_factory):
 
 @pytest.mark.parametrize("kill_at", ["seen:3", "taken:4", "stored:2"])
 def test_killed_part_run_again_equals_one_machine(demo, redis_server, tmp_path, kill_at):
+    """Kill the part from inside at `kill_at`, run it again on the same Redis frontier, compare with one machine."""
     url, reference = demo
     assert reference["summary"]["errors"] == 0 and reference["ids"]
     settings = make_settings(tmp_path, [source(NAME, url, QUERIES, max_pages=3)])
