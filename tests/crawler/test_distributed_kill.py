@@ -9,20 +9,12 @@ from crawler.distributed import redis_settings
 from crawler.run import run_crawl, summarise
 from demo_marketplace.server import serve_in_thread
 from saigawatch.distributed.steps import _merge_part_rows
-from store.models import CrawlRun, Listing, ListingVersion
+from store.models import Listing, ListingVersion
 from tests.crawler.kill_points import SETTING
-from tests.crawler.test_olx_crawl import make_settings, new_store, source, stored_ids
+from tests.crawler.test_olx_crawl import make_settings, new_run, new_store, source, stored_ids
 
 QUERIES = ["киік мүйізі", "рога сайги"]
 NAME = "olx-kill"
-
-
-def _run_id(store) -> int:
-    with store.session() as session:
-        run = CrawlRun(trigger="test", status="running")
-        session.add(run)
-        session.flush()
-        return run.id
 
 
 def _versions(store) -> int:
@@ -36,7 +28,7 @@ def demo(tmp_path_factory):
     with serve_in_thread() as url:
         settings = make_settings(tmp, [source(NAME, url, QUERIES, max_pages=3)])
         store = new_store(settings)
-        run_id = _run_id(store)
+        run_id = new_run(store)
         reference = run_crawl(settings, store, run_id)
         yield url, {"summary": reference, "ids": stored_ids(store), "versions": _versions(store)}
         store.dispose()
@@ -52,7 +44,7 @@ def test_killed_part_run_again_equals_one_machine(demo, redis_server, tmp_path, 
     redis_url = redis_server.url.rsplit("/", 1)[0] + "/3"  # a database of its own on the shared server
     conn = Redis.from_url(redis_url)
     conn.flushdb()
-    run_id = _run_id(store)
+    run_id = new_run(store)
     part = redis_settings(redis_url, run_id, 0)
     killed = run_crawl(settings, store, run_id, scrapy_settings={
         **part, SETTING: kill_at, "EXTENSIONS": {**part["EXTENSIONS"], "tests.crawler.kill_points.KillAt": 900}})
