@@ -128,8 +128,9 @@ class SharedScheduler(Scheduler):
     def forget_finished(self) -> None:
         """Drop from the in-flight hash the requests Scrapy has finished with (no longer in its engine)."""
         slot = getattr(self.engine, "_slot", None) or getattr(self.engine, "slot", None)
-        working = slot.inprogress if slot is not None else set()
-        done = [field for field, request in self.taken.items() if request not in working]
+        if slot is None:  # the engine is closing: what is not finished stays owed
+            return
+        done = [field for field, request in self.taken.items() if request not in slot.inprogress]
         if done:
             self.server.hdel(self.inflight_key, *done)
             for field in done:
