@@ -55,6 +55,15 @@ def base_settings() -> dict[str, Any]:
     }
 
 
+def with_extra(settings: dict[str, Any], extra: dict[str, Any] | None) -> dict[str, Any]:
+    """`settings` with `extra` added: dict settings (EXTENSIONS, DOWNLOADER_MIDDLEWARES, …) merged, others replaced."""
+    out = dict(settings)
+    for key, value in (extra or {}).items():
+        base = out.get(key)
+        out[key] = {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
+    return out
+
+
 def source_settings(crawl: CrawlSettings, source: SourceSettings) -> dict[str, Any]:
     """Scrapy settings for one source: the global politeness section with the source's overrides."""
     pol = crawl.politeness
