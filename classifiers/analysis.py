@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import re
+from itertools import chain
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from classifiers.langdetect import detect_language
-from classifiers.lexicon import CATEGORIES, Lexicon
+from classifiers.lexicon import CATEGORIES, Lexicon, Term
 from classifiers.matcher import LexiconMatcher, Match, Token, tokenize
 from classifiers.normalize import CJK, Normalized, Normalizer
 from classifiers.stance import offer_report, stance_cues
@@ -58,12 +59,18 @@ class Analysis:
         """Matches with offsets into the ORIGINAL title/text and the exact original substring."""
         out = []
         for fa in self.fields:
+            norm, name = fa.norm, fa.name
+            original, starts, ends = norm.original, norm.starts, norm.ends
             for m in fa.matches:
-                start, end = fa.norm.original_span(m.start, m.end)
-                item = {"term": m.term.label, "role": m.term.role, "field": fa.name, "start": start, "end": end,
-                        "text": fa.norm.original[start:end], "match": m.how, "weight": m.term.weight}
-                if m.term.category:
-                    item["category"] = m.term.category
+                if m.end > m.start and norm.text:
+                    start, end = starts[m.start], ends[m.end - 1]  # Normalized.original_span, inlined
+                else:
+                    start, end = norm.original_span(m.start, m.end)
+                term = m.term
+                item = {"term": term.label, "role": term.role, "field": name, "start": start, "end": end,
+                        "text": original[start:end], "match": m.how, "weight": term.weight}
+                if term.category:
+                    item["category"] = term.category
                 if m.distance:
                     item["distance"] = m.distance
                 out.append(item)
@@ -74,15 +81,18 @@ def rule_features(a: Analysis) -> dict[str, float]:
     """Numeric rule evidence for the combiner (all but 'model', which the classifier adds)."""
     f = dict.fromkeys(FEATURES, 0.0)
     for fa in a.fields:
-        species = [m for m in fa.matches if m.role in ("species", "disguise")]
-        products = [m for m in fa.matches if m.role == "product"]
+        species: list[Match] = []
+        products: list[Match] = []
         for m in fa.matches:
-            r, w = m.role, m.term.weight
+            term = m.term
+            r, w = term.role, term.weight
             if r in ("species", "disguise"):
+                species.append(m)
                 f["species"] = max(f["species"], w)
                 if fa.name == "title":
                     f["title_species"] = 1.0
             elif r == "product":
+                products.append(m)
                 f["product"] = 1.0
             elif r == "intent_sell":
                 f["sell"] = 1.0
@@ -92,17 +102,20 @@ def rule_features(a: Analysis) -> dict[str, float]:
                 f["price"] = max(f["price"], w)
             elif r == "protected_other":
                 f["protected"] = 1.0
-            elif r == "confounder" and m.term.category in CATEGORIES:
-                f[m.term.category] = min(3.0, f[m.term.category] + abs(w))
+            elif r == "confounder" and term.category in CATEGORIES:
+                f[term.category] = min(3.0, f[term.category] + abs(w))
         for s in species:
             if s.term.cjk and ("角" in s.term.cjk or s.term.weight >= 1.0):
                 # Chinese product names (羚羊角, 羚羊角片, 玲羊角) already name the horn
                 f["near"] = max(f["near"], min(1.0, s.term.weight))
             elif len(s.term.tokens) > 1:  # «киік мүйізі», «рога антилопы» name the horn themselves
                 f["near"] = max(f["near"], 1.0 if s.term.role == "species" else 0.7)
+            if f["near"] == 1.0:
+                continue  # the most it can be
             for p in products:
                 if abs(p.start - s.end) <= NEAR_CHARS or abs(s.start - p.end) <= NEAR_CHARS:
                     f["near"] = 1.0
+                    break
     f["offer"], f["report"] = offer_report(a.cues)
     f["offer_species"] = f["offer"] * min(1.0, f["species"])
     f["protected_only"] = 1.0 if f["protected"] and not f["species"] else 0.0
@@ -117,6 +130,9 @@ class Analyzer:
         self.normalizer = Normalizer(lexicon.emoji)
         self.matcher = LexiconMatcher(lexicon)
         self.max_chars = max_chars
+        self._word_cache: dict[bool, dict[str, tuple[str, ...]]] = {False: {}, True: {}}
+        terms = [*lexicon.terms, *(t for _, t in self.matcher.pattern_terms)]
+        self._markers = {id(t): _markers(t) for t in terms}  # the terms live as long as the analyser
 
     def analyse(self, text: str, title: str | None = None, lang: str | None = None) -> Analysis:
         truncated = False
@@ -142,25 +158,40 @@ class Analyzer:
         """The token sequence the statistical model sees: normalised words, Chinese characters (the model pairs
         neighbours, so Chinese gets character bigrams without a segmenter), and rule markers."""
         words: list[str] = []
+        use_alt = a.lang != "en"
+        cache = self._word_cache[use_alt]
+        if len(cache) > 200_000:
+            cache.clear()
+        markers = self._markers
         for fa in a.fields:
             words.append("<title>" if fa.name == "title" else "<text>")
-            use_alt = a.lang != "en"
-            has_cjk = _CJK_RUN.search(fa.norm.text) is not None
-            append = words.append
-            for form, _, _, alt in fa.tokens:
-                if alt is not None and use_alt:
-                    append(alt)
-                elif has_cjk and _CJK_RUN.match(form):
-                    words.extend(form)
-                elif len(form) > 3 and form.isdigit():
-                    append(f"<num{min(len(form), 7)}>")
-                else:
-                    append(form)
+            forms = [t[0] for t in fa.tokens]
+            for tok in fa.tokens:
+                if tok[0] not in cache:
+                    cache[tok[0]] = _model_tokens(tok, use_alt)
+            words.extend(chain.from_iterable(map(cache.__getitem__, forms)))
+            pick = slice(None) if fa.name == "title" else slice(1)
             for m in fa.matches:
-                marker = m.term.category if m.term.role == "confounder" else m.term.role
-                words.append(f"<{marker}>")
-                if fa.name == "title":
-                    words.append(f"<title:{marker}>")
+                pair = markers.get(id(m.term)) or _markers(m.term)
+                words.extend(pair[pick])
         if not words:
             words.append("<empty>")
         return words
+
+
+def _model_tokens(token: Token, use_alt: bool) -> tuple[str, ...]:
+    """What one token becomes in the model's word sequence (it depends on the token's form only)."""
+    form, _, _, alt = token
+    if alt is not None and use_alt:
+        return (alt,)
+    if _CJK_RUN.match(form):  # a Chinese run is in a text that has Chinese: one word per character
+        return tuple(form)
+    if len(form) > 3 and form.isdigit():
+        return (f"<num{min(len(form), 7)}>",)
+    return (form,)
+
+
+def _markers(term: Term) -> tuple[str, str]:
+    """The model words a match of this term adds: <role> (or <category> for confounders) and its title form."""
+    marker = term.category if term.role == "confounder" else term.role
+    return f"<{marker}>", f"<title:{marker}>"

@@ -70,8 +70,9 @@ class Combiner:
     def score(self, x: dict[str, float]) -> float:
         return _sigmoid(self.logit(x))
 
-    def contributions(self, x: dict[str, float]) -> dict[str, float]:
-        return {k: round(self.weights[k] * x[k], 3) for k in self.features if x.get(k) and self.weights.get(k)}
+    def terms(self, x: dict[str, float]) -> dict[str, float]:
+        """weight × value of every feature that is set and weighted (unrounded; the logit is bias + their sum)."""
+        return {k: self.weights[k] * x[k] for k in self.features if x.get(k) and self.weights.get(k)}
 
     @classmethod
     def load(cls, path: Path) -> "Combiner":
@@ -154,7 +155,7 @@ class Classifier:
             with _no_gc():  # a batch allocates many short-lived, acyclic objects: the cyclic GC only costs time
                 analyses = [self._analyse(it) for it in items[start:start + batch_size]]
                 tm = self.text_model
-                probs = tm.predict([tm.text_indices(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
+                probs = tm.predict([tm.text_index_array(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
                                     for a in analyses])
                 labels = self.text_model.labels
                 out.extend(self._verdict(a, dict(zip(labels, p.tolist()))) for a, p in zip(analyses, probs))
@@ -179,7 +180,8 @@ class Classifier:
 
     def _verdict(self, a: Analysis, cats: dict[str, float]) -> Verdict:
         x = self.features(a, cats)
-        score = self.combiner.score(x)
+        parts = self.combiner.terms(x)  # computed once: the score and the explanation's contributions
+        score = _sigmoid(self.combiner.bias + sum(parts.values()))
         flagged = score >= self.threshold
         matches = a.explained_matches()
         f = a.features
@@ -228,7 +230,7 @@ class Classifier:
                       "top_classes": [{"label": lbl, "p": round(p, 4)} for lbl, p in top]},
             "rules": {k: v for k, v in a.features.items() if v},
             "cues": {k: v for k, v in a.cues.items() if v},
-            "contributions": self.combiner.contributions(x),
+            "contributions": {k: round(v, 3) for k, v in parts.items()},
         }
         explanation["reasons"] = reasons(explanation["contributions"], matches, explanation["model"]["p_trade"],
                                          explanation["cues"])
@@ -274,13 +276,15 @@ FEATURE_CUES = {"offer": ("contact", "phone", "deal", "money"), "report": ("offi
 def reasons(contributions: dict[str, float], matches: list[dict], p_trade: float,
             cues: dict[str, int] | None = None) -> list[dict]:
     """Reasons, strongest first: a stable `code` (the feature), its `params`, an English `text` and the `weight`."""
-    by_role: dict[str, list[str]] = {}
+    by_role: dict[str, dict[str, None]] = {}  # role (or confounder category) → its matched words, in order, once
     for m in matches:
-        key = "title_species" if m["field"] == "title" and m["role"] in ("species", "disguise") else None
-        for k in filter(None, (m["role"], m.get("category") if m["role"] == "confounder" else None, key)):
-            words = by_role.setdefault(k, [])
-            if m["text"] not in words:
-                words.append(m["text"])
+        role, text = m["role"], m["text"]
+        if role:
+            by_role.setdefault(role, {})[text] = None
+        if role == "confounder" and m.get("category"):
+            by_role.setdefault(m["category"], {})[text] = None
+        if m["field"] == "title" and role in ("species", "disguise"):
+            by_role.setdefault("title_species", {})[text] = None
     out = []
     for feature, weight in sorted(contributions.items(), key=lambda kv: -abs(kv[1])):
         label = FEATURE_LABELS.get(feature, feature)
@@ -292,14 +296,13 @@ def reasons(contributions: dict[str, float], matches: list[dict], p_trade: float
             params["cues"] = {k: v for k, v in (cues or {}).items() if k in FEATURE_CUES[feature]}
             text = label + (": " + ", ".join(f"{k} ×{v}" for k, v in params["cues"].items()) if params["cues"] else "")
         else:
-            if feature == "title_species":
-                words = list(by_role.get("title_species", ()))
-            else:
-                words = []
-                for role in FEATURE_ROLES.get(feature, (feature,)):
-                    words.extend(w for w in by_role.get(role, ()) if w not in words)
-            params["words"] = words[:6]
-            text = label + (": " + ", ".join(f"«{w}»" for w in words[:6]) if words else "")
+            roles = ("title_species",) if feature == "title_species" else FEATURE_ROLES.get(feature, (feature,))
+            found: dict[str, None] = {}
+            for role in roles:
+                found.update(by_role.get(role, ()))
+            words = list(found)[:6]
+            params["words"] = words
+            text = label + (": «" + "», «".join(words) + "»" if words else "")
         out.append({"code": feature, "params": params, "text": text, "weight": weight})
     return out
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from functools import lru_cache
 
-from classifiers.normalize import CJK, KAZAKH_FOLD
+from classifiers.normalize import CJK, KAZAKH_FOLD, fold_kazakh
 
 LANGS = ("ru", "kk", "zh", "mn", "uk", "uz", "en", "other")
 _WORD = re.compile(rf"[^\W\d_{CJK}]+(?:'[^\W\d_]+)?")
@@ -11,15 +13,10 @@ _CJK = re.compile(f"[{CJK}]")
 _KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
 _KK_UZ = set("қғ")  # Kazakh and Uzbek
 _MN_KK = set("өү")  # shared by Kazakh and Mongolian
-_CYR = re.compile("[\u0400-\u04ff]")
-_KK_ONLY_RE = re.compile("[әңұһ]")
-_I_RE = re.compile("і")  # Kazakh and Ukrainian
-_UK_RE = re.compile("[єїґ]")  # Ukrainian only
+_NOT_CYR = re.compile("[^\u0400-\u04ff]+")
+_NOT_CJK = re.compile(f"[^{CJK}]+")
 # a currency name says where the money is, not which language the text is in
 _CURRENCY = re.compile(r"\b(?:теңге|тенге|тңг|тг)\b")
-_KK_UZ_RE = re.compile("[қғ]")
-_MN_KK_RE = re.compile("[өү]")
-_UZ_RE = re.compile("[ўҳ]")
 _UZ_CYR = set("ўқғҳ")
 
 # Frequent function words and domain words; written in the folded form (ә→а, і→и, й→и ...).
@@ -57,38 +54,44 @@ for _lang in _WORDS:
         _FOLD_INDEX[_w] = _FOLD_INDEX.get(_w, ()) + (_lang,)
 
 
+def _count(text: str, letters: str) -> int:
+    return sum(text.count(c) for c in letters)
+
+
+@lru_cache(maxsize=65536)
+def _word_votes(word: str) -> tuple[tuple[str, float], ...]:
+    """What one word adds to each language: 1.5 for a listed word as written, 1.0 when it is listed only folded."""
+    raw_hits = _RAW_INDEX.get(word, ())
+    votes = [(lang, 1.5) for lang in raw_hits]
+    votes.extend((lang, 1.0) for lang in _FOLD_INDEX.get(fold_kazakh(word), ()) if lang not in raw_hits)
+    return tuple(votes)
+
+
 def detect_language(text: str) -> str:
     """Best guess for a short text; Kazakh is told from Russian by its letters and frequent words."""
     if not text or not text.strip():
         return "other"
     sample = _CURRENCY.sub(" ", text[:1500].lower())
-    cjk = len(_CJK.findall(sample))
+    cjk = len(_NOT_CJK.sub("", sample)) if _CJK.search(sample) else 0
     words = _WORD.findall(sample)
-    letters = sum(len(w) for w in words)
+    letters = sum(map(len, words))
     if cjk and cjk >= 0.3 * (cjk + letters / 4):
         return "zh"
     if not words:
         return "zh" if cjk else "other"
-    cyr = len(_CYR.findall(sample))
-    kk_letters = len(_KK_ONLY_RE.findall(sample))
-    kk_uz_letters = len(_KK_UZ_RE.findall(sample))
-    shared = len(_MN_KK_RE.findall(sample))
-    uz_letters = len(_UZ_RE.findall(sample))
+    cyr = len(_NOT_CYR.sub("", sample))
+    kk_letters = _count(sample, "әңұһ")
+    kk_uz_letters = _count(sample, "қғ")
+    shared = _count(sample, "өү")
+    uz_letters = _count(sample, "ўҳ")
     scores = dict.fromkeys(("ru", "kk", "mn", "uk", "uz", "en"), 0.0)
-    folded_words = _WORD.findall(sample.translate(KAZAKH_FOLD))  # folding is letter-for-letter: same words
-    if len(folded_words) != len(words):
-        folded_words = [w.translate(KAZAKH_FOLD) for w in words]
-    for w, folded in zip(words, folded_words):
-        raw_hits = _RAW_INDEX.get(w, ())
-        for lang in raw_hits:
-            scores[lang] += 1.5
-        for lang in _FOLD_INDEX.get(folded, ()):
-            if lang not in raw_hits:
-                scores[lang] += 1.0
+    for w, n in Counter(words).items():
+        for lang, vote in _word_votes(w):
+            scores[lang] += vote * n  # halves and wholes: exact in any order
     if cyr >= letters * 0.5:
         scores["en"] = -1
-        uk_letters = len(_UK_RE.findall(sample))
-        i_letters = len(_I_RE.findall(sample))
+        uk_letters = _count(sample, "єїґ")  # Ukrainian only
+        i_letters = sample.count("і")  # Kazakh and Ukrainian
         scores["uk"] += 3.0 * uk_letters - 2.0 * (kk_letters + kk_uz_letters + shared)
         if scores["uk"] > scores["kk"] + 1 and not kk_letters:
             scores["uk"] += 1.0 * i_letters  # «і» is Ukrainian here

@@ -132,6 +132,7 @@ class LexiconMatcher:
         evidence = [k for k, t in cjk_terms.items() if t.role not in _WORDING_ROLES]
         self.cjk_res = [re.compile(trie_regex(group)) for group in (evidence, wording) if group]
         self.pattern_terms = [(p, Term(p.name, p.role, p.weight, p.lang, p.category)) for p in lexicon.patterns]
+        self._order_of = {id(t): term_order(t) for t in [*lexicon.terms, *(t for _, t in self.pattern_terms)]}
         self._first_cache: dict[str, list[tuple[Term, int, str]]] = {}
         self._pair_cache: dict[tuple[str, str, bool], int | None] = {}
 
@@ -261,27 +262,38 @@ class LexiconMatcher:
             for m in pat.regex.finditer(text):
                 if m.end() > m.start():
                     matches.append(Match(term, m.start(), m.end(), 0, "pattern"))
-        return _prune(matches)
+        return _prune(matches, self._order_of)
 
 
-def _prune(matches: list[Match]) -> list[Match]:
-    """Drop duplicates and matches strictly inside a longer match (羚羊 inside 羚羊感冒片, сайга inside «сайга-12»)."""
+def term_order(term: Term) -> tuple[str, str, str]:
+    """How matches with the same span and distance are ordered: by role, category and label of their term."""
+    return term.role, term.category or "", term.label
+
+
+def _prune(matches: list[Match], order_of: dict[int, tuple[str, str, str]]) -> list[Match]:
+    """Drop duplicates and matches strictly inside a longer match (羚羊 inside 羚羊感冒片, сайга inside «сайга-12»);
+    `order_of` maps id(term) to term_order(term) for the matcher's terms."""
     if len(matches) < 2:
         return matches
+
+    def order(m: Match) -> tuple:
+        key = order_of.get(id(m.term))
+        return m.start, m.start - m.end, m.distance, term_order(m.term) if key is None else key, m.how
+
     # ties broken by the term itself, so the order never depends on set iteration (hash seeds differ per process)
-    matches.sort(key=lambda m: (m.start, -(m.end - m.start), m.distance, m.term.role, m.term.category or "",
-                                m.term.label, m.how))
+    matches.sort(key=order)
     kept: list[Match] = []
-    seen: set[tuple[int, int, str]] = set()
+    seen: set[tuple[int, int, str, str | None]] = set()
     best: Match | None = None  # the kept match reaching furthest right
     for m in matches:
-        key = (m.start, m.end, m.term.role + (m.term.category or ""))
+        term = m.term
+        key = (m.start, m.end, term.role, term.category)
         if key in seen:
             continue
         if best is not None and (best.end > m.end or (best.end == m.end and best.start < m.start)):
             # strictly inside a longer match (sorted by start, so it starts no later than m): redundant, unless a
             # wording match («ищу рога», «интересуют рога») holds a species or horn word, which still counts
-            if not (best.term.role in _WORDING_ROLES and m.term.role in _EVIDENCE_ROLES):
+            if not (best.term.role in _WORDING_ROLES and term.role in _EVIDENCE_ROLES):
                 continue
         kept.append(m)
         seen.add(key)

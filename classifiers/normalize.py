@@ -42,6 +42,15 @@ KAZAKH_FOLD = str.maketrans({
     "ә": "а", "ғ": "г", "қ": "к", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "і": "и", "ё": "е",
     "й": "и", "ъ": "ь", "ў": "у", "ҳ": "х",
 })
+_FOLD_PAIRS = tuple((chr(k), v) for k, v in KAZAKH_FOLD.items())
+
+
+def fold_kazakh(text: str) -> str:
+    """text.translate(KAZAKH_FOLD), done as a few str.replace calls (several times faster on Cyrillic text)."""
+    for src, dst in _FOLD_PAIRS:
+        if src in text:
+            text = text.replace(src, dst)
+    return text
 
 # Separators allowed between spaced-out single letters: «р о г а», «р.о.г.а», «р-о-г-а».
 _SEP = r"[ \t.\-_*·•,/|\\~+]"
@@ -51,8 +60,9 @@ _WORDISH = re.compile(r"[\w@$]+")
 
 
 @lru_cache(maxsize=1)
-def _trad_to_simp() -> dict[int, str]:
-    """Single-character Traditional→Simplified table from zhconv (length-preserving, so offsets survive)."""
+def _trad_to_simp() -> tuple[frozenset[str], dict[int, str]]:
+    """Single-character Traditional→Simplified table from zhconv (length-preserving, so offsets survive), with the
+    set of characters it changes."""
     import zhconv.zhconv as zc
 
     zc.getdict("zh-cn")
@@ -60,7 +70,13 @@ def _trad_to_simp() -> dict[int, str]:
     for src, dst in zc.zhcdicts["zh2Hans"].items():
         if len(src) == 1 and len(dst) == 1 and src != dst:
             table[ord(src)] = dst
-    return table
+    return frozenset(map(chr, table)), table
+
+
+def _simplify(text: str) -> str:
+    """Traditional Chinese characters to Simplified ones, one for one."""
+    changed, table = _trad_to_simp()
+    return text if changed.isdisjoint(text) else text.translate(table)
 
 
 @dataclass
@@ -351,11 +367,11 @@ class Normalizer:
         text, starts, ends = _emoji(text, starts, ends, self.emoji_map)
         text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
         if _HAS_CJK.search(text):
-            text = text.translate(_trad_to_simp())
+            text = _simplify(text)
         text, starts, ends, collapsed = _collapse_spaced(text, starts, ends)
         text = _words(text)  # same length: offsets unchanged
         display = text
-        folded = text.translate(KAZAKH_FOLD)
+        folded = fold_kazakh(text)
         return Normalized(original, folded, display, starts, ends, collapsed)
 
 
@@ -382,7 +398,7 @@ def latin_to_cyrillic(word: str) -> str:
     """Transliterate a Latin-script word to Cyrillic, then fold: saigak → саигак, sayga → саига, kiik → киик."""
     word = word.translate(_TURKIC_LATIN)
     cyr = _LAT2CYR_RE.sub(lambda m: _LAT2CYR_MAP[m.group()], word).translate(_LAT2CYR_ONE)
-    return cyr.translate(KAZAKH_FOLD)
+    return fold_kazakh(cyr)
 
 
 def fold(term: str) -> str:

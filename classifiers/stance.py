@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from classifiers.normalize import KAZAKH_FOLD
+from classifiers.normalize import fold_kazakh
 
 # Cue words per kind, written naturally; they are folded like normalised text (ә→а, і→и, й→и, ё→е) before use.
 # A trailing * matches any ending; _ joins a two-word cue. Language does not matter: a cue is a cue wherever it appears.
@@ -38,17 +39,20 @@ _CUES = {
         хориг* хууль* хамгаал* 禁止 违法 非法 保护 濒危 公约 一级 二级 保护动物
         banned illegal prohibited protected endangered conservation population law penalty""",
 }
-_PHONE = re.compile(r"(?:\+?\d[\d \-()]{8,}\d)|(?:@[a-z0-9_]{4,})")
+# Each cue pattern starts with one character class, so the regex engine skips ahead to candidate characters; the
+# lookbehinds then say which alternative applies («+7 701…» or «8701…» phones and @handles; years 19xx/20xx at a
+# word start, 2020年, 3月5日).
+_PHONE = re.compile(r"[+\d@](?:(?<=\+)\d[\d \-()]{8,}\d|(?<=\d)[\d \-()]{8,}\d|(?<=@)[a-z0-9_]{4,})")
 _MONEY = re.compile(r"\d[\d\s.,]*\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b|\d{4}年|\d+月\d+日")
-_QUOTE = re.compile("[«»“”„\"「」]")
+_YEAR = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b|\d{3}年|\d*月\d+日)")
+_QUOTES = "«»“”„\"「」"
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 _CJK_WORD = re.compile(r"[\u3400-\u9fff]")
 _PAST_ENDINGS = ("ли", "лись", "ено", "ены", "ана", "ано", "аны")
 
 
 def _fold(word: str) -> str:
-    return word.lower().translate(KAZAKH_FOLD).replace("_", " ")
+    return fold_kazakh(word.lower()).replace("_", " ")
 
 
 class _CueIndex:
@@ -66,32 +70,42 @@ class _CueIndex:
                     self.stems[w[:-1]] = self.stems.get(w[:-1], ()) + (kind,)
                 else:
                     self.exact[w] = self.exact.get(w, ()) + (kind,)
+        self.pairs = {w: k for w, k in self.exact.items() if " " in w}
         self.stem_lengths = sorted({len(s) for s in self.stems})
+        self.cache: dict[str, tuple[str, ...]] = {}
         self.heads = {s[:3] for s in self.stems}  # most words share no three-letter start with any stem
         self.cjk = {kind: re.compile("|".join(map(re.escape, sorted(ws, key=len, reverse=True))))
                     for kind, ws in cjk.items()}
+
+    def kinds(self, word: str) -> tuple[str, ...]:
+        """The cue kinds one word counts for (its exact entry, every stem it starts with, a past-tense ending)."""
+        hit = self.cache.get(word)
+        if hit is None:
+            found = list(self.exact.get(word, ()))
+            if word[:3] in self.heads:
+                for n in self.stem_lengths:
+                    if n > len(word):
+                        break
+                    found.extend(self.stems.get(word[:n], ()))
+            if len(word) > 4 and word.endswith(_PAST_ENDINGS):
+                found.append("past")
+            hit = tuple(found)
+            if len(self.cache) > 100_000:
+                self.cache.clear()
+            self.cache[word] = hit
+        return hit
 
     def count(self, text: str) -> dict[str, int]:
         out = dict.fromkeys(_CUES, 0)
         out["past"] = 0
         words = _WORD.findall(text)
-        exact, stems, lengths, heads = self.exact, self.stems, self.stem_lengths, self.heads
-        prev = ""
-        for w in words:
-            for kind in exact.get(w, ()):
+        kinds = self.kinds
+        for w, n in Counter(words).items():
+            for kind in kinds(w):
+                out[kind] += n
+        for found in filter(None, map(self.pairs.get, map(" ".join, zip(words, words[1:])))):
+            for kind in found:
                 out[kind] += 1
-            if prev:
-                for kind in exact.get(prev + " " + w, ()):
-                    out[kind] += 1
-            if w[:3] in heads:
-                for n in lengths:
-                    if n > len(w):
-                        break
-                    for kind in stems.get(w[:n], ()):
-                        out[kind] += 1
-            if len(w) > 4 and w.endswith(_PAST_ENDINGS):
-                out["past"] += 1
-            prev = w
         if _CJK_WORD.search(text):
             for kind, pattern in self.cjk.items():
                 out[kind] += len(pattern.findall(text))
@@ -108,7 +122,7 @@ def stance_cues(norm_text: str, raw_text: str) -> dict[str, int]:
     out["phone"] = len(_PHONE.findall(raw_text.lower()))
     out["money"] = len(_MONEY.findall(raw_text))
     out["year"] = len(_YEAR.findall(raw_text))
-    out["quote"] = len(_QUOTE.findall(raw_text)) // 2
+    out["quote"] = sum(map(raw_text.count, _QUOTES)) // 2
     return out
 
 

@@ -53,51 +53,42 @@ def feature_strings(words: list[str], field_texts: Iterable[str], cues: Iterable
 
 class GramTable:
     """Every vocabulary entry of n characters (n in CHAR_NGRAMS) as a sorted array of integer keys: each character
-    becomes its rank in the vocabulary's alphabet (16 bits), so a key is exact, never a hash that can collide."""
+    becomes its rank in the vocabulary's alphabet (16 bits, the first character lowest), so a key is exact, never a
+    hash that can collide, and the keys of all n-grams of a text are one strided view of its ranks."""
+
+    KEY_TYPES = {1: "<u2", 2: "<u4", 4: "<u8"}
 
     def __init__(self, vocab: dict[str, int]) -> None:
         self.tables = []
         for n in CHAR_NGRAMS:
             grams = [f for f in vocab if len(f) == n]
             alphabet = sorted({ord(c) for g in grams for c in g})
-            if len(alphabet) >= (1 << 16) - 1 or n > 4:
-                raise ValueError(f"{len(alphabet)} characters in {n}-grams: too many for 64-bit keys")
-            rank = np.zeros((alphabet[-1] if alphabet else 0) + 2, dtype=np.uint64)  # 0: not in the alphabet
-            rank[alphabet] = np.arange(1, len(alphabet) + 1, dtype=np.uint64)
-            keys = np.array([self._key(g, rank) for g in grams], dtype=np.uint64)
+            if len(alphabet) >= (1 << 16) - 1 or n not in self.KEY_TYPES:
+                raise ValueError(f"{len(alphabet)} characters in {n}-grams: too many or the wrong length for keys")
+            rank = np.zeros((alphabet[-1] if alphabet else 0) + 2, dtype="<u2")  # 0: not in the alphabet
+            rank[alphabet] = np.arange(1, len(alphabet) + 1)
+            keys = np.array([sum(int(rank[ord(c)]) << (16 * k) for k, c in enumerate(g)) for g in grams],
+                            dtype=self.KEY_TYPES[n])
             order = np.argsort(keys, kind="stable")
             ids = np.array([vocab[g] for g in grams], dtype=np.int64)
             self.tables.append((n, rank, keys[order], ids[order]))
 
-    @staticmethod
-    def _key(gram: str, rank: np.ndarray) -> int:
-        key = 0
-        for c in gram:
-            key = (key << 16) | int(rank[ord(c)])
-        return key
-
-    def lookup(self, text: str) -> list[int]:
-        """Vocabulary indices of the character n-grams of `text`."""
-        out: list[int] = []
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    def lookup(self, texts: Iterable[str]) -> np.ndarray:
+        """Vocabulary indices of the character n-grams of each of `texts` (looked up together, none spanning two)."""
+        out = []
+        # 0xFFFFFFFF between the texts: beyond Unicode, so it has rank 0 and no n-gram crosses it
+        codes = np.frombuffer(b"\xff\xff\xff\xff".join(t.encode("utf-32-le") for t in texts), dtype="<u4")
         for n, rank, keys, ids in self.tables:
-            m = len(codes) - n + 1
-            if m <= 0 or not len(keys):
+            if len(codes) < n or not len(keys):
                 continue
             r = rank[np.minimum(codes, len(rank) - 1)]
-            query = r[:m].copy()
-            for j in range(1, n):
-                query <<= np.uint64(16)
-                query |= r[j:j + m]
-            valid = (r != 0)
-            ok = valid[:m].copy()
-            for j in range(1, n):
-                ok &= valid[j:j + m]
-            query = query[ok]
+            # n consecutive 16-bit ranks read as one little-endian integer: the key of the n-gram starting there
+            # (an n-gram with a character outside the alphabet has a 0 in it, so it equals no key)
+            query = np.ndarray((len(r) - n + 1,), dtype=keys.dtype, buffer=r, strides=(r.itemsize,)).copy()
             pos = np.searchsorted(keys, query)
             pos[pos == len(keys)] = 0
-            out.extend(ids[pos[keys[pos] == query]].tolist())
-        return out
+            out.append(ids[pos[keys[pos] == query]])
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -115,21 +106,41 @@ class TextModel:
         return sorted(found)
 
     def text_indices(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> list[int]:
-        """The same as indices(feature_strings(...)), without building the strings of the character n-grams: they
-        are looked up as integer keys in one vectorised search."""
-        get = self.vocab.get
-        found = set(map(get, _word_feats(words, cues)))
-        found.discard(None)
-        table = self._gram_table()
-        for text in field_texts:
-            found.update(table.lookup(_padded(text)))
-        return sorted(found)
+        """The same as indices(feature_strings(...)), without building the feature strings."""
+        return self.text_index_array(words, field_texts, cues).tolist()
 
-    def predict(self, rows: list[list[int]]) -> np.ndarray:
+    def text_index_array(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> np.ndarray:
+        """text_indices as a sorted array: words, word pairs and cues are looked up in per-kind tables, the character
+        n-grams as integer keys in one vectorised search."""
+        word_ids, pair_ids, cue_ids = self._kind_tables()
+        found = set(map(word_ids.get, words))
+        found.update(map(pair_ids.get, map("|".join, zip(words, words[1:]))))
+        found.update(map(cue_ids.get, cues))
+        found.discard(None)
+        grams = self._gram_table().lookup([_padded(text) for text in field_texts])
+        ids = np.concatenate([np.fromiter(found, dtype=np.int64, count=len(found)), grams])
+        ids.sort()
+        keep = np.empty(len(ids), dtype=bool)
+        keep[:1] = True
+        np.not_equal(ids[1:], ids[:-1], out=keep[1:])
+        return ids[keep]  # np.unique, without its hashing detour
+
+    def _kind_tables(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """The vocabulary's w:, b: and s: features without their prefix (so look-ups need no string building)."""
+        tables = getattr(self, "_kinds", None)
+        if tables is None:
+            tables = self._kinds = ({}, {}, {})
+            for f, i in self.vocab.items():
+                k = "wbs".find(f[:1]) if f[1:2] == ":" else -1
+                if k >= 0:
+                    tables[k][f[2:]] = i
+        return tables
+
+    def predict(self, rows: list[list[int]] | list[np.ndarray]) -> np.ndarray:
         """Label probabilities for each row of feature indices (binary features, scaled by 1/√n)."""
         out = np.empty((len(rows), len(self.labels)), dtype=np.float32)
         for k, idx in enumerate(rows):
-            z = self.bias + (self.weights[idx].sum(axis=0) / np.sqrt(len(idx)) if idx else 0.0)
+            z = self.bias + (self.weights[idx].sum(axis=0) / np.sqrt(len(idx)) if len(idx) else 0.0)
             out[k] = z
         out -= out.max(axis=1, keepdims=True)
         np.exp(out, out=out)

@@ -396,6 +396,7 @@ class DistributedSettings(Section):
     job_timeout: int = Field(3600, ge=10)  # seconds one job may run
     retries: int = Field(3, ge=0, le=20)  # a failed or abandoned (worker killed) job is run again up to this often
     heartbeat_seconds: int = Field(5, ge=1, le=300)  # a killed worker's job is retried ~3 heartbeats after it died
+    wait: bool = True  # run-daily waits for the workers; false: it returns at once and the workers finish the run
 
     def redis_url(self) -> str:
         url = os.environ.get(self.redis_url_env)

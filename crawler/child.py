@@ -8,8 +8,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,22 +15,10 @@ from typing import Any
 from config.schema import CrawlSettings, SourceSettings
 from crawler import runtime
 from crawler.registry import domain_of, spider_for, spider_registry
-from crawler.settings import base_settings, source_settings
+from crawler.settings import base_settings, source_settings, with_extra
+from store.work import die_with_parent
 
 log = logging.getLogger("saigawatch.crawler")
-
-
-def _die_with_parent() -> None:
-    """Linux: get SIGKILL when the parent dies, so a killed `saigawatch crawl` leaves no orphan crawler."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:
-            os._exit(1)
-    except (OSError, AttributeError):
-        pass
 
 
 def _drop_library_chatter(record: logging.LogRecord) -> bool:
@@ -60,7 +46,9 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
         groups.setdefault(domain_of(source, spider_for(source, registry)), []).append(source)
     verbose = logging.getLogger().isEnabledFor(logging.DEBUG)
     _quiet_scrapy(verbose)
-    process = AsyncCrawlerProcess(base_settings())
+    # Scrapy merges the process's settings over each crawler's (equal priority, process wins): the extra
+    # components (a distributed part's extensions and middlewares) must be in both, or they silently vanish.
+    process = AsyncCrawlerProcess(with_extra(base_settings(), extra_settings))
     _quiet_scrapy(verbose)
 
     async def run_group(group: list[SourceSettings]) -> None:
@@ -70,10 +58,7 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
             if rt is not None and rt.store is not None:
                 with rt.store.session() as session:
                     known = KnownListings.load(session, cls.listing_platform(source))
-            scrapy_settings = source_settings(crawl, source)
-            for key, value in (extra_settings or {}).items():  # dict settings (EXTENSIONS, …) are merged
-                base = scrapy_settings.get(key)
-                scrapy_settings[key] = {**base, **value} if isinstance(base, dict) and isinstance(value, dict) else value
+            scrapy_settings = with_extra(source_settings(crawl, source), extra_settings)
             minimum = float(scrapy_settings.pop("SAIGAWATCH_MIN_DELAY", 0) or 0)  # e.g. evidence.liveness_delay_s
             if minimum > float(scrapy_settings.get("DOWNLOAD_DELAY") or 0):
                 scrapy_settings["DOWNLOAD_DELAY"] = minimum
@@ -101,7 +86,7 @@ def crawl_sources(crawl: CrawlSettings, sources: list[SourceSettings], rt: runti
 
 def child_main() -> int:
     """`python -m crawler.child`: read the job from stdin, crawl, print progress events on stdout."""
-    _die_with_parent()
+    die_with_parent()
     job = json.loads(sys.stdin.read())
     logging.basicConfig(level=logging.DEBUG if job.get("verbose") else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -49,9 +49,9 @@ class ListingItem:
 
     def to_store_fields(self) -> dict[str, Any]:
         """Column values for store.listings.upsert_listing (photo URLs go to Image rows separately)."""
-        data = asdict(self)
-        data.pop("photo_urls")
-        data.pop("is_card")
+        # Shallow copies, not asdict(): its deep copy of `extra` was a third of the store pipeline's time.
+        data = {name: getattr(self, name) for name in _STORE_FIELDS}
+        data.update(phones=list(self.phones), handles=list(self.handles), extra=dict(self.extra))
         return data
 
     def to_json(self) -> dict[str, Any]:
@@ -61,6 +61,9 @@ class ListingItem:
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         return data
+
+
+_STORE_FIELDS = tuple(f.name for f in fields(ListingItem) if f.name not in ("photo_urls", "is_card"))
 
 
 @dataclass

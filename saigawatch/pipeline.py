@@ -86,6 +86,27 @@ def run_daily(settings: Settings, store: Store, *, sources: list[str] | None = N
     A failing step is logged and recorded in the CrawlRun's errors; the following steps still run.
     """
     started = time.monotonic()
+    ctx = begin_run(settings, store, sources=sources, operator=operator, trigger=trigger, now=now)
+    failed: list[str] = []
+    errors: list[dict[str, Any]] = []
+    for name, path in STEPS:
+        if steps is not None and name not in steps:
+            continue
+        if settings.distributed.enabled:
+            path = DISTRIBUTED_STEPS.get(name, path)
+        error = run_step(ctx, name, path)
+        if error:
+            failed.append(name)
+            errors.append(error)
+        if on_step:
+            on_step(name, ctx.results[name])
+    finish_run(store, ctx.crawl_run_id, ctx.results, failed, errors)
+    return PipelineReport(ctx.crawl_run_id, ctx.results, failed, time.monotonic() - started)
+
+
+def begin_run(settings: Settings, store: Store, *, sources: list[str] | None = None, operator: str = "saigawatch",
+              trigger: str = "daily", now: dt.datetime | None = None) -> PipelineContext:
+    """Close runs a killed process left 'running', open a new CrawlRun, and return its context."""
     now = now or utcnow()
     interrupted = _close_interrupted_runs(store, now)
     if interrupted:
@@ -100,38 +121,38 @@ def run_daily(settings: Settings, store: Store, *, sources: list[str] | None = N
         session.add(run)
         session.flush()
         run_id = run.id
-    ctx = PipelineContext(settings=settings, store=store, crawl_run_id=run_id, run_day=now.date().isoformat(),
-                          now=now, sources=sources, operator=operator)
-    failed: list[str] = []
-    errors: list[dict[str, Any]] = []
-    for name, path in STEPS:
-        if steps is not None and name not in steps:
-            continue
-        if settings.distributed.enabled:
-            path = DISTRIBUTED_STEPS.get(name, path)
-        t0 = time.monotonic()
-        log.info("step %s: starting", name)
-        try:
-            result = load_step(path)(ctx) or {}
-        except Exception as exc:  # noqa: BLE001 - one failed step must not stop the others
-            log.error("step %s failed: %s", name, exc)
-            log.debug("%s", traceback.format_exc())
-            failed.append(name)
-            errors.append({"step": name, "error": f"{type(exc).__name__}: {exc}"})
-            result = {"error": f"{type(exc).__name__}: {exc}"}
-        result.setdefault("seconds", round(time.monotonic() - t0, 3))
-        ctx.results[name] = result
-        if on_step:
-            on_step(name, result)
-        log.info("step %s: done in %.1fs", name, result["seconds"])
+    return PipelineContext(settings=settings, store=store, crawl_run_id=run_id, run_day=now.date().isoformat(),
+                           now=now, sources=sources, operator=operator)
+
+
+def run_step(ctx: PipelineContext, name: str, path: str) -> dict[str, Any] | None:
+    """Run one step into ctx.results[name]; the error entry when it failed (the next steps still run)."""
+    t0 = time.monotonic()
+    log.info("step %s: starting", name)
+    error = None
+    try:
+        result = load_step(path)(ctx) or {}
+    except Exception as exc:  # noqa: BLE001 - one failed step must not stop the others
+        log.error("step %s failed: %s", name, exc)
+        log.debug("%s", traceback.format_exc())
+        error = {"step": name, "error": f"{type(exc).__name__}: {exc}"}
+        result = {"error": f"{type(exc).__name__}: {exc}"}
+    result.setdefault("seconds", round(time.monotonic() - t0, 3))
+    ctx.results[name] = result
+    log.info("step %s: done in %.1fs", name, result["seconds"])
+    return error
+
+
+def finish_run(store: Store, run_id: int, results: dict[str, dict[str, Any]], failed: list[str],
+               errors: list[dict[str, Any]]) -> None:
+    """Close the CrawlRun: finished or failed, its errors and every step's results (the run summary)."""
     with store.session() as session:
         run = session.get(CrawlRun, run_id)
         run.finished_at = utcnow()
         run.status = "failed" if failed else "finished"
         run.errors = [*(run.errors or []), *errors]
-        pipeline_stats = {k: _jsonable(v) for k, v in ctx.results.items()}
+        pipeline_stats = {k: _jsonable(v) for k, v in results.items()}
         run.stats = {**(run.stats or {}), "pipeline": pipeline_stats}
-    return PipelineReport(run_id, ctx.results, failed, time.monotonic() - started)
 
 
 def _jsonable(value: Any) -> Any:

@@ -394,7 +394,16 @@ class CustodyEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str | None] = mapped_column(String(80))
     entry_hash: Mapped[str] = mapped_column(String(80))
-    signature: Mapped[str | None] = mapped_column(Text)  # "<key fingerprint> <base64 ECDSA over entry_hash>"
+    signature: Mapped[str | None] = mapped_column(Text)  # "<key fingerprint> <base64 signature over entry_hash>"
+
+
+class CustodySigning(Base):
+    """One row: when this database began signing custody entries (migration 0007). Entries dated before it may be
+    unsigned (written before migration 0004); any unsigned entry dated after it is refused as forged."""
+
+    __tablename__ = "custody_signing"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    introduced_at: Mapped[dt.datetime]
 
 
 class EvidenceBundle(Base):

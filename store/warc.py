@@ -105,12 +105,16 @@ class WarcWriter:
             return WarcRef(str(self._path), offset, len(member), record_id, sha256_of(body))
 
     def _write_request(self, url: str, method: str, request_headers, warc_date: str, record_id: str) -> None:
-        req_headers = StatusAndHeaders(f"{method} {url} HTTP/1.1", request_headers or [], is_http_request=True)
-        request = self._writer.create_warc_record(
-            url, "request", payload=io.BytesIO(b""), http_headers=req_headers,
-            warc_headers_dict={"WARC-Date": warc_date, "WARC-Concurrent-To": record_id},
-        )
-        self._writer.write_record(request)
+        """Append the request record of a response just written (one gzip member, written by hand like the
+        response: building it through warcio cost as much as the response itself)."""
+        lines = [f"{method} {url} HTTP/1.1", *(f"{k}: {v}" for k, v in request_headers or [])]
+        block = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+        head = ["WARC/1.1", "WARC-Type: request", f"WARC-Record-ID: <urn:uuid:{uuid.uuid4()}>",
+                f"WARC-Date: {warc_date}", f"WARC-Target-URI: {url}", f"WARC-Concurrent-To: {record_id}",
+                "Content-Type: application/http; msgtype=request", f"WARC-Block-Digest: {_digest(block)}",
+                f"WARC-Payload-Digest: {_digest(b'')}", f"Content-Length: {len(block)}"]
+        self._fh.write(gzip.compress(("\r\n".join(head) + "\r\n\r\n").encode("utf-8") + block + b"\r\n\r\n",
+                                     mtime=0))
         self._fh.flush()
 
     def write_response(self, url: str, status: int, headers: list[tuple[str, str]] | dict[str, str], body: bytes,

@@ -1,8 +1,10 @@
 """Work owed after a crash (photos pending, not yet notified, capture incomplete): one home for its queries."""
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import socket
 from collections.abc import Iterable
 from pathlib import Path
@@ -77,6 +79,17 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when its parent dies (a killed crawl or worker leaves no orphan behind)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
 
 
 def recover_captures(session: Session, data_dir: Path) -> list[int]:

@@ -24,3 +24,23 @@ def test_migrated_schema_matches_the_models(tmp_path):
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ (run `make migration MSG=…`): {diff}"
+
+
+def test_upgrading_sqlite_keeps_rows_that_point_at_rebuilt_tables(tmp_path):
+    """SQLite batch mode rebuilds `listings` in 0005: with foreign keys on, that used to cascade-delete every
+    custody entry written before it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = alembic_config(engine)
+    command.upgrade(cfg, "0003_audit_chain")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO listings (id, platform, platform_listing_id, url, title, text, content_hash, phones, handles, "
+            "extra, first_seen, last_seen) VALUES (1, 'olx', 'A', 'u', 't', '', 'x', '[]', '[]', '{}', "
+            "'2025-01-01 00:00:00.000000', '2025-01-01 00:00:00.000000')")
+        conn.exec_driver_sql("INSERT INTO custody_events (listing_id, at, actor, action, details, entry_hash) "
+                             "VALUES (1, '2025-01-01 00:00:00.000000', 'a', 'captured', '{}', 'h')")
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM custody_events").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()

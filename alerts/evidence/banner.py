@@ -17,7 +17,9 @@ def _font(size: int):
 
 def add_banner(png: bytes, lines: list[str], max_height: int | None = None) -> tuple[bytes, bool]:
     """A new PNG: banner lines on a dark strip, then the screenshot; cut at max_height (returns whether it was)."""
-    shot = Image.open(io.BytesIO(png)).convert("RGB")
+    shot = Image.open(io.BytesIO(png))
+    if shot.mode != "RGB":  # Chromium's PNGs are RGB already: no copy then
+        shot = shot.convert("RGB")
     cut = False
     if max_height and shot.height > max_height:
         shot = shot.crop((0, 0, shot.width, max_height))

@@ -1,8 +1,9 @@
 """One headless Debian chromium per capture run, driven by Playwright (never a downloaded browser).
 
-The browser and one context are started once and reused for every listing of the run; pages are captured
-several at a time (evidence.screenshot.concurrency) on Playwright's async API in a thread of its own, and the
-results waiting to be written are bounded (`prefetch` never holds more than `window` of them).
+The browser, one context and up to `concurrency` tabs are started once and reused for every listing of the run
+(a tab is navigated to the next listing instead of opening a new one, so Chromium does not start a renderer per
+listing); pages are captured several at a time on Playwright's async API in a thread of its own, and the results
+waiting to be written are bounded (`prefetch` never holds more than `window` of them).
 """
 from __future__ import annotations
 
@@ -54,6 +55,9 @@ class BrowserSession:
         self._browser = None
         self._context = None
         self._semaphore: asyncio.Semaphore | None = None
+        self._start_lock: asyncio.Lock | None = None
+        self._idle_pages: list = []  # open tabs waiting for the next listing (at most `concurrency`)
+        self._user_agent = ""
         self._failure: str | None = None
         self._pending: dict[tuple[str, Any], Future] = {}
         self._lock = threading.Lock()
@@ -74,6 +78,14 @@ class BrowserSession:
         return future.result() if wait else future
 
     async def _start(self) -> None:
+        """Start Playwright, chromium and the context once. The first listings' captures all arrive here together:
+        without the lock each saw no context yet and launched a chromium of its own (all but one left running)."""
+        if self._start_lock is None:  # made on the loop's own thread, before any await: one lock for all
+            self._start_lock = asyncio.Lock()
+        async with self._start_lock:
+            await self._start_once()
+
+    async def _start_once(self) -> None:
         if self._failure:
             raise BrowserUnavailable(self._failure)
         if self._context is not None:
@@ -95,6 +107,9 @@ class BrowserSession:
             if self.settings.user_agent:
                 options["user_agent"] = self.settings.user_agent
             self._context = await self._browser.new_context(**options)
+            page = await self._context.new_page()
+            self._user_agent = await page.evaluate("navigator.userAgent")
+            self._idle_pages.append(page)
         except PlaywrightError as exc:
             self._failure = f"chromium at {path} did not start: {str(exc).splitlines()[0]}"
             await self._stop()
@@ -108,9 +123,10 @@ class BrowserSession:
 
         shot = Shot(url)
         async with self._semaphore:
-            page = await self._context.new_page()
+            page = self._idle_pages.pop() if self._idle_pages else await self._context.new_page()
+            reuse = False
             try:
-                shot.user_agent = await page.evaluate("navigator.userAgent")
+                shot.user_agent = self._user_agent
                 timeout_ms = options.timeout_s * 1000
                 try:
                     response = await page.goto(url, wait_until=options.wait_until, timeout=timeout_ms)
@@ -126,10 +142,14 @@ class BrowserSession:
                 shot.png = await page.screenshot(full_page=options.full_page, type="png", timeout=timeout_ms)
                 if options.pdf:
                     shot.pdf = await page.pdf(print_background=True)
+                reuse = True
             except PlaywrightError as exc:
                 shot.error = f"capture of {url} failed: {str(exc).splitlines()[0]}"
             finally:
-                await page.close()
+                if reuse and not page.is_closed():
+                    self._idle_pages.append(page)  # the next listing navigates this tab: no new renderer
+                else:
+                    await page.close()  # a tab that failed is not trusted with the next listing
         return shot
 
     # -- what capture steps call -----------------------------------------------------------------------------
@@ -169,6 +189,7 @@ class BrowserSession:
             self._loop = self._thread = None
 
     async def _stop(self) -> None:
+        self._idle_pages.clear()  # closed with the context
         try:
             if self._context is not None:
                 await self._context.close()

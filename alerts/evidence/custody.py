@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from alerts.evidence import keys as keymod
 from alerts.evidence.hashing import canonical_json, sha256_bytes
-from store.models import CustodyEvent, Listing, Review, utcnow
+from store.models import CustodyEvent, CustodySigning, Listing, Review, utcnow
 
 ACTIONS = ("captured", "reviewed", "exported", "handed_over", "registered", "note")
+LEGACY = "recorded before signing was introduced (unsigned)"  # signature_status of such an entry in a bundle
 
 
 def listing_key(listing: Listing) -> str:
@@ -27,8 +28,8 @@ def _iso(at: dt.datetime) -> str:
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
-    """The hash of one entry: canonical JSON of every field except entry_hash (prev_hash included)."""
-    body = {k: v for k, v in entry.items() if k not in ("entry_hash", "signature")}
+    """The hash of one entry: canonical JSON of every field except entry_hash, signature and signature_status."""
+    body = {k: v for k, v in entry.items() if k not in ("entry_hash", "signature", "signature_status")}
     return sha256_bytes(canonical_json(body))
 
 
@@ -37,6 +38,20 @@ def entry_of(event: CustodyEvent, key: str) -> dict[str, Any]:
     return {"listing": key, "at": _iso(event.at), "actor": event.actor, "action": event.action,
             "details": event.details or {}, "prev_hash": event.prev_hash, "entry_hash": event.entry_hash,
             "signature": event.signature}
+
+
+def bundle_entry(event: CustodyEvent, key: str) -> dict[str, Any]:
+    """The line written to a bundle's custody.jsonl: entry_of, and for an entry from before signing was introduced
+    `signature_status` saying so in plain words (not hashed, like the signature)."""
+    entry = entry_of(event, key)
+    if not entry["signature"]:
+        entry["signature_status"] = LEGACY
+    return entry
+
+
+def signing_introduced(session: Session) -> dt.datetime | None:
+    """When this database began signing custody entries (None: unknown, so no entry may be unsigned)."""
+    return session.scalar(select(CustodySigning.introduced_at).order_by(CustodySigning.id).limit(1))
 
 
 _signer: keymod.PrivateKey | None = None
@@ -71,7 +86,7 @@ def signer_for(settings) -> keymod.PrivateKey:
 
 
 def sign_entry(private: keymod.PrivateKey, entry_hash_value: str) -> str:
-    """'<key fingerprint> <base64 DER ECDSA-SHA256 over the entry_hash text>'."""
+    """'<key fingerprint> <base64 signature (keys.sign) over the entry_hash text>'."""
     return f"{keymod.key_id(private.public_key())} {keymod.b64(keymod.sign(private, entry_hash_value.encode('ascii')))}"
 
 
@@ -151,26 +166,77 @@ class ChainProblem:
         return f"{where} ({self.listing}): {self.message}"
 
 
+@dataclass
+class ChainCheck:
+    problems: list[ChainProblem]
+    counts: dict[str, int]  # entries per listing
+    legacy: list[tuple[int, dict[str, Any]]]  # (line, entry) recorded before signing was introduced (unsigned)
+
+
+def parse_utc(value: Any) -> dt.datetime | None:
+    """A custody or manifest time ('2026-01-02T03:04:05Z') as an aware datetime; None when it is not one."""
+    if not value:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return at if at.tzinfo else None
+
+
+def _unsigned_problem(entry: dict[str, Any], since: dt.datetime | None, signed_before: bool) -> str | None:
+    """None when an unsigned entry is history from before signing was introduced; otherwise why it is refused."""
+    if since is None:
+        return "entry is not signed"
+    at = parse_utc(entry.get("at"))
+    if at is None:
+        return f"entry is not signed and its time {entry.get('at')!r} is not a UTC ISO time"
+    if at >= since:
+        return (f"entry is not signed, and it is dated {entry['at']}, after signing was introduced "
+                f"({_iso(since)}): only entries recorded before then may be unsigned (forged or appended)")
+    if signed_before:
+        return "entry is not signed, and it follows a signed entry: unsigned history can only come first"
+    return None
+
+
 def check_chain(entries: Iterable[tuple[int, dict[str, Any]]],
                 anchors: dict[str, dict[str, Any]] | None = None,
-                public: keymod.PublicKey | None = None) -> tuple[list[ChainProblem], dict[str, int]]:
+                public: keymod.PublicKey | None = None,
+                signing_since: dt.datetime | None = None) -> ChainCheck:
     """Check each listing's chain: every hash, every back-link, every signature (with `public`), and (with anchors
     from the signed manifest) that the first `count` links end at the anchored `head` — so an edited, reordered,
-    deleted or forged entry is caught."""
+    deleted or forged entry is caught.
+
+    An unsigned entry is accepted only as history: dated before `signing_since` (when signing was introduced) and
+    before every signed entry of its listing, so the first signed entry's back-link seals it. Such entries are
+    returned in `legacy`; any other unsigned entry is a problem."""
     problems: list[ChainProblem] = []
     heads: dict[str, str | None] = {}
     counts: dict[str, int] = {}
     seen_heads: dict[str, list[str]] = {}
+    signed_seen: set[str] = set()
+    legacy: list[tuple[int, dict[str, Any]]] = []
     for lineno, entry in entries:
         key = str(entry.get("listing", "?"))
         missing = [f for f in ("listing", "at", "actor", "action", "details", "prev_hash", "entry_hash") if f not in entry]
         if missing:
             problems.append(ChainProblem(lineno, key, f"missing field(s) {', '.join(missing)}"))
             continue
+        status = entry.get("signature_status")
         if entry_hash(entry) != entry["entry_hash"]:
             problems.append(ChainProblem(lineno, key, f"entry was changed: its content does not hash to {entry['entry_hash']}"))
+        elif status is not None and (entry.get("signature") or status != LEGACY):
+            problems.append(ChainProblem(lineno, key, f"signature_status {status!r} does not describe this entry"))
+        elif public is not None and not entry.get("signature"):
+            why = _unsigned_problem(entry, signing_since, key in signed_seen)
+            if why:
+                problems.append(ChainProblem(lineno, key, why))
+            else:
+                legacy.append((lineno, entry))
         elif public is not None and (why := check_entry_signature(entry, public)):
             problems.append(ChainProblem(lineno, key, why))
+        if entry.get("signature"):
+            signed_seen.add(key)
         expected_prev = heads.get(key)
         if entry["prev_hash"] != expected_prev:
             problems.append(ChainProblem(lineno, key, "chain broken: prev_hash does not match the previous entry "
@@ -189,12 +255,13 @@ def check_chain(entries: Iterable[tuple[int, dict[str, Any]]],
     for key in seen_heads:
         if anchors is not None and key not in anchors:
             problems.append(ChainProblem(0, key, "entries for a listing that is not in this bundle"))
-    return problems, counts
+    return ChainCheck(problems, counts, legacy)
 
 
 def check_listing_chain(session: Session, listing: Listing,
                         public: keymod.PublicKey | None = None) -> list[ChainProblem]:
-    """Check the stored chain of one listing (e.g. after a database restore); with `public`, every signature too."""
+    """Check the stored chain of one listing (e.g. after a database restore); with `public`, every signature too
+    (entries from before signing was introduced in this database may be unsigned, as check_chain says)."""
     key = listing_key(listing)
     return check_chain(((i + 1, entry_of(e, key)) for i, e in enumerate(events_for(session, listing.id))),
-                       public=public)[0]
+                       public=public, signing_since=signing_introduced(session)).problems

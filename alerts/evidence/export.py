@@ -66,8 +66,9 @@ def case_stem(case_name: str) -> str:
 
 
 def _refuse_unsigned_custody(session, listing: Listing, signing_key) -> None:
-    """Every stored custody entry must verify with the organisation's key; one written into the database by hand
-    (unsigned or signed with another key) stops the export: it is never signed after the fact."""
+    """Every stored custody entry must verify with the organisation's key, except history recorded before signing
+    was introduced (exported as such); one written into the database by hand (unsigned and dated later, or
+    signed with another key) stops the export: it is never signed after the fact."""
     problems = custody.check_listing_chain(session, listing, signing_key.public_key())
     if problems:
         raise ExportError(f"listing {listing.id}: the stored chain of custody does not verify, so it is not exported: "
@@ -208,14 +209,18 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
             for listing in listings:
                 key = custody.listing_key(listing)
                 events = custody.events_for(session, listing.id)
-                lines += [custody.entry_of(e, key) for e in events]
+                lines += [custody.bundle_entry(e, key) for e in events]
                 anchors[key] = {"count": len(events), "head": events[-1].entry_hash}
+            since = custody.signing_introduced(session)
+            unsigned = sum(1 for line in lines if not line["signature"])
+            custody_info = {"file": CUSTODY, "anchors": anchors, **({"signing_introduced": iso(since)} if since else {})}
             (bundle_dir / CUSTODY).write_text(
                 "".join(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n" for line in lines), encoding="utf-8")
             timestamped = bool(settings.evidence.tsa_url)
             (bundle_dir / "VERIFY.txt").write_text(
-                verify_text(case_name, now, key_id=keys.key_id(signing_key.public_key()), timestamped=timestamped,
-                            languages=["ru", "kk"] if language == "kk" else ["ru"]), encoding="utf-8")
+                verify_text(case_name, now, key=signing_key.public_key(), timestamped=timestamped,
+                            languages=["ru", "kk"] if language == "kk" else ["ru"], unsigned_history=unsigned),
+                encoding="utf-8")
             files = list_files(bundle_dir, set(SEAL_FILES) | {CUSTODY})
             for item in report_items:
                 prefix = item.key_dir + "/"
@@ -227,24 +232,25 @@ def export_case(settings, store, listing_ids: list[int], case_name: str, operato
                               signatory=settings.evidence.signatory, operator=operator_name(settings, operator),
                               generated=_fmt(now),
                               listings=[i.report for i in report_items], files=files,
-                              key_id=keys.key_id(signing_key.public_key()))
+                              key_id=keys.key_id(signing_key.public_key()),
+                              key_algorithm=keys.algorithm_label(signing_key))
             languages = ["ru", "kk"] if language == "kk" else ["ru"]
             for lang in languages:
                 (bundle_dir / f"report-{lang}.pdf").write_bytes(build_report(case, lang, now))
             sealed = seal(bundle_dir, settings, kind="bundle", created_by=operator, now=now, extra={
                 "case": case_name, "languages": languages,
                 "listings": [custody.listing_key(x) for x in listings],
-                "custody": {"file": CUSTODY, "anchors": anchors},
+                "custody": custody_info,
             }, exclude={CUSTODY}, require_signature=True, timestamp=True)
             if timestamped and sealed.timestamp_time is None:
                 # the TSA failed: VERIFY.txt must not describe a token the bundle does not hold
                 (bundle_dir / "VERIFY.txt").write_text(
-                    verify_text(case_name, now, key_id=keys.key_id(signing_key.public_key()), timestamped=False,
-                                languages=languages), encoding="utf-8")
+                    verify_text(case_name, now, key=signing_key.public_key(), timestamped=False,
+                                languages=languages, unsigned_history=unsigned), encoding="utf-8")
                 sealed = seal(bundle_dir, settings, kind="bundle", created_by=operator, now=now, extra={
                     "case": case_name, "languages": languages,
                     "listings": [custody.listing_key(x) for x in listings],
-                    "custody": {"file": CUSTODY, "anchors": anchors},
+                    "custody": custody_info,
                     "timestamp_error": "; ".join(sealed.errors),
                 }, exclude={CUSTODY}, require_signature=True, timestamp=False)
             if not sealed.signed:

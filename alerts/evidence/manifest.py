@@ -1,7 +1,8 @@
-"""Seal a directory: manifest.json of `sha256:<hex>` per file, ECDSA P-384 signature, optional RFC 3161 token."""
+"""Seal a directory: manifest.json of `sha256:<hex>` per file, signature (ECDSA P-384 or Ed25519), RFC 3161 token."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.metadata
 import logging
 from dataclasses import dataclass, field
@@ -23,7 +24,9 @@ SEAL_FILES = (MANIFEST, SIGNATURE, TOKEN, TOKEN_SIGNATURE)
 FORMAT = "saigawatch-evidence-manifest/1"
 
 
+@functools.cache
 def software_version() -> str:
+    """The installed SaigaWatch version (read once: the package metadata is parsed on every lookup)."""
     try:
         return importlib.metadata.version("saigawatch")
     except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
@@ -34,8 +37,11 @@ def iso(at: dt.datetime) -> str:
     return at.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def list_files(root: Path, exclude: set[str] = frozenset()) -> list[dict[str, Any]]:
-    """Every regular file under root (sorted, POSIX relative paths) with its hash and size."""
+def list_files(root: Path, exclude: set[str] = frozenset(),
+               known: dict[str, tuple[str, int]] | None = None) -> list[dict[str, Any]]:
+    """Every regular file under root (sorted, POSIX relative paths) with its hash and size. A file in `known`
+    (hashed as it was written, and still that size) is not read again."""
+    known = known or {}
     out = []
     for path in sorted(p for p in root.rglob("*") if p.is_file() or p.is_symlink()):
         rel = path.relative_to(root).as_posix()
@@ -43,7 +49,7 @@ def list_files(root: Path, exclude: set[str] = frozenset()) -> list[dict[str, An
             continue
         if path.is_symlink():
             raise ValueError(f"{path}: symbolic links are not allowed in evidence")
-        digest, size = sha256_file(path)
+        digest, size = known[rel] if rel in known and known[rel][1] == path.stat().st_size else sha256_file(path)
         out.append({"path": rel, "sha256": digest, "size": size})
     return out
 
@@ -60,10 +66,12 @@ class SealResult:
 
 def seal(root: Path, settings, *, kind: str, created_by: str, now: dt.datetime,
          extra: dict[str, Any] | None = None, exclude: set[str] = frozenset(),
-         require_signature: bool = True, timestamp: bool = True) -> SealResult:
+         require_signature: bool = True, timestamp: bool = True,
+         known: dict[str, tuple[str, int]] | None = None) -> SealResult:
     """Write manifest.json over every file in root (plus public_key.pem), sign it and stamp it.
 
-    A missing key or an unreachable TSA is recorded in `errors` (the manifest is still written).
+    A missing key or an unreachable TSA is recorded in `errors` (the manifest is still written). `known`: hashes
+    of files taken as they were written (see list_files).
     """
     ev = settings.evidence
     errors: list[str] = []
@@ -81,11 +89,11 @@ def seal(root: Path, settings, *, kind: str, created_by: str, now: dt.datetime,
         "created_by": created_by,
         "software": f"SaigaWatch {software_version()}",
         "hash_algorithm": "sha256",
-        "signature": {"algorithm": "ECDSA-P384-SHA256", "file": SIGNATURE, "public_key_file": PUBLIC_KEY,
+        "signature": {"algorithm": keymod.algorithm(private), "file": SIGNATURE, "public_key_file": PUBLIC_KEY,
                       "key_id": keymod.key_id(private.public_key()) if private else None} if private else None,
         "timestamp": {"tsa_url": tsa_url, "file": TOKEN} if tsa_url else None,
         **(extra or {}),
-        "files": list_files(root, set(SEAL_FILES) | set(exclude)),
+        "files": list_files(root, set(SEAL_FILES) | set(exclude), known),
     }
     data = _write(root, manifest, private)
     if tsa_url:

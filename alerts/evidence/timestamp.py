@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,12 +67,26 @@ def parse_reply(reply: bytes) -> TokenInfo:
                      tst.policy.dotted_string, tst.nonce)
 
 
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def _tsa_client() -> httpx.Client:
+    """One HTTP client for every token this process asks for: a client per request reloads the CA bundle each
+    time (most of a capture's TSA cost), and concurrent captures share its connection pool safely."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client()
+        return _client
+
+
 def request_token(tsa_url: str, data: bytes, timeout: float = 20) -> tuple[bytes, TokenInfo]:
     """Ask the TSA to stamp sha256(data); check the reply matches (hash, nonce) and return it with its info."""
     request = build_request(data)
     try:
-        response = httpx.post(tsa_url, content=request.as_bytes(),
-                              headers={"Content-Type": "application/timestamp-query"}, timeout=timeout)
+        response = _tsa_client().post(tsa_url, content=request.as_bytes(),
+                                      headers={"Content-Type": "application/timestamp-query"}, timeout=timeout)
     except httpx.HTTPError as exc:
         raise TimestampError(f"TSA {tsa_url} unreachable: {exc}") from None
     if response.status_code != 200:

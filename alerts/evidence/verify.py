@@ -12,12 +12,12 @@ from typing import Any
 
 from alerts.evidence import keys as keymod
 from alerts.evidence.bundlefile import Bundle, UnsafeBundle
-from alerts.evidence.custody import check_chain
+from alerts.evidence.custody import check_chain, parse_utc
 from alerts.evidence.hashing import sha256_stream
 from alerts.evidence.manifest import FORMAT, MANIFEST, PUBLIC_KEY, SEAL_FILES, SIGNATURE, TOKEN, TOKEN_SIGNATURE
 from alerts.evidence.timestamp import TimestampError, check_token, load_trusted_certificates
 from alerts.evidence.verify_messages import say
-from alerts.evidence.wacz import check_wacz
+from alerts.evidence.wacz import WaczCheck, check_wacz
 
 CUSTODY = "custody.jsonl"
 MAX_MANIFEST_BYTES = 50_000_000
@@ -237,7 +237,8 @@ def _check_signature(bundle: Bundle, manifest: dict[str, Any], data: bytes, pref
         report.key_trusted = kid in trust.keys
         trust_text = say(report.lang, "trust_checked", source=trust.keys[kid]) if report.key_trusted \
             else say(report.lang, "trust_unchecked")
-        report.note("note_signature", key=kid, trust=trust_text, when=manifest.get("created_at"))
+        report.note("note_signature", key=kid, trust=trust_text, when=manifest.get("created_at"),
+                    algorithm=keymod.algorithm_label(key))
     return key
 
 
@@ -295,14 +296,22 @@ def _check_custody(bundle: Bundle, manifest: dict[str, Any], report: VerifyRepor
         except ValueError:
             report.fail("custody", where=f"{CUSTODY} line {lineno}", why="not valid JSON")
     anchors = info.get("anchors") or {}
-    problems, counts = check_chain(entries, anchors, key)
-    for problem in problems:
+    since = info.get("signing_introduced")  # in the signed manifest: an attacker cannot move it
+    since_at = parse_utc(since)
+    if since is not None and since_at is None:
+        report.fail("custody", where=MANIFEST, why=f"signing_introduced {since!r} is not a UTC ISO time")
+    chain = check_chain(entries, anchors, key, since_at)
+    for problem in chain.problems:
         where = f"{CUSTODY} line {problem.line}" if problem.line else CUSTODY
         report.fail("custody", where=f"{where} ({problem.listing})", why=problem.message)
-    later = sum(max(0, counts.get(k, 0) - int(a.get("count", 0))) for k, a in anchors.items())
-    if not problems:
-        report.note("note_custody", count=sum(counts.values()),
+    later = sum(max(0, chain.counts.get(k, 0) - int(a.get("count", 0))) for k, a in anchors.items())
+    if not chain.problems:
+        report.note("note_custody" if not chain.legacy else "note_custody_legacy", count=sum(chain.counts.values()),
+                    legacy=len(chain.legacy), since=since,
                     later=say(report.lang, "note_later", count=later) if later else "")
+        for lineno, entry in chain.legacy:
+            report.note("note_custody_unsigned", where=f"{CUSTODY} line {lineno} ({entry['listing']})",
+                        at=entry["at"], action=entry["action"], actor=entry["actor"])
 
 
 def _check_capture(bundle: Bundle, name: str, report: VerifyReport, roots, bundle_key: keymod.PublicKey) -> None:
@@ -333,7 +342,7 @@ def _check_wacz_member(bundle: Bundle, name: str, report: VerifyReport, key: key
 
 
 def _wacz_result(zf: zipfile.ZipFile, name: str, report: VerifyReport, expected_kid: str | None,
-                 max_member_bytes: int) -> str | None:
+                 max_member_bytes: int) -> WaczCheck | None:
     check = check_wacz(zf, max_member_bytes)
     for problem in check.problems:
         report.fail("wacz", name=name, why=problem)
@@ -343,7 +352,7 @@ def _wacz_result(zf: zipfile.ZipFile, name: str, report: VerifyReport, expected_
         report.fail("untrusted_key", where=name, got=check.key_id, want=expected_kid)
         return None
     report.note("note_wacz", name=name, count=len(zf.namelist()) - 2)
-    return check.key_id
+    return check
 
 
 def _verify_wacz_file(path: Path, bundle: Bundle, report: VerifyReport, trust: Trust) -> None:
@@ -351,9 +360,10 @@ def _verify_wacz_file(path: Path, bundle: Bundle, report: VerifyReport, trust: T
     if bundle.zip is None:  # an unpacked WACZ folder is not what the signature covers
         report.fail("not_manifest", name=str(path))
         return
-    kid = _wacz_result(bundle.zip, path.name, report, None, bundle.max_member_bytes)
-    if kid is None:
+    check = _wacz_result(bundle.zip, path.name, report, None, bundle.max_member_bytes)
+    if check is None:
         return
+    kid = check.key_id
     if trust.keys and kid not in trust.keys:
         report.fail("untrusted_key", where=path.name, got=kid, want=", ".join(trust.keys))
         return
@@ -361,7 +371,7 @@ def _verify_wacz_file(path: Path, bundle: Bundle, report: VerifyReport, trust: T
     report.key_trusted = kid in trust.keys
     report.files_checked = len(bundle.names())
     report.created_at = json.loads(bundle.read("datapackage.json")).get("created")
-    report.note("note_signature", key=kid, when=report.created_at,
+    report.note("note_signature", key=kid, when=report.created_at, algorithm=check.algorithm,
                 trust=say(report.lang, "trust_checked", source=trust.keys[kid]) if report.key_trusted
                 else say(report.lang, "trust_unchecked"))
 

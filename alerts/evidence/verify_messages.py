@@ -54,9 +54,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unreadable": {"en": "{why}", "ru": "{why}", "kk": "{why}"},
     "wacz": {"en": "{name}: {why}", "ru": "{name}: {why}", "kk": "{name}: {why}"},
     # notes
-    "note_signature": {"en": "signature: ECDSA P-384 by key {key} ({trust}), manifest dated {when}",
-                       "ru": "подпись: ECDSA P-384, ключ {key} ({trust}), манифест от {when}",
-                       "kk": "қолтаңба: ECDSA P-384, кілт {key} ({trust}), манифест күні {when}"},
+    "note_signature": {"en": "signature: {algorithm} by key {key} ({trust}), manifest dated {when}",
+                       "ru": "подпись: {algorithm}, ключ {key} ({trust}), манифест от {when}",
+                       "kk": "қолтаңба: {algorithm}, кілт {key} ({trust}), манифест күні {when}"},
     "trust_checked": {"en": "trusted key: {source}", "ru": "доверенный ключ: {source}", "kk": "сенімді кілт: {source}"},
     "trust_unchecked": {"en": "origin NOT checked: no trusted key was given",
                         "ru": "происхождение НЕ проверено: доверенный ключ не указан",
@@ -73,6 +73,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "note_custody": {"en": "custody: {count} entries, chains intact, every entry signed{later}",
                      "ru": "журнал передачи: записей — {count}, цепочки целы, каждая запись подписана{later}",
                      "kk": "беру журналы: {count} жазба, тізбектер бүтін, әр жазбаға қол қойылған{later}"},
+    "note_custody_legacy": {
+        "en": "custody: {count} entries, chains intact; {legacy} recorded before signing was introduced "
+              "({since}) (unsigned), sealed by the signed entries after them; every later entry signed{later}",
+        "ru": "журнал передачи: записей — {count}, цепочки целы; {legacy} записаны до введения подписи ({since}) "
+              "(без подписи), их закрепляют следующие подписанные записи; каждая более поздняя запись подписана{later}",
+        "kk": "беру журналы: {count} жазба, тізбектер бүтін; {legacy} жазба қолтаңба енгізілгенге дейін ({since}) "
+              "жазылған (қолтаңбасыз), оларды кейінгі қол қойылған жазбалар бекітеді; әр кейінгі жазбаға қол "
+              "қойылған{later}"},
+    "note_custody_unsigned": {
+        "en": "{where}: {at} {action} by {actor}: recorded before signing was introduced (unsigned)",
+        "ru": "{where}: {at} {action}, {actor}: записано до введения подписи (без подписи)",
+        "kk": "{where}: {at} {action}, {actor}: қолтаңба енгізілгенге дейін жазылған (қолтаңбасыз)"},
     "note_later": {"en": "; {count} added after export (each signed)",
                    "ru": "; {count} добавлено после выгрузки (каждая подписана)",
                    "kk": "; экспорттан кейін {count} қосылған (әрқайсысына қол қойылған)"},

@@ -119,6 +119,7 @@ def build_wacz(warcs: dict[str, bytes], pages: list[Page], *, title: str, descri
 class WaczCheck:
     problems: list[str]
     key_id: str | None = None  # fingerprint of the key in signedData, when its signature verified
+    algorithm: str | None = None  # 'ECDSA P-384' or 'Ed25519', with key_id
     created: str | None = None
 
 
@@ -149,7 +150,7 @@ def check_wacz(zf: zipfile.ZipFile, max_member_bytes: int = 200_000_000) -> Wacz
         problems.append("datapackage-digest.json: not signed (no signedData)")
         return check
     try:
-        key = keymod.load_public_der(base64.b64decode(signed.get("publicKey", ""), validate=True), "signedData.publicKey")
+        key = keymod.load_public_key(base64.b64decode(signed.get("publicKey", ""), validate=True), "signedData.publicKey")
         signature = base64.b64decode(signed.get("signature", ""), validate=True)
     except (keymod.SigningKeyError, ValueError) as exc:
         problems.append(f"datapackage-digest.json: {exc}")
@@ -159,7 +160,7 @@ def check_wacz(zf: zipfile.ZipFile, max_member_bytes: int = 200_000_000) -> Wacz
         return check
     if signed.get("created") != package.get("created"):
         problems.append("datapackage-digest.json: signed 'created' differs from datapackage.json")
-    check.key_id = keymod.key_id(key)
+    check.key_id, check.algorithm = keymod.key_id(key), keymod.algorithm_label(key)
     listed = set()
     for res in package.get("resources", []):
         path = res.get("path", "")

@@ -2,13 +2,14 @@
 
 The WARC middleware hands it Capture rows, the store pipeline hands it items and awaits their batch.
 A batch is one session, a few look-ups (UpsertCache) and one flush and commit, instead of two or three
-transactions per page. A crawl killed half-way loses at most the last batch's rows (their pages are in
-WARC); the next crawl fetches those listings again, as it does any listing it does not know.
+transactions per page. A crawl killed half-way loses at most the rows of the batches not yet committed (their
+pages are in WARC); the next crawl fetches those listings again, as it does any listing it does not know.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -33,7 +34,13 @@ class _Pending:
 
 @dataclass
 class StoreBatch:
-    """Pending captures and items of one crawler, written together by flush()."""
+    """Pending captures and items of one crawler, written together by flush().
+
+    Inside a running crawl a batch is written on one writer thread (batches in order, one at a time), so the
+    crawl goes on fetching and parsing while the database works; its items' futures resolve on the event loop
+    once their batch is committed. Without a running loop (a test driving a component directly) flush() writes
+    at once.
+    """
 
     store: Any
     # (session, item, cache) → None or an after-flush hook (ids are known), which may return an after-commit hook
@@ -41,6 +48,8 @@ class StoreBatch:
     captures: list[Capture] = field(default_factory=list)
     items: list[_Pending] = field(default_factory=list)
     _timer: asyncio.TimerHandle | None = None
+    _writer: ThreadPoolExecutor | None = None
+    _writing: set[asyncio.Future] = field(default_factory=set)
 
     @classmethod
     def of(cls, crawler, store, write_item=None) -> "StoreBatch":
@@ -52,7 +61,7 @@ class StoreBatch:
             from scrapy import signals
 
             crawler.signals.connect(batch.flush, signal=signals.spider_idle)
-            crawler.signals.connect(batch.flush, signal=signals.spider_closed)
+            crawler.signals.connect(batch.close, signal=signals.spider_closed)
         elif write_item is not None:
             batch.write_item = write_item
         return batch
@@ -80,7 +89,7 @@ class StoreBatch:
             self._timer = loop.call_later(BATCH_SECONDS, self.flush)
 
     def flush(self, *args: Any, **kwargs: Any) -> None:
-        """Write every pending capture and item now: one transaction, or one per item if the batch fails."""
+        """Write every pending capture and item: on the writer thread inside a crawl, else now."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -89,16 +98,67 @@ class StoreBatch:
         if not captures and not items:
             return
         try:
-            hooks = self._write(captures, items)
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._finish(items, self._write_batch(captures, items))
+            return
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="saigawatch-store")
+        written = loop.run_in_executor(self._writer, self._write_batch, captures, items)
+        self._writing.add(written)
+        written.add_done_callback(lambda done: self._written(done, items))
+
+    def close(self, *args: Any, **kwargs: Any):
+        """spider_closed: write what is left and wait for every batch still being written (a Deferred)."""
+        self.flush()
+        if not self._writing:
+            self._stop_writer()
+            return None
+        from twisted.internet.defer import Deferred
+
+        async def drain() -> None:
+            while self._writing:
+                await asyncio.gather(*list(self._writing), return_exceptions=True)
+            self._stop_writer()
+
+        return Deferred.fromFuture(asyncio.ensure_future(drain()))
+
+    def _stop_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+
+    def _written(self, done: asyncio.Future, items: list[_Pending]) -> None:
+        self._writing.discard(done)
+        error = done.exception()
+        if error is not None:  # _write_batch catches everything; this is a bug or an interpreter shutdown
+            log.error("store batch of %d item(s) lost: %s: %s", len(items), type(error).__name__, error)
+            for pending in items:
+                if not pending.future.done():
+                    pending.future.set_exception(error)
+            return
+        self._finish(items, done.result())
+
+    def _write_batch(self, captures: list[Capture], items: list[_Pending]) -> list[tuple[Callable[[], None] | None, Exception | None]]:
+        """One transaction for the batch, or one per item if it fails: each item's after-commit hook or error."""
+        try:
+            return [(hook, None) for hook in self._write(captures, items)]
         except Exception as exc:  # noqa: BLE001 - e.g. another worker stored the same seller first
             log.info("store batch of %d item(s) failed (%s: %s); storing them one by one", len(items),
                      type(exc).__name__, exc)
-            self._write_one_by_one(captures, items)
-            return
-        for pending, hook in zip(items, hooks):
-            hook()
+            return self._write_one_by_one(captures, items)
+
+    @staticmethod
+    def _finish(items: list[_Pending], outcomes) -> None:
+        """On the event loop: run each item's after-commit hook and resolve its future."""
+        for pending, (hook, error) in zip(items, outcomes):
+            if error is None and hook is not None:
+                hook()
             if not pending.future.done():
-                pending.future.set_result(None)
+                if error is None:
+                    pending.future.set_result(None)
+                else:
+                    pending.future.set_exception(error)
 
     def _write(self, captures: list[Capture], items: list[_Pending]) -> list[Callable[[], None]]:
         with self.store.session() as session:
@@ -110,7 +170,7 @@ class StoreBatch:
             hooks = [(hook() if hook else None) or _nothing for hook in after_flush]
         return hooks
 
-    def _write_one_by_one(self, captures: list[Capture], items: list[_Pending]) -> None:
+    def _write_one_by_one(self, captures: list[Capture], items: list[_Pending]):
         copies = {id(c): _copy(c) for c in captures}
         if copies:
             try:
@@ -118,10 +178,12 @@ class StoreBatch:
                     session.add_all(copies.values())
             except Exception as exc:  # noqa: BLE001 - a full disk must show up, not kill the crawl silently
                 log.error("could not record %d WARC capture(s): %s", len(captures), exc)
+        outcomes: list[tuple[Callable[[], None] | None, Exception | None]] = []
         for pending in items:
             capture = pending.item.__dict__.get("_sw_capture")
             if capture is not None and id(capture) in copies:
                 pending.item.__dict__["_sw_capture"] = copies[id(capture)]
+            hook: Callable[[], None] | None = None
             for attempt in range(3):
                 try:
                     hook = self._write([], [pending])[0]
@@ -133,13 +195,9 @@ class StoreBatch:
                     error = exc
                 else:
                     error = None
-                    hook()
                 break
-            if not pending.future.done():
-                if error is None:
-                    pending.future.set_result(None)
-                else:
-                    pending.future.set_exception(error)
+            outcomes.append((hook, error))
+        return outcomes
 
 
 def _nothing() -> None:

@@ -299,7 +299,7 @@ class SaigaSpider(scrapy.Spider):
     def handle_card(self, card: ListingItem, response: Response) -> Iterator[Any]:
         """Decide per card: skip a repeat, touch an unchanged stored listing, or fetch/store it."""
         pid = card.platform_listing_id
-        if pid in self.seen_ids:
+        if self.card_seen(pid, response):
             self.crawler.stats.inc_value("search/repeated_cards")
             return
         self.seen_ids.add(pid)
@@ -317,6 +317,18 @@ class SaigaSpider(scrapy.Spider):
                 yield request
                 return
         yield self.finish_item(card, response)
+
+    def card_seen(self, pid: str, response: Response) -> bool:
+        """True when this card was handled earlier in the run, so it is skipped.
+
+        A page fetched again because the distributed crawl part that had it was killed (meta sw_refetch,
+        crawler.distributed) handles again the cards other parts marked seen: the killed part may have marked
+        them and died before following them up. Following a card up twice is harmless: its request is
+        dropped by the shared dupefilter once queued, and items are upserts.
+        """
+        if response.meta.get("sw_refetch") and hasattr(self.seen_ids, "seen_here"):
+            return self.seen_ids.seen_here(pid)
+        return pid in self.seen_ids
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         kind = response.meta.get("sw_kind", "listing")

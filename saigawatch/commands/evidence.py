@@ -157,7 +157,7 @@ def handover(listing_ids: tuple[int, ...], recipient: str, number: str | None, o
 @click.argument("listing_id", type=int)
 def custody_show(listing_id: int) -> None:
     """Print LISTING_ID's custody log as JSON lines and check its hash chain."""
-    from alerts.evidence.custody import check_listing_chain, entry_of, events_for, listing_key
+    from alerts.evidence.custody import bundle_entry, check_listing_chain, events_for, listing_key
     from store.models import Listing
 
     ctx = get_context()
@@ -166,7 +166,7 @@ def custody_show(listing_id: int) -> None:
         if listing is None:
             raise UserError(f"no listing with id {listing_id}")
         for event in events_for(session, listing.id):
-            click.echo(json.dumps(entry_of(event, listing_key(listing)), ensure_ascii=False, sort_keys=True))
+            click.echo(json.dumps(bundle_entry(event, listing_key(listing)), ensure_ascii=False, sort_keys=True))
         problems = check_listing_chain(session, listing)
     for problem in problems:
         click.echo(f"FAIL  {problem}", err=True)

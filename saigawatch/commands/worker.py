@@ -16,12 +16,23 @@ def register(app: click.Group) -> None:
 
 
 def worker_class(heartbeat: int):
-    """RQ's forking worker, with a job heartbeat that lets a killed worker's job be retried within ~3 beats."""
+    """RQ's forking worker, with a job heartbeat that lets a killed worker's job be retried within ~3 beats.
+
+    RQ puts the job's process (the work horse) in a process group of its own, so killing the worker alone
+    would leave the job running, unseen, while RQ runs it again elsewhere: the same crawl part twice at once.
+    The horse here dies with its worker (and a crawl child with its horse), so a retry never runs beside it.
+    """
     from rq import Worker
+
+    from store.work import die_with_parent
 
     class SaigaWatchWorker(Worker):
         def get_heartbeat_ttl(self, job) -> int:
             return heartbeat * 3
+
+        def main_work_horse(self, job, queue):
+            die_with_parent()
+            return super().main_work_horse(job, queue)
 
     return SaigaWatchWorker
 

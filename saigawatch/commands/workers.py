@@ -21,8 +21,9 @@ def register(app: click.Group) -> None:
               help="Delete this failed job for good (repeatable; 'all' for every failed job).")
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
 def workers_command(retry: tuple[str, ...], drop: tuple[str, ...], as_json: bool) -> None:
-    """Show the live workers, the queue lengths and the failed jobs (distributed mode)."""
-    settings = get_context().settings
+    """Show the current run's progress, the live workers, the queue lengths and the failed jobs (distributed mode)."""
+    ctx = get_context()
+    settings = ctx.settings
     if not settings.distributed.enabled:
         raise UserError("distributed.enabled is false in the config: there are no workers")
     try:
@@ -41,9 +42,19 @@ def workers_command(retry: tuple[str, ...], drop: tuple[str, ...], as_json: bool
     if retry or drop:
         return
     workers, queues, failed = status.live_workers(conn), status.queue_lengths(conn), status.failed_jobs(conn)
+    run = status.run_progress(conn, ctx.store())
     if as_json:
-        click.echo(json.dumps({"workers": workers, "queues": queues, "failed": failed}, indent=2, default=str))
+        click.echo(json.dumps({"run": run, "workers": workers, "queues": queues, "failed": failed}, indent=2,
+                              default=str))
         return
+    if run and run.get("crawl_run_id") is not None:
+        todo = [s for s in run["steps"] if s not in run["done"]]
+        click.echo(f"run {run['crawl_run_id']}: {run['status']}, started {run['started_at']}"
+                   + (f"; steps done: {', '.join(run['done']) or '-'}" if run["done"] or todo else "")
+                   + (f"; to do: {', '.join(todo)}" if run["status"] == "running" and todo else "")
+                   + (f"; failed: {', '.join(run['failed'])}" if run["failed"] else ""))
+    if run and run.get("lock"):
+        click.echo(f"run lock: {run['lock']}")
     click.echo(f"{len(workers)} live worker(s)")
     for w in workers:
         click.echo(f"  {w['host']} pid {w['pid']}  {'/'.join(w['roles']):<16} {w['state']:<9} {w['job'] or ''}")

@@ -80,3 +80,31 @@ def drop_failed(conn: Redis, job_ids: list[str] | None = None) -> list[str]:
         registry.remove(jid, delete_job=True)
         done.append(jid)
     return done
+
+
+def run_progress(conn: Redis, store) -> dict[str, Any] | None:
+    """The run holding the distributed run lock (or else the newest run): its status and the steps done so far."""
+    from sqlalchemy import select
+
+    from saigawatch.distributed.runlock import holder
+    from store.models import CrawlRun
+
+    held = holder(conn)
+    with store.session() as session:
+        if held.get("crawl_run_id") is not None:
+            run = session.get(CrawlRun, held["crawl_run_id"])
+        else:
+            run = session.scalars(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).first()
+        if held and held.get("crawl_run_id") is None:  # a waiting run-daily has not opened its run yet, or waits
+            lock = f"run-daily pid {held.get('pid', '?')} on {held.get('host', '?')} since {held.get('since', '?')}"
+        else:
+            lock = f"run {held['crawl_run_id']} (finished by the workers) since {held.get('since', '?')}" if held else ""
+        if run is None:
+            return {"lock": lock} if lock else None
+        stats = run.stats or {}
+        plan = stats.get("detached") or {}
+        return {"crawl_run_id": run.id, "status": run.status, "started_at": run.started_at.isoformat(timespec="seconds"),
+                "finished_at": run.finished_at.isoformat(timespec="seconds") if run.finished_at else None,
+                "steps": plan.get("steps") or [], "done": list(stats.get("pipeline") or {}),
+                "failed": plan.get("failed") or [e.get("step") for e in run.errors or [] if isinstance(e, dict)],
+                "lock": lock}

@@ -13,7 +13,7 @@ from typing import Any
 
 from redis import Redis
 from rq import Retry
-from rq.job import Job, JobStatus
+from rq.job import Dependency, Job, JobStatus
 from rq.registry import StartedJobRegistry
 from sqlalchemy import select
 
@@ -31,11 +31,13 @@ class JobsFailed(Exception):
     """Some jobs failed for good (after their retries); the message lists them."""
 
 
-def _enqueue(conn: Redis, role: str, settings, func: str, job_id: str, *args: Any) -> Job:
+def _enqueue(conn: Redis, role: str, settings, func: str, job_id: str, *args: Any, after: list[Job] | None = None) -> Job:
+    """Enqueue with the configured retries; `after`: only once those jobs ended (finished or failed for good)."""
     dist = settings.distributed
     retry = Retry(max=dist.retries) if dist.retries else None
+    depends = Dependency(jobs=after, allow_failure=True) if after else None
     return queue(conn, role).enqueue(func, *args, job_id=job_id, job_timeout=dist.job_timeout, retry=retry,
-                                     result_ttl=7 * 86400, failure_ttl=30 * 86400)
+                                     result_ttl=7 * 86400, failure_ttl=30 * 86400, depends_on=depends)
 
 
 def wait_for(conn: Redis, jobs: list[Job], settings, what: str) -> list[Any]:
@@ -71,23 +73,34 @@ def crawl_parts(conn: Redis, settings) -> int:
     return max(1, sum(1 for w in live_workers(conn) if "crawl" in w["roles"]))
 
 
-def crawl_step(ctx) -> dict[str, Any]:
-    """Seed the crawl as N parts on the crawl queue, wait for them, and summarise the run from the store."""
-    from crawler.run import select_sources, summarise
-
-    conn = connect(ctx.settings)
-    parts = crawl_parts(conn, ctx.settings)
-    names = [s.name for s in select_sources(ctx.settings, ctx.sources)]
+def enqueue_crawl(conn: Redis, ctx, parts: int | None = None) -> list[Job]:
+    """Seed the crawl of the run as N parts on the crawl queue (sharing one frontier)."""
+    parts = parts or crawl_parts(conn, ctx.settings)
     now = ctx.now.isoformat() if ctx.now else None
     jobs = [_enqueue(conn, "crawl", ctx.settings, "saigawatch.distributed.jobs.crawl_part",
                      f"crawl-{ctx.crawl_run_id}-{part}", ctx.crawl_run_id, part, parts, ctx.sources, now)
             for part in range(parts)]
     log.info("crawl: %d part(s) enqueued for run %d", parts, ctx.crawl_run_id)
+    return jobs
+
+
+def crawl_step(ctx) -> dict[str, Any]:
+    """Seed the crawl as N parts on the crawl queue, wait for them, and summarise the run from the store."""
+    conn = connect(ctx.settings)
+    jobs = enqueue_crawl(conn, ctx)
     error = None
     try:
         wait_for(conn, jobs, ctx.settings, "crawl")
     except JobsFailed as exc:
         error = str(exc)
+    return crawl_summary(conn, ctx, len(jobs), error)
+
+
+def crawl_summary(conn: Redis, ctx, parts: int, error: str | None) -> dict[str, Any]:
+    """The crawl step's result once its parts are done: their rows merged, summarised from the store."""
+    from crawler.run import select_sources, summarise
+
+    names = [s.name for s in select_sources(ctx.settings, ctx.sources)]
     _merge_part_rows(ctx.store, conn, ctx.crawl_run_id)
     summary = summarise(ctx.store, ctx.crawl_run_id, names)
     summary["crawl_parts"] = parts
@@ -100,11 +113,14 @@ def crawl_step(ctx) -> dict[str, Any]:
 def _merge_part_rows(store, conn: Redis, crawl_run_id: int) -> None:
     """One SourceRun per source, as on one machine: the parts' rows summed into the first, the others deleted.
 
-    A part killed mid-crawl left its row 'running'; its counts are kept, its status is not. The number of
-    listings seen is the size of the run's shared seen set in Redis (each card counted once, by any part).
+    A part killed mid-crawl left its row 'running' and never wrote its totals: the figures come from Redis,
+    where every part added them up as it went (crawler.distributed.SharedStatsCollector), and the number of
+    listings seen is the size of the run's shared seen set (each card counted once, by any part).
     """
+    from crawler.distributed import SHARED_STATS
     from crawler.run import merge_part_summaries
 
+    base = f"saigawatch:crawl:{crawl_run_id}"
     with store.session() as session:
         rows = session.scalars(select(SourceRun).where(SourceRun.crawl_run_id == crawl_run_id)
                                .order_by(SourceRun.id)).all()
@@ -128,12 +144,12 @@ def _merge_part_rows(store, conn: Redis, crawl_run_id: int) -> None:
                         scrapy.setdefault(key, value)
                 errors += stats.get("errors") or []
             killed = [r for r in parts if r.status == "running"]
-            for field in ("pages_fetched", "listings_new", "listings_changed", "errors_count"):
-                setattr(keep, field, sum(getattr(r, field) or 0 for r in parts))
-            seen = conn.scard(f"saigawatch:crawl:{crawl_run_id}:{name}:seen-listings")
-            keep.listings_seen = seen or sum(r.listings_seen or 0 for r in parts)
-            summary.update(pages_fetched=keep.pages_fetched, listings_new=keep.listings_new,
-                           listings_changed=keep.listings_changed, listings_seen=keep.listings_seen)
+            keep.errors_count = sum(r.errors_count or 0 for r in parts)
+            counts = {k.decode(): int(v) for k, v in conn.hgetall(f"{base}:{name}:counts").items()}
+            summary.update({field: counts.get(field, 0) for field in SHARED_STATS.values()})
+            keep.pages_fetched, keep.listings_new, keep.listings_changed = (
+                summary["pages_fetched"], summary["listings_new"], summary["listings_changed"])
+            keep.listings_seen = summary["listings_seen"] = conn.scard(f"{base}:{name}:seen-listings")
             if keep.status == "running":  # every part of this source was killed and none finished
                 keep.status = "interrupted"
                 keep.status_detail = "every crawl part of this source was killed"
@@ -158,24 +174,40 @@ def classify_step(ctx) -> dict[str, Any]:
 
 def capture_step(ctx) -> dict[str, Any]:
     """Capture jobs of CAPTURE_CHUNK listings each (chosen as the single-machine step chooses them), awaited."""
-    from alerts.evidence.capture import capture_plan
-
     settings = ctx.settings
-    if not settings.evidence.enabled:
-        return {"captured": 0, "skipped": "evidence.enabled is false"}
-    todo, stats = capture_plan(ctx)
+    stats, todo = plan_captures(ctx)
     if not todo:
         return stats
     conn = connect(settings)
-    chunks = [todo[i:i + CAPTURE_CHUNK] for i in range(0, len(todo), CAPTURE_CHUNK)]
-    jobs = [_enqueue(conn, "capture", settings, "saigawatch.distributed.jobs.capture_listings",
-                     f"capture-{ctx.crawl_run_id}-{chunk[0]}", ctx.crawl_run_id, chunk, ctx.operator)
-            for chunk in chunks]
+    jobs = enqueue_captures(conn, ctx, todo)
     try:
         done = wait_for(conn, jobs, settings, "capture")
     except JobsFailed as exc:
         stats["errors"].append({"error": str(exc)})
         done = [j.return_value() for j in jobs if j.get_status(refresh=True) == JobStatus.FINISHED]
+    return add_capture_results(stats, done)
+
+
+def plan_captures(ctx) -> tuple[dict[str, Any], list[int]]:
+    """The capture step's starting stats and the listings to capture (alerts.evidence.capture.capture_plan)."""
+    from alerts.evidence.capture import capture_plan
+
+    if not ctx.settings.evidence.enabled:
+        return {"captured": 0, "skipped": "evidence.enabled is false"}, []
+    todo, stats = capture_plan(ctx)
+    return stats, todo
+
+
+def enqueue_captures(conn: Redis, ctx, todo: list[int]) -> list[Job]:
+    """One capture job per CAPTURE_CHUNK listings."""
+    chunks = [todo[i:i + CAPTURE_CHUNK] for i in range(0, len(todo), CAPTURE_CHUNK)]
+    return [_enqueue(conn, "capture", ctx.settings, "saigawatch.distributed.jobs.capture_listings",
+                     f"capture-{ctx.crawl_run_id}-{chunk[0]}", ctx.crawl_run_id, chunk, ctx.operator)
+            for chunk in chunks]
+
+
+def add_capture_results(stats: dict[str, Any], done: list) -> dict[str, Any]:
+    """Count the capture jobs' results (lists of per-listing results) into the capture step's stats."""
     for result in (r for chunk in done for r in (chunk or [])):
         if result.get("error"):
             stats["errors"].append({"listing_id": result["listing_id"], "error": result["error"]})

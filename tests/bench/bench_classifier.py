@@ -1,5 +1,5 @@
 """Classifier benchmark: listings/s on one core for 500-character texts, load time, peak memory, challenge and test
-figures, training time."""
+figures, training time; with BENCH_CLASSIFIER_BASELINE=<another checkout> also the speed ratio against that code."""
 from __future__ import annotations
 
 import json
@@ -37,19 +37,23 @@ def make_texts(n: int = N_TEXTS, chars: int = TEXT_CHARS) -> list[dict]:
     return out
 
 
-def _child() -> None:
-    """Runs in a fresh process pinned to one CPU: load, classify, report speed and peak memory as JSON."""
+def _child(code_root: str | None = None, texts_path: str | None = None) -> None:
+    """Runs in a fresh process pinned to one CPU: load, classify, report speed and peak memory as JSON. With
+    `code_root`, the classifier code, model and lexicon of that checkout classify the texts in `texts_path`."""
     import resource
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    root = Path(code_root) if code_root else ROOT
+    if code_root:
+        sys.path.insert(0, code_root)
     from classifiers import load_classifier
 
     t0 = time.perf_counter()
-    clf = load_classifier(lexicon_dir=ROOT / "config" / "lexicons")
+    clf = load_classifier(lexicon_dir=root / "config" / "lexicons")
     load_s = time.perf_counter() - t0
-    texts = make_texts()
-    clf.classify_many(texts[:200])  # warm-up (jieba dictionary, caches)
+    texts = json.loads(Path(texts_path).read_text(encoding="utf-8")) if texts_path else make_texts()
+    clf.classify_many(texts[:200])  # warm-up (caches)
     # CPU seconds of this single-threaded process = time on one core, even when other work shares the machine
     w0, c0 = time.perf_counter(), time.process_time()
     verdicts = clf.classify_many(texts)
@@ -64,11 +68,32 @@ def _child() -> None:
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
+def _run_child(env: dict, code_root: str | None = None, texts_path: str | None = None) -> dict:
+    proc = subprocess.run([sys.executable, "-c", "from tests.bench.bench_classifier import _child; "
+                           f"_child({code_root!r}, {texts_path!r})"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _compare(env: dict, baseline: str, rounds: int = 3) -> None:
+    """This code against the code in `baseline` on the same texts, alternating runs so both see the same load."""
+    with tempfile.TemporaryDirectory() as tmp:
+        texts_path = str(Path(tmp) / "texts.json")
+        Path(texts_path).write_text(json.dumps(make_texts(), ensure_ascii=False), encoding="utf-8")
+        runs: dict[str, list[float]] = {"baseline": [], "this": []}
+        for _ in range(rounds):
+            runs["baseline"].append(_run_child(env, str(Path(baseline).resolve()), texts_path)["batch_per_cpu_s"])
+            runs["this"].append(_run_child(env, None, texts_path)["batch_per_cpu_s"])
+    base, this = sorted(runs["baseline"])[rounds // 2], sorted(runs["this"])[rounds // 2]
+    print(f"against {baseline} (same {N_TEXTS} texts, {rounds} alternating runs each, median): baseline {base:.0f}, "
+          f"this code {this:.0f} listings per CPU-second: ratio {this / base:.2f} "
+          f"(baseline runs {', '.join(f'{v:.0f}' for v in runs['baseline'])}; "
+          f"this code {', '.join(f'{v:.0f}' for v in runs['this'])})")
+
+
 def main() -> None:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, "-c", "from tests.bench.bench_classifier import _child; _child()"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    r = _run_child(env)
     print(f"throughput (one core, {TEXT_CHARS}-char texts, normalisation + matching + model + explanation): "
           f"{r['batch_per_cpu_s']:.0f} listings per CPU-second batched, {r['single_per_cpu_s']:.0f} one at a time "
           f"({r['n']} texts, model load {r['load_s']:.1f}s; wall clock {r['batch_per_wall_s']:.0f}/s "
@@ -77,6 +102,8 @@ def main() -> None:
 
     print(f"targets: >= {TARGET_PER_S} listings/s (measured {r['batch_per_cpu_s'] / TARGET_PER_S:.2f}x target), "
           f"load <= 1 s (measured {r['load_s']:.2f}s), peak memory <= 300 MB (measured {r['peak_rss_mb']:.0f} MB)")
+    if os.environ.get("BENCH_CLASSIFIER_BASELINE"):
+        _compare(env, os.environ["BENCH_CLASSIFIER_BASELINE"])
 
     from classifiers import load_classifier
     from classifiers.evaluation import evaluate_classifier, load_named_set

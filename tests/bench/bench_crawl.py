@@ -72,6 +72,12 @@ def _settings(tmp: Path, base_url: str):
     })
 
 
+def _child_cpu() -> float:
+    """CPU seconds used so far by finished child processes (the crawl child, the bare spider)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _full_crawl(settings, store) -> dict:
     from sqlalchemy import select
 
@@ -83,13 +89,14 @@ def _full_crawl(settings, store) -> dict:
         session.add(run)
         session.flush()
         run_id = run.id
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), _child_cpu()
     summary = run_crawl(settings, store, run_id)
-    wall = time.monotonic() - t0
+    wall, cpu = time.monotonic() - t0, _child_cpu() - cpu0
     with store.session() as session:
         row = session.scalars(select(SourceRun).where(SourceRun.crawl_run_id == run_id)).one()
         seconds = (row.finished_at - row.started_at).total_seconds()
-    return {"pages": summary["pages_fetched"], "seconds": seconds, "wall": wall, "summary": summary, "run_id": run_id}
+    return {"pages": summary["pages_fetched"], "seconds": seconds, "wall": wall, "cpu": cpu, "summary": summary,
+            "run_id": run_id}
 
 
 def main() -> None:
@@ -111,9 +118,11 @@ def main() -> None:
             urls = list(session.scalars(select(Capture.url).where(Capture.crawl_run_id == full["run_id"],
                                                                   Capture.kind.in_(("search", "page")))))
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        cpu0 = _child_cpu()
         out = subprocess.run([sys.executable, "-c", "from tests.bench.bench_crawl import _bare_child; _bare_child()"],
                              input=json.dumps(urls), capture_output=True, text=True, env=env, check=True)
         bare = json.loads(out.stdout.strip().splitlines()[-1])
+        bare["cpu"] = _child_cpu() - cpu0
         again = _full_crawl(settings, store)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         warc_mb = sum(p.stat().st_size for p in (tmp / "var" / "warc").rglob("*.warc.gz")) / 1e6
@@ -126,6 +135,10 @@ def main() -> None:
     print(f"bare Scrapy spider (fetch + <title> only):    {bare_rate:.1f} pages/s ({bare['seconds']:.2f}s, "
           f"{bare['pages']} pages)")
     print(f"ratio full / bare: {full_rate / bare_rate:.2f}")
+    # Wall-clock rates follow whatever else the machine runs; CPU per page (process start included) does not.
+    full_cpu, bare_cpu = full["cpu"] / full["pages"], bare["cpu"] / bare["pages"]
+    print(f"CPU per page: full {1000 * full_cpu:.2f} ms, bare {1000 * bare_cpu:.2f} ms; "
+          f"ratio of CPU throughput full / bare: {bare_cpu / full_cpu:.2f}")
     print(f"incremental re-crawl of the unchanged site: {again['pages']} pages "
           f"({100 * (1 - again['pages'] / max(1, full['pages'])):.0f}% fewer)")
     print(f"WARC written: {warc_mb:.1f} MB; peak RSS of a crawl process: {peak_mb:.0f} MB")

@@ -48,12 +48,17 @@ def new_store(settings) -> Store:
     return store
 
 
-def crawl(settings, store) -> dict:
+def new_run(store) -> int:
+    """A CrawlRun to crawl into (its id)."""
     with store.session() as session:
         run = CrawlRun(trigger="test", status="running")
         session.add(run)
         session.flush()
-        run_id = run.id
+        return run.id
+
+
+def crawl(settings, store) -> dict:
+    run_id = new_run(store)
     summary = run_crawl(settings, store, run_id)
     summary["crawl_run_id"] = run_id
     return summary

@@ -46,3 +46,4 @@ class ReportCase:
     listings: list[ReportListing]
     files: list[dict[str, Any]]  # every file of the bundle except the reports and the seal
     key_id: str = ""  # fingerprint of the key that signs the bundle, printed in the appeal letter
+    key_algorithm: str = "ECDSA P-384"  # or "Ed25519"

@@ -267,7 +267,7 @@ def build_report(case: ReportCase, lang: str, created: dt.datetime) -> bytes:
     pdf.facts_table([(t(lang, "case"), case.case_name), (t(lang, "organisation"), case.organisation),
                      (t(lang, "generated"), case.generated), (t(lang, "operator"), case.operator),
                      (t(lang, "listings_count"), str(len(case.listings)))])
-    pdf.para(t(lang, "intro"))
+    pdf.para(t(lang, "intro", algorithm=case.key_algorithm))
     for n, item in enumerate(case.listings, 1):
         pdf.set_font("Sans", size=9)
         pdf.multi_cell(0, 4.5, f"{n}. [{item.platform}] {item.title[:120]} — {item.url}", align="L",

@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 from sqlalchemy.orm import Session
 
+from alerts.evidence.hashing import sha256_bytes
+
 from store.models import Classification, Listing
 
 
@@ -35,16 +37,18 @@ class CaptureJob:
     browser: Any = None  # BrowserSession, shared by the run
     facts: dict[str, Any] = field(default_factory=dict)
     step_results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hashes: dict[str, tuple[str, int]] = field(default_factory=dict)  # rel path -> (sha256, size) as written
 
     @property
     def data_dir(self) -> Path:
         return self.settings.storage.data_path
 
     def write(self, rel: str, data: bytes) -> str:
-        """Write a file into the capture directory; returns its relative path."""
+        """Write a file into the capture directory, noting its hash for the seal; returns its relative path."""
         path = self.directory / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+        self.hashes[rel] = (sha256_bytes(data), len(data))
         return rel
 
 

@@ -1,4 +1,4 @@
-"""Step `sign`: seal the capture directory — manifest of sha256 hashes, ECDSA P-384 signature, optional RFC 3161 token."""
+"""Step `sign`: seal the capture directory — manifest of sha256 hashes, organisation's signature, optional RFC 3161 token."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +15,8 @@ class SignStep(Step):
     def run(self, job: CaptureJob) -> dict[str, Any]:
         result = seal(job.directory, self.settings, kind="capture", created_by=job.operator, now=job.now,
                       extra={"listing": listing_key(job.listing), "url": job.listing.url, "reason": job.reason},
-                      require_signature=self.options.require_signature, timestamp=self.options.timestamp)
+                      require_signature=self.options.require_signature, timestamp=self.options.timestamp,
+                      known=job.hashes)
         job.facts["manifest_sha256"] = result.manifest_sha256
         out = {"manifest_sha256": result.manifest_sha256, "files_sealed": result.files, "signed": result.signed,
                "key_id": result.key_id, "timestamp": result.timestamp_time}

@@ -96,6 +96,7 @@ class WarcStep(Step):
             dest = job.directory / name
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dest)
+            job.hashes[name] = (digest, dest.stat().st_size)  # hashed above: the seal need not read it again
             out.append(name)
         job.facts["photos"] = [{"url": i.url, "sha256": i.sha256, "path": i.path} for i in images if i.path]
         return out

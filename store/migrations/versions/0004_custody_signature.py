@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Entries written before this revision have none; export and hand-over refuse them (every entry is signed when written).
+    # Entries written before this revision have none: they are reported as unsigned history (see 0007); every later entry is signed when written.
     with op.batch_alter_table('custody_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signature', sa.Text(), nullable=True))
 

@@ -16,42 +16,7 @@ from alerts.evidence.hashing import canonical_json, pretty_json, sha256_bytes
 from alerts.evidence.timestamp import request_token
 from alerts.evidence.verify import NOT_INTACT, ORIGIN_NOT_CHECKED, VERIFIED, Trust, verify_bundle
 from saigawatch.cli import main
-
-
-def rewrite(src: Path, dst: Path, change=None, drop=(), add=None, order=None) -> Path:
-    """Copy a ZIP with some members changed, dropped or added."""
-    change, add = change or {}, add or {}
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
-        names = order or zin.namelist()
-        for name in names:
-            if name in drop:
-                continue
-            data = zin.read(name)
-            if name in change:
-                data = change[name](data) if callable(change[name]) else change[name]
-            zout.writestr(name, data)
-        for name, data in add.items():
-            zout.writestr(name, data)
-    return dst
-
-
-def flip(data: bytes) -> bytes:
-    i = len(data) // 2
-    return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1:]
-
-
-def members(bundle: Path) -> list[str]:
-    with zipfile.ZipFile(bundle) as zf:
-        return zf.namelist()
-
-
-def read(bundle: Path, name: str) -> bytes:
-    with zipfile.ZipFile(bundle) as zf:
-        return zf.read(name)
-
-
-def custody_lines(bundle: Path) -> list[str]:
-    return read(bundle, "custody.jsonl").decode().splitlines()
+from tests.alerts.evidence.tamper import custody_lines, flip, members, read, resealed, rewrite
 
 
 @pytest.fixture(scope="module")
@@ -210,29 +175,8 @@ def test_an_entry_appended_and_signed_by_the_organisation_keeps_the_bundle_verif
     assert any("1 added after export" in n for n in report.notes)
 
 
-def _resealed(case_bundle: Path, tmp_path: Path) -> Path:
-    """An attacker edits a file, rewrites the manifest and signs it with their own key."""
-    target = next(n for n in members(case_bundle) if n.endswith("listing.json"))
-    manifest = json.loads(read(case_bundle, "manifest.json"))
-    new_listing = read(case_bundle, target).replace(b'"price"', b'"price_"')
-    evil = keymod.generate_key(tmp_path / "evil" / "k.pem")
-    evil_key = keymod.load_private_key(evil.private_path)
-    public_pem = evil.public_path.read_bytes()
-    for entry in manifest["files"]:
-        if entry["path"] == target:
-            entry["sha256"], entry["size"] = sha256_bytes(new_listing), len(new_listing)
-        if entry["path"] == "public_key.pem":
-            entry["sha256"], entry["size"] = sha256_bytes(public_pem), len(public_pem)
-    manifest["signature"]["key_id"] = evil.key_id
-    data = pretty_json(manifest)
-    token = read(case_bundle, "manifest.tsr")
-    return rewrite(case_bundle, tmp_path / "resealed.zip", change={
-        target: new_listing, "manifest.json": data, "manifest.sig": keymod.sign(evil_key, data),
-        "public_key.pem": public_pem, "manifest.tsr.sig": keymod.sign(evil_key, token)})
-
-
 def test_a_bundle_resigned_with_another_key_fails_the_trusted_key(case_bundle, tmp_path, trust, tsa, monkeypatch):
-    tampered = _resealed(case_bundle, tmp_path)
+    tampered = resealed(case_bundle, tmp_path)
     hashed = []
     import alerts.evidence.verify as verify_mod
     real = verify_mod.sha256_stream
@@ -248,7 +192,7 @@ def test_a_bundle_resigned_with_another_key_fails_the_trusted_key(case_bundle, t
 
 
 def test_cli_never_labels_an_untrusted_key_trusted(case_bundle, tmp_path, capsys, signing_key):
-    tampered = _resealed(case_bundle, tmp_path)
+    tampered = resealed(case_bundle, tmp_path)
     assert main(["evidence", "verify", "--lang", "en", "--public-key", str(signing_key.public_path),
                  str(tampered)]) == NOT_INTACT
     out = capsys.readouterr()

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 
+from store.cases import group_pending
 from store.models import AuditEvent
 
-from .conftest import XSS_TEXT
+from .conftest import NOW, XSS_TEXT, add_listing
 
 
 def test_queue_page_lists_flagged_listings_by_score(analyst, seeded):
@@ -146,3 +147,13 @@ def test_page_views_do_not_write_audit_rows(analyst, seeded, web_store):
     analyst.get("/queue")
     with web_store.session() as s:
         assert s.query(AuditEvent).count() == before
+
+
+def test_queue_snippet_skips_the_repeated_title_and_its_punctuation(analyst, web_store):
+    with web_store.session() as s:
+        add_listing(s, "title-repeat", "Рога сайги 2 шт", "Рога сайги 2 шт, цена договорная, звоните", score=0.99)
+        group_pending(s, now=NOW)
+    r = analyst.get("/queue", params={"q": "договорная"})
+    assert r.status_code == 200
+    snippets = re.findall(r'<div class="snippet">([^<]*)</div>', r.text)
+    assert "цена договорная, звоните" in snippets, snippets

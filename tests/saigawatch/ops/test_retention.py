@@ -13,7 +13,7 @@ from saigawatch.ops.retention import plan_purge, purge
 from saigawatch.cli import app
 from store.models import Capture, Image
 from store.warc import WarcWriter, read_response
-from tests.alerts.ops.conftest import NOW, add_listing, add_review, ops_settings
+from tests.ops_support import NOW, add_listing, add_review, ops_settings
 
 OLD = NOW - dt.timedelta(days=120)
 

@@ -1,4 +1,4 @@
-"""Fixtures for the operations tests: a populated store, loopback mail, Telegram and webhook servers."""
+"""Helpers and fixtures for the operations tests: a populated store, loopback mail, Telegram and webhook servers."""
 from __future__ import annotations
 
 import datetime as dt
@@ -191,11 +191,15 @@ class FakeHTTP:
 
 @pytest.fixture
 def config_file(config_file, tmp_path):
-    """The shared config_file fixture, plus the run lock and log file inside the test's temp dir
-    (their defaults are relative to the working directory, which is the repository during tests)."""
+    """The shared config_file fixture, plus the run lock, log file, models, exports and signing key inside the
+    test's temp dir (their defaults are relative to the working directory or the home folder)."""
     text = config_file.read_text(encoding="utf-8")  # one schedule block: a second one is a duplicate key
     text = text.replace(f"lock_file: {tmp_path / 'run-daily.lock'}", f"lock_file: {tmp_path / 'var' / 'run-daily.lock'}")
     text = text.replace(f"log_file: {tmp_path / 'log' / 'saigawatch.log'}",
                         f"log_file: {tmp_path / 'var' / 'log' / 'saigawatch.log'}")
+    # Everything else SaigaWatch writes stays in the temp dir too, so `doctor` never sees the machine's own files.
+    text += (f"classifier:\n  model_dir: {tmp_path / 'var' / 'models'}\n"
+             f"evidence:\n  export_dir: {tmp_path / 'var' / 'exports'}\n"
+             f"  signing_key_path: {tmp_path / 'keys' / 'signing_key.pem'}\n")
     config_file.write_text(text, encoding="utf-8")
     return config_file

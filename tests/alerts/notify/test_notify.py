@@ -13,7 +13,7 @@ import pytest
 
 from alerts.notify import build_digest, notify_step, send_digest
 from alerts.notify.render import TELEGRAM_LIMIT, render_telegram
-from tests.alerts.ops.conftest import (NOW, FakeHTTP, add_listing, add_review, add_run, authenticator, free_port,
+from tests.ops_support import (NOW, FakeHTTP, add_listing, add_review, add_run, authenticator, free_port,
                                        ops_settings, server_tls_context)
 
 
@@ -118,7 +118,7 @@ def test_email_plain_smtp(sqlite_store, tmp_path, smtp_server):
 def test_email_starttls_with_login_and_self_signed_cert(sqlite_store, tmp_path, tls_material, monkeypatch):
     from aiosmtpd.controller import Controller
 
-    from tests.alerts.ops.conftest import MailSink
+    from tests.ops_support import MailSink
 
     cert, key = tls_material
     sink, port = MailSink(), free_port()
@@ -148,7 +148,7 @@ def test_email_starttls_with_login_and_self_signed_cert(sqlite_store, tmp_path, 
 def test_email_implicit_ssl(sqlite_store, tmp_path, tls_material):
     from aiosmtpd.controller import Controller
 
-    from tests.alerts.ops.conftest import MailSink
+    from tests.ops_support import MailSink
 
     cert, key = tls_material
     sink, port = MailSink(), free_port()

@@ -16,7 +16,7 @@ import pytest
 
 from demo_marketplace.server import serve_in_thread
 from saigawatch.runlock import run_lock
-from tests.alerts.ops.conftest import MailSink, authenticator, free_port
+from tests.ops_support import MailSink, authenticator, free_port
 
 pytestmark = pytest.mark.slow
 SHIPPED = Path(__file__).resolve().parents[3] / "config" / "saigawatch.yaml"

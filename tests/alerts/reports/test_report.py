@@ -16,7 +16,7 @@ from config import load_config
 from saigawatch.cli import app
 from store import Store
 from store.models import Appeal, Listing
-from tests.alerts.ops.conftest import add_listing, add_review, ops_settings
+from tests.ops_support import add_listing, add_review, ops_settings
 
 D = lambda *a: dt.datetime(*a, tzinfo=dt.timezone.utc)  # noqa: E731
 

@@ -14,7 +14,7 @@ import pytest
 
 from saigawatch.logs import CRON_OUTPUT, setup_file_logging
 from saigawatch.runlock import RunLocked, read_holder, run_lock
-from tests.alerts.ops.conftest import ops_settings
+from tests.ops_support import ops_settings
 
 
 def test_second_run_is_refused_with_holder_details(tmp_path):

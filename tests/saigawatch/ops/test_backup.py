@@ -16,8 +16,8 @@ from saigawatch.cli import app
 from store import Store
 from store.models import Capture, EvidenceCapture, Image
 from store.warc import read_response
-from tests.alerts.ops.conftest import NOW, add_listing
-from tests.alerts.ops.test_retention import _world
+from tests.ops_support import NOW, add_listing
+from tests.saigawatch.ops.test_retention import _world
 
 
 def _populate(settings, store):

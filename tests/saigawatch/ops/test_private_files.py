@@ -83,7 +83,7 @@ def test_everything_written_is_private_whatever_the_umask(config_file, tmp_path,
     with tarfile.open(backups[0]) as tar:
         assert all(m.mode == 0o600 for m in tar.getmembers())
     result = doctor(config_file)
-    assert result.exit_code == 0 and "permissions OK" in result.output
+    assert result.exit_code == 0 and "permissions OK" in result.output, result.output
 
 
 def test_doctor_reports_and_fixes_loose_permissions(installed, config_file, tmp_path):

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from crawler.health import health_step, health_table, markup_problems, run_alerts
 from saigawatch.cli import app
-from tests.alerts.ops.conftest import NOW, add_run, ops_settings
+from tests.ops_support import NOW, add_run, ops_settings
 
 
 def _history(session, counts, name="olx-kz-ru", **last):

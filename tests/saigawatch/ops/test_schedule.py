@@ -147,7 +147,7 @@ def test_real_crontab_cycle(cron_user, config_file, tmp_path):
 def test_check_reports_problems_and_sends_a_test_digest(config_file, tmp_path, monkeypatch):
     from aiosmtpd.controller import Controller
 
-    from tests.alerts.ops.conftest import MailSink, authenticator, free_port
+    from tests.ops_support import MailSink, authenticator, free_port
 
     monkeypatch.chdir(tmp_path)  # `check` moves into the job's working directory
     for name in ("SAIGAWATCH_SMTP_USER", "SAIGAWATCH_SMTP_PASSWORD"):  # `check` loads the secrets file into
