@@ -10,7 +10,6 @@ import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import MinHash
 
 NUM_PERM = 48
 BANDS, ROWS = 12, 4  # MinHash LSH: 12 bands of 4 rows finds 96% of pairs at 70% Jaccard, 99.8% at 80%
@@ -31,12 +30,24 @@ _NUMBER = re.compile(r"(?<!\S)\d+(?!\S)")  # a word that is a number (normalised
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _MASK32 = np.uint64(0xFFFFFFFF)
 _BAND_MULTIPLIER = 0x100000001B3
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
-_EMPTY = _TEMPLATE.hashvalues.copy()
 _WORKER = threading.local()  # one MinHash per thread, reset for each text (creating one costs more than hashing)
 _WORD_HASHES: dict[str, int] = {}  # crc32 of words seen (a vocabulary repeats: most look-ups hit)
 MAX_CACHED_WORDS = 200_000
 SIGNATURE_BYTES = NUM_PERM * 4
+
+
+@functools.cache
+def _template():
+    """The MinHash every signature starts from. datasketch is imported here, not at the top: importing it (and
+    what it pulls in) cost every crawl process and command about a second."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int)
+
+
+@functools.cache
+def _empty() -> np.ndarray:
+    return _template().hashvalues.copy()
 
 
 def normalise_text(text: str) -> str:
@@ -123,8 +134,8 @@ def minhash_of(hashes: np.ndarray) -> np.ndarray | None:
         return None
     m = getattr(_WORKER, "minhash", None)
     if m is None:
-        m = _WORKER.minhash = _TEMPLATE.copy()
-    m.hashvalues = _EMPTY  # update_batch replaces the array, never writes into it
+        m = _WORKER.minhash = _template().copy()
+    m.hashvalues = _empty()  # update_batch replaces the array, never writes into it
     m.update_batch(hashes.tolist())
     return m.hashvalues
 

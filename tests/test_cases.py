@@ -194,19 +194,19 @@ def test_a_words_reason_reads_in_russian_and_kazakh():
     assert template.render(_=gettext_for("en"), r=reason) == "same words reordered as #412"
 
 
-def test_migration_0007_regroups_what_was_fingerprinted_before_the_bag_of_words(tmp_path):
+def test_migration_0008_regroups_what_was_fingerprinted_before_the_bag_of_words(tmp_path):
     from sqlalchemy import delete, update
 
     from store.cases import pending_listing_ids
     from store.models import GroupingKey, ListingFingerprint
 
     st = Store(f"sqlite:///{tmp_path / 'old.db'}")
-    command.upgrade(alembic_config(st.engine), "0006_hardening")
+    command.upgrade(alembic_config(st.engine), "0007_custody_signing_start")
     with st.session() as s:
         first = _add(s, "1", AD, platform="olx")
         group_pending(s, now=T0)
         s.execute(update(ListingFingerprint).values(minhash=func.substr(ListingFingerprint.minhash, 1, 48 * 4)))
-        s.execute(delete(GroupingKey).where(GroupingKey.key.like("w%")))  # as grouping wrote them before 0007
+        s.execute(delete(GroupingKey).where(GroupingKey.key.like("w%")))  # as grouping wrote them before 0008
         first_id, first_case = first.id, first.case_id
     st.init()
     with st.session() as s:

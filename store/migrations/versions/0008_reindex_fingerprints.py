@@ -1,14 +1,14 @@
 """reindex fingerprints: listings grouped before the bag-of-words signature are grouped again by the next run
 
-Revision ID: 0007_reindex_fingerprints
-Revises: 0006_hardening
+Revision ID: 0008_reindex_fingerprints
+Revises: 0007_custody_signing_start
 Create Date: 2026-12-06 23:11:36
 """
 from alembic import op
 
 
-revision = '0007_reindex_fingerprints'
-down_revision = '0006_hardening'
+revision = '0008_reindex_fingerprints'
+down_revision = '0007_custody_signing_start'
 branch_labels = None
 depends_on = None
 
