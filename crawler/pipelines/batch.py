@@ -108,20 +108,12 @@ class StoreBatch:
         self._writing.add(written)
         written.add_done_callback(lambda done: self._written(done, items))
 
-    def close(self, *args: Any, **kwargs: Any):
-        """spider_closed: write what is left and wait for every batch still being written (a Deferred)."""
+    async def close(self, *args: Any, **kwargs: Any) -> None:
+        """spider_closed: write what is left and wait for every batch still being written."""
         self.flush()
-        if not self._writing:
-            self._stop_writer()
-            return None
-        from twisted.internet.defer import Deferred
-
-        async def drain() -> None:
-            while self._writing:
-                await asyncio.gather(*list(self._writing), return_exceptions=True)
-            self._stop_writer()
-
-        return Deferred.fromFuture(asyncio.ensure_future(drain()))
+        while self._writing:
+            await asyncio.gather(*list(self._writing), return_exceptions=True)
+        self._stop_writer()
 
     def _stop_writer(self) -> None:
         if self._writer is not None:
