@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from collections import defaultdict
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import bindparam, delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from store.fingerprints import MAX_PHASH_DISTANCE, Fingerprint, fingerprint, phash_distance, similarity, word_similarity
@@ -311,18 +312,25 @@ def _key_kind(key: str) -> str:
 
 # --- summaries -------------------------------------------------------------------------------------------------
 
-def refresh_cases(session: Session, case_ids: Iterable[int]) -> None:
-    """Recompute the queue summary of these cases from their listings' latest classification and review."""
-    ids = sorted({c for c in case_ids if c is not None and c > 0})
+@functools.cache
+def _case_members_query():
+    """The members of some cases with their latest classification and review (built once: constructing it cost
+    more than running it when one new listing is grouped)."""
     C, R = Classification.__table__.c, Review.__table__.c
     joined = Listing.__table__.outerjoin(Classification.__table__, C.id == newest_classification_id_for(L.id)) \
         .outerjoin(Review.__table__, R.id == newest_review_id_for(L.id))
+    return select(
+        L.id, L.case_id, L.platform, L.seller_id, L.first_seen, L.last_seen, L.language.label("listing_language"),
+        C.id.label("cls_id"), C.score, C.flagged, C.created_at.label("cls_at"), C.language, C.intent,
+        R.id.label("rev_id"), R.decision, R.analyst, R.created_at.label("rev_at"))\
+        .select_from(joined).where(L.case_id.in_(bindparam("case_ids", expanding=True)))
+
+
+def refresh_cases(session: Session, case_ids: Iterable[int]) -> None:
+    """Recompute the queue summary of these cases from their listings' latest classification and review."""
+    ids = sorted({c for c in case_ids if c is not None and c > 0})
     for chunk in _chunks(ids):
-        rows = session.execute(select(
-            L.id, L.case_id, L.platform, L.seller_id, L.first_seen, L.last_seen, L.language.label("listing_language"),
-            C.id.label("cls_id"), C.score, C.flagged, C.created_at.label("cls_at"), C.language, C.intent,
-            R.id.label("rev_id"), R.decision, R.analyst, R.created_at.label("rev_at"))
-            .select_from(joined).where(L.case_id.in_(chunk))).all()
+        rows = session.execute(_case_members_query(), {"case_ids": chunk}).all()
         cls = {r.id: SimpleNamespace(score=r.score, flagged=r.flagged, created_at=r.cls_at, language=r.language,
                                      intent=r.intent) for r in rows if r.cls_id is not None}
         revs = {r.id: SimpleNamespace(id=r.rev_id, decision=r.decision, analyst=r.analyst, created_at=r.rev_at)

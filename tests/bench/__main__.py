@@ -1,8 +1,8 @@
 """Run every benchmark module tests/bench/bench_*.py (or those named on the command line) and print figures."""
 from __future__ import annotations
 
-import importlib
 import pkgutil
+import subprocess
 import sys
 import time
 
@@ -19,10 +19,11 @@ def main(argv: list[str]) -> int:
             return 2
         print(f"== {name}", flush=True)
         t0 = time.monotonic()
-        try:
-            importlib.import_module(f"tests.bench.{name}").main()
-        except Exception as exc:  # noqa: BLE001 - report and go on with the others
-            print(f"!! {name} failed: {type(exc).__name__}: {exc}", flush=True)
+        # Each benchmark in a fresh process: peak-memory figures (ru_maxrss, which Linux keeps across fork and
+        # exec) must not carry over what an earlier benchmark held.
+        rc = subprocess.run([sys.executable, "-c", f"import tests.bench.{name} as m; m.main()"]).returncode
+        if rc != 0:
+            print(f"!! {name} failed (exit status {rc})", flush=True)
             failed.append(name)
         print(f"== {name} took {time.monotonic() - t0:.1f}s\n", flush=True)
     return 1 if failed else 0
