@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH_ADS = 1_000
+BENCH_ADS = 2_000  # about 2,100 pages per crawl (as bench_crawl), long enough to time
 REDIS_ENV = "SW_BENCH_REDIS_URL"
 
 
