@@ -46,8 +46,12 @@ def test_killed_part_run_again_equals_one_machine(demo, redis_server, tmp_path, 
     conn.flushdb()
     run_id = new_run(store)
     part = redis_settings(redis_url, run_id, 0)
+    # One page at a time, 50 ms apart: store batches (up to 0.25 s of items) then hold a few items each, so the
+    # kill lands mid-crawl whatever the machine's speed (at full speed one batch could hold every listing).
     killed = run_crawl(settings, store, run_id, scrapy_settings={
-        **part, SETTING: kill_at, "EXTENSIONS": {**part["EXTENSIONS"], "tests.crawler.kill_points.KillAt": 900}})
+        **part, SETTING: kill_at, "EXTENSIONS": {**part["EXTENSIONS"], "tests.crawler.kill_points.KillAt": 900},
+        "DOWNLOAD_DELAY": 0.05, "DOWNLOAD_DELAY_JITTER": 0, "CONCURRENT_REQUESTS": 1,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1})
     assert "exited with status -9" in killed.get("process_error", ""), killed
     assert len(stored_ids(store)) < len(reference["ids"])  # the kill landed mid-crawl
     again = run_crawl(settings, store, run_id, scrapy_settings=part)
