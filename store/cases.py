@@ -247,12 +247,6 @@ def _insert_keys(connection, rows: list[tuple[str, int]]) -> None:
         connection.exec_driver_sql(sql, rows[start:start + 5000])
 
 
-def _bind(name: str):
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
-
-
 def _solo_cases(session: Session, case_ids: list[int]) -> set[int]:
     """Of these cases, those an analyst never touched that hold one listing (it may move to a better case)."""
     out: set[int] = set()
@@ -402,7 +396,7 @@ def ensure_cases(session: Session, listing_ids: Iterable[int], now: dt.datetime 
             Case.__table__.c.id, sort_by_parameter_order=True), [
             {"created_at": now or utcnow(), "copies": 0, "platforms": "", "sellers": 0, "best_score": -1.0,
              "flagged": False, "status": "unreviewed", "manual": False} for _ in lonely]).scalars().all()
-        session.execute(update(Listing.__table__).where(L.id == _bind("b_id")), [
+        session.execute(update(Listing.__table__).where(L.id == bindparam("b_id")), [
             {"b_id": lid, "case_id": cid, "case_reason": {"kind": "first", "detail": "not grouped yet",
                                                           "listing_id": None, "similarity": None}}
             for lid, cid in zip(lonely, created)])

@@ -28,6 +28,16 @@ def content_hash(fields: dict[str, Any]) -> str:
     return sha256_of(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
 
 
+def _load_into(session: Session, into: dict, model, id_column, keys: list[tuple[str, str]]) -> None:
+    """Fill `into` {(platform, platform id): row} with the stored rows of `model` among `keys`, 500 ids a query."""
+    for platform in {p for p, _ in keys}:
+        ids = sorted({pid for p, pid in keys if p == platform})
+        for start in range(0, len(ids), 500):
+            for row in session.scalars(select(model).where(model.platform == platform,
+                                                           id_column.in_(ids[start:start + 500]))):
+                into[(platform, getattr(row, id_column.key))] = row
+
+
 @dataclass
 class UpsertCache:
     """The stored sellers and listings a batch of items touches, loaded in a few queries.
@@ -43,18 +53,8 @@ class UpsertCache:
     def load(cls, session: Session, listing_keys: list[tuple[str, str]],
              seller_keys: list[tuple[str, str]]) -> "UpsertCache":
         cache = cls(dict.fromkeys(seller_keys), dict.fromkeys(listing_keys))  # None: not stored yet
-        for platform in {p for p, _ in listing_keys}:
-            ids = sorted({pid for p, pid in listing_keys if p == platform})
-            for start in range(0, len(ids), 500):
-                for row in session.scalars(select(Listing).where(Listing.platform == platform,
-                                                                 Listing.platform_listing_id.in_(ids[start:start + 500]))):
-                    cache.listings[(platform, row.platform_listing_id)] = row
-        for platform in {p for p, _ in seller_keys}:
-            ids = sorted({sid for p, sid in seller_keys if p == platform})
-            for start in range(0, len(ids), 500):
-                for row in session.scalars(select(Seller).where(Seller.platform == platform,
-                                                                Seller.platform_seller_id.in_(ids[start:start + 500]))):
-                    cache.sellers[(platform, row.platform_seller_id)] = row
+        _load_into(session, cache.listings, Listing, Listing.platform_listing_id, listing_keys)
+        _load_into(session, cache.sellers, Seller, Seller.platform_seller_id, seller_keys)
         return cache
 
     def listing(self, session: Session, platform: str, pid: str) -> Listing | None:

@@ -23,18 +23,12 @@ def check_page(source: SourceSettings, body: bytes, url: str) -> dict[str, Any]:
         if "currency" not in row and item.currency:
             row["currency"] = item.currency
         items.append(row)
-    out: dict[str, Any] = {"kind": result.kind, "items": items,
+    out: dict[str, Any] = {**result.to_json(), "items": items,
                            "missing": {name: result.missing.get(name, 0) for name in fields if result.missing.get(name)}}
+    if not out["next_page"]:
+        del out["next_page"]
     if result.unparsed:
         out["unparsed"] = dict(result.unparsed)
-    if result.errors:
-        out["errors"] = list(result.errors)
-    if result.next_page:
-        out["next_page"] = result.next_page
-    if result.total is not None:
-        out["total"] = result.total
-    if result.block_reason:
-        out["block_reason"] = result.block_reason
     return out
 
 
