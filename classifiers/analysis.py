@@ -60,9 +60,12 @@ class Analysis:
         out = []
         for fa in self.fields:
             norm, name = fa.norm, fa.name
-            original, starts, ends = norm.original, norm.starts, norm.ends
+            original = norm.original
+            starts, ends = (None, None) if norm.identity else (norm.starts, norm.ends)
             for m in fa.matches:
-                if m.end > m.start and norm.text:
+                if starts is None:
+                    start, end = norm.original_span(m.start, m.end)
+                elif m.end > m.start and norm.text:
                     start, end = starts[m.start], ends[m.end - 1]  # Normalized.original_span, inlined
                 else:
                     start, end = norm.original_span(m.start, m.end)

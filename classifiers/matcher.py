@@ -28,6 +28,9 @@ def tolerance(length: int) -> int:
     return 2
 
 
+Candidate = tuple  # (term, distance, how, term_order(term), term.tokens[1:]): LexiconMatcher.first_candidates
+
+
 class Token(NamedTuple):
     """Layout of the (form, start, end, alt) tuples that `tokenize` returns."""
 
@@ -133,7 +136,7 @@ class LexiconMatcher:
         self.cjk_res = [re.compile(trie_regex(group)) for group in (evidence, wording) if group]
         self.pattern_terms = [(p, Term(p.name, p.role, p.weight, p.lang, p.category)) for p in lexicon.patterns]
         self._order_of = {id(t): term_order(t) for t in [*lexicon.terms, *(t for _, t in self.pattern_terms)]}
-        self._first_cache: dict[str, list[tuple[Term, int, str]]] = {}
+        self._first_cache: dict[str, list[Candidate]] = {}
         self._pair_cache: dict[tuple[str, str, bool], int | None] = {}
 
     # -- token level -------------------------------------------------------------------------
@@ -146,22 +149,22 @@ class LexiconMatcher:
             for L in (n - 1, n, n + 1):
                 if 5 <= L < len(form):
                     queries.append(form[:L])
-        for q in set(queries):
+        for q in dict.fromkeys(queries):  # in a fixed order (a set's order changes with the hash seed)
             for d in _deletes(q, 2 if len(q) > 8 else 1):
                 for key, is_stem in self.deletes.get(d, ()):
-                    if (key, is_stem) in found:
-                        continue
+                    if found.get((key, is_stem), 3) == 1:
+                        continue  # the closest a fuzzy match can be
                     if not is_stem and q != form:
                         continue
                     if key[0] != q[0]:
                         continue  # disguises keep the first letter; «осмотр» is not «досмотр»
                     dist = Levenshtein.distance(q, key, score_cutoff=tolerance(len(key)))
-                    if dist <= tolerance(len(key)) and dist > 0:
-                        found[(key, is_stem)] = dist
+                    if dist <= tolerance(len(key)) and 0 < dist < found.get((key, is_stem), 3):
+                        found[(key, is_stem)] = dist  # the smallest distance over all prefixes tried
         return [(k, s, d) for (k, s), d in found.items()]
 
-    def first_candidates(self, form: str) -> list[tuple[Term, int, str]]:
-        """Terms whose first token matches this word: (term, distance, how)."""
+    def first_candidates(self, form: str) -> list[Candidate]:
+        """Terms whose first token matches this word: (term, distance, how, its order, its other tokens)."""
         hit = self._first_cache.get(form)
         if hit is not None:
             return hit
@@ -176,10 +179,12 @@ class LexiconMatcher:
                 pool = self.prefix_first if is_stem else self.exact_first
                 for term in pool.get(key, ()):
                     out.append((term, dist, "fuzzy"))
+        order_of = self._order_of
+        found = [(term, dist, how, order_of[id(term)], term.tokens[1:]) for term, dist, how in out]
         if len(self._first_cache) > _CACHE_LIMIT:
             self._first_cache.clear()
-        self._first_cache[form] = out
-        return out
+        self._first_cache[form] = found
+        return found
 
     def token_distance(self, form: str, key: str, prefix: bool) -> int | None:
         """Edit distance between a word and a term token (stem-aware), or None when too far."""
@@ -208,7 +213,8 @@ class LexiconMatcher:
         """All non-redundant matches in a normalised text."""
         text = norm.text
         tokens = tokenize(text) if tokens is None else tokens
-        matches: list[Match] = []
+        found: list[tuple] = []  # (start, start - end, distance, term order, how, index, term, end): see _prune
+        add = found.append
         has_cjk = _CJK_CHAR.search(text) is not None
         words = [t for t in tokens if not _CJK_CHAR.match(t[0])] if has_cjk else tokens
         n = len(words)
@@ -224,16 +230,18 @@ class LexiconMatcher:
             forms = [(False, cands)]
             if alt:
                 forms.append((True, self.first_candidates(alt)))
+            start = tok[1]
             for is_alt, candidates in forms:
-                for term, dist, how in candidates:
-                    rest = term.tokens[1:]
+                for term, dist, how, order, rest in candidates:
+                    if is_alt:
+                        how = "translit"
                     if not rest:
-                        matches.append(Match(term, tok[1], tok[2], dist, "translit" if is_alt else how))
+                        add((start, start - tok[2], dist, order, how, len(found), term, tok[2]))
                         continue
-                    if i + len(rest) >= n:
+                    last = len(rest)
+                    if i + last >= n:
                         continue
                     total = dist
-                    last = len(rest)
                     for j, key in enumerate(rest, start=1):
                         nxt = words[i + j]
                         form = nxt[3] if is_alt and nxt[3] else nxt[0]
@@ -246,23 +254,29 @@ class LexiconMatcher:
                             break
                         total += d
                     if total >= 0:
-                        matches.append(Match(term, tok[1], words[i + last][2], total, "translit" if is_alt else how))
+                        end = words[i + last][2]
+                        add((start, start - end, total, order, how, len(found), term, end))
+        order_of = self._order_of
         for a, b in norm.collapsed:  # spaced-out letters may have merged several words: look inside
             segment = text[a:b]
             for key, term in self.substring_keys:
                 pos = segment.find(key)
                 while pos >= 0:
-                    matches.append(Match(term, a + pos, a + pos + len(key), 0, "substring"))
+                    add((a + pos, -len(key), 0, order_of[id(term)], "substring", len(found), term, a + pos + len(key)))
                     pos = segment.find(key, pos + 1)
         if has_cjk:
+            cjk_terms = self.cjk_terms
             for cjk_re in self.cjk_res:
                 for m in cjk_re.finditer(text):
-                    matches.append(Match(self.cjk_terms[m.group()], m.start(), m.end(), 0, "exact"))
+                    term = cjk_terms[m.group()]
+                    a, b = m.span()
+                    add((a, a - b, 0, order_of[id(term)], "exact", len(found), term, b))
         for pat, term in self.pattern_terms:
             for m in pat.regex.finditer(text):
-                if m.end() > m.start():
-                    matches.append(Match(term, m.start(), m.end(), 0, "pattern"))
-        return _prune(matches, self._order_of)
+                a, b = m.span()
+                if b > a:
+                    add((a, a - b, 0, order_of[id(term)], "pattern", len(found), term, b))
+        return _prune(found)
 
 
 def term_order(term: Term) -> tuple[str, str, str]:
@@ -270,33 +284,28 @@ def term_order(term: Term) -> tuple[str, str, str]:
     return term.role, term.category or "", term.label
 
 
-def _prune(matches: list[Match], order_of: dict[int, tuple[str, str, str]]) -> list[Match]:
-    """Drop duplicates and matches strictly inside a longer match (羚羊 inside 羚羊感冒片, сайга inside «сайга-12»);
-    `order_of` maps id(term) to term_order(term) for the matcher's terms."""
-    if len(matches) < 2:
-        return matches
-
-    def order(m: Match) -> tuple:
-        key = order_of.get(id(m.term))
-        return m.start, m.start - m.end, m.distance, term_order(m.term) if key is None else key, m.how
-
-    # ties broken by the term itself, so the order never depends on set iteration (hash seeds differ per process)
-    matches.sort(key=order)
+def _prune(found: list[tuple]) -> list[Match]:
+    """Drop duplicates and matches strictly inside a longer match (羚羊 inside 羚羊感冒片, сайга inside «сайга-12»).
+    `found` holds (start, start - end, distance, term_order(term), how, index, term, end) tuples: sorted as they are,
+    ties fall to the term's order, so the result never depends on set iteration (hash seeds differ per process), and
+    then to the order found."""
+    found.sort()
     kept: list[Match] = []
     seen: set[tuple[int, int, str, str | None]] = set()
-    best: Match | None = None  # the kept match reaching furthest right
-    for m in matches:
-        term = m.term
-        key = (m.start, m.end, term.role, term.category)
+    best_start = best_end = -1  # the kept match reaching furthest right
+    best_role = ""
+    for start, _, distance, _, how, _, term, end in found:
+        role = term.role
+        key = (start, end, role, term.category)
         if key in seen:
             continue
-        if best is not None and (best.end > m.end or (best.end == m.end and best.start < m.start)):
-            # strictly inside a longer match (sorted by start, so it starts no later than m): redundant, unless a
-            # wording match («ищу рога», «интересуют рога») holds a species or horn word, which still counts
-            if not (best.term.role in _WORDING_ROLES and term.role in _EVIDENCE_ROLES):
+        if best_end > end or (best_end == end and best_start < start):
+            # strictly inside a longer match (sorted by start, so it starts no later than this one): redundant, unless
+            # a wording match («ищу рога», «интересуют рога») holds a species or horn word, which still counts
+            if not (best_role in _WORDING_ROLES and role in _EVIDENCE_ROLES):
                 continue
-        kept.append(m)
+        kept.append(Match(term, start, end, distance, how))
         seen.add(key)
-        if best is None or m.end > best.end:
-            best = m
+        if end > best_end:
+            best_start, best_end, best_role = start, end, role
     return kept

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from functools import lru_cache
+
+import numpy as np
 
 # Combining marks stay with their base character, so NFKC can compose «и» + U+0306 into «й».
 _CLUSTER = re.compile(
@@ -79,23 +80,63 @@ def _simplify(text: str) -> str:
     return text if changed.isdisjoint(text) else text.translate(table)
 
 
-@dataclass
 class Normalized:
     """Normalised text plus, for each of its characters, the [start, end) span in the original."""
 
-    original: str
-    text: str  # folded form used for matching
-    display: str  # normalised but not letter-folded (keeps Kazakh letters, for language detection)
-    starts: list[int]
-    ends: list[int]
-    collapsed: list[tuple[int, int]] = field(default_factory=list)  # normalised spans that were spaced-out letters
+    __slots__ = ("original", "text", "display", "_starts", "_ends", "collapsed")
+
+    def __init__(self, original: str, text: str, display: str, starts: list[int] | None, ends: list[int] | None,
+                 collapsed: list[tuple[int, int]] | None = None) -> None:
+        self.original = original
+        self.text = text  # folded form used for matching
+        self.display = display  # normalised but not letter-folded (keeps Kazakh letters, for language detection)
+        # None: every character is where it was (the common case; the lists are only built when asked for)
+        self._starts, self._ends = starts, ends
+        self.collapsed = collapsed or []  # normalised spans that were spaced-out letters
+
+    @property
+    def identity(self) -> bool:
+        """True when the normalised text has the original's length and each character stayed in place."""
+        return self._starts is None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            return list(range(len(self.text)))
+        return self._starts
+
+    @property
+    def ends(self) -> list[int]:
+        if self._ends is None:
+            return list(range(1, len(self.text) + 1))
+        return self._ends
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Normalized) and (self.original, self.text, self.display, self.starts, self.ends,
+                                                  self.collapsed) == (other.original, other.text, other.display,
+                                                                      other.starts, other.ends, other.collapsed)
+
+    def __repr__(self) -> str:
+        return f"Normalized(original={self.original!r}, text={self.text!r})"
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the normalised text to the original text."""
+        if self._starts is None:
+            if not self.text or end <= start:
+                pos = start if start < len(self.text) else len(self.original)
+                return pos, pos
+            return start, end
         if not self.text or end <= start:
-            pos = self.starts[start] if start < len(self.starts) else len(self.original)
+            pos = self._starts[start] if start < len(self._starts) else len(self.original)
             return pos, pos
-        return self.starts[start], self.ends[end - 1]
+        return self._starts[start], self._ends[end - 1]
+
+
+def _spans(text: str, starts: list[int] | None, ends: list[int] | None) -> tuple[list[int], list[int]]:
+    """The offset lists of a step's input, built when they are still the identity (None)."""
+    if starts is None:
+        return list(range(len(text))), list(range(1, len(text) + 1))
+    return starts, ends
 
 
 class _Builder:
@@ -171,6 +212,7 @@ def _nfkc(text: str, starts: list[int], ends: list[int]):
     quick = text.translate(_NFKC_TABLE)  # one-to-one replacements keep every offset
     if unicodedata.is_normalized("NFKC", quick):
         return quick, starts, ends
+    starts, ends = _spans(text, starts, ends)
     out = _Builder()
     pos = 0
     for m in _expanders().finditer(quick):  # only characters that expand, vanish or combine need work
@@ -201,6 +243,7 @@ def _lower(text: str, starts: list[int], ends: list[int]):
     low = text.lower()
     if len(low) == len(text):
         return low, starts, ends
+    starts, ends = _spans(text, starts, ends)
     out = _Builder()
     for i, ch in enumerate(text):
         out.emit(ch.lower(), starts[i], ends[i])
@@ -210,6 +253,7 @@ def _lower(text: str, starts: list[int], ends: list[int]):
 def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str]):
     if text.isascii() or not _EMOJI.search(text):
         return text, starts, ends
+    starts, ends = _spans(text, starts, ends)
     out = _Builder()
     pos = 0
     for m in _EMOJI.finditer(text):
@@ -227,6 +271,7 @@ _CJK_GAP = re.compile(f"(?<=[{CJK}])[ \\t.·•_*\\-/|~+]{{1,3}}(?=[{CJK}])")
 
 def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
     """Chinese is written without spaces: «羚 羊 角» and «羚.羊.角» are «羚羊角»."""
+    starts, ends = _spans(text, starts, ends)
     out = _Builder()
     pos = 0
     for m in _CJK_GAP.finditer(text):
@@ -236,11 +281,19 @@ def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
     return out.result()
 
 
-def _collapse_spaced(text: str, starts: list[int], ends: list[int]):
+def _may_be_spaced(words: list[str]) -> bool:
+    """False when `words` (the text's [\w@$]+ runs) show that _SPACED cannot match: every run of spaced letters has
+    a one-letter word, or joins its letters with «_» or ends one with «$» (both inside a run)."""
+    return any(len(w) == 1 or "_" in w or "$" in w for w in words)
+
+
+def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str]):
     if _HAS_CJK.search(text) and _CJK_GAP.search(text):
         text, starts, ends = _drop_cjk_gaps(text, starts, ends)
-    if not _SPACED.search(text):
+        words = _WORDISH.findall(text)
+    if not _may_be_spaced(words) or not _SPACED.search(text):
         return text, starts, ends, []
+    starts, ends = _spans(text, starts, ends)
     out = _Builder()
     collapsed: list[tuple[int, int]] = []
     pos = 0
@@ -270,6 +323,7 @@ def _collapse_spaced(text: str, starts: list[int], ends: list[int]):
     return t, s, e, collapsed
 
 
+@lru_cache(maxsize=65536)
 def _fix_word(word: str) -> str:
     """Fold look-alike Latin letters and digit/symbol substitutes inside one word (same length)."""
     has_cyr = _HAS_CYR.search(word) is not None
@@ -326,21 +380,49 @@ _SUSPECT = re.compile(
 )
 
 
-def _words(text: str) -> str:
-    """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols."""
-    return _SUSPECT.sub(lambda m: _fix_word(m.group()), text)
+_HAS_LATGREEK = re.compile("[a-zα-ω]")
+
+
+def _words(text: str, words: list[str]) -> str:
+    """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols (`words`: the [\w@$]+ runs of
+    `text`). The same as `_SUSPECT.sub(lambda m: _fix_word(m.group()), text)`, faster: `_fix_word` leaves every
+    word that `_SUSPECT` skips unchanged, so it may be tried on more words (all but single-script letter runs)."""
+    mixed = _HAS_LATGREEK.search(text) is not None and _HAS_CYR.search(text) is not None
+    fixes = {}
+    for word in set(words):
+        if word.isalpha() and (not mixed or word.isascii()):
+            continue
+        fixed = _fix_word(word)
+        if fixed != word:
+            fixes[word] = fixed
+    if not fixes:
+        return text
+    return _WORDISH.sub(lambda m: fixes.get(m.group(), m.group()), text)
 
 
 # Zero-width and soft-hyphen characters hide inside words («са\u200bйга»); they are deleted, not spaced.
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff\u180e]")
 # Letters stretched for emphasis or to dodge filters («рооога сааайги»): three or more become one.
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+_LETTER_AT = re.compile(r"[^\W\d_]")
+
+
+def _may_be_stretched(text: str) -> bool:
+    """A cheap test before _STRETCHED on long texts: some letter three times in a row (found by comparing the code
+    points with themselves shifted, then checking only those places)."""
+    if len(text) < 200:
+        return _STRETCHED.search(text) is not None
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    same = codes[1:] == codes[:-1]
+    run = same[1:] & same[:-1]
+    return bool(run.any()) and any(_LETTER_AT.match(text, i) for i in np.flatnonzero(run).tolist())
 
 
 def _delete(pattern: re.Pattern, text: str, starts: list[int], ends: list[int], keep: int = 0):
     """Delete every match of `pattern` (keeping its first `keep` characters), carrying offsets along."""
     if not pattern.search(text):
         return text, starts, ends
+    starts, ends = _spans(text, starts, ends)
     out = _Builder()
     pos = 0
     for m in pattern.finditer(text):
@@ -358,18 +440,21 @@ class Normalizer:
 
     def __call__(self, text: str) -> Normalized:
         original = text
-        n = len(text)
-        starts = list(range(n))
-        ends = list(range(1, n + 1))
+        starts = ends = None  # identity until a step changes lengths
         text, starts, ends = _nfkc(text, starts, ends)
         text, starts, ends = _lower(text, starts, ends)
         text, starts, ends = _delete(_INVISIBLE, text, starts, ends)
         text, starts, ends = _emoji(text, starts, ends, self.emoji_map)
-        text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
+        if _may_be_stretched(text):
+            text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
         if _HAS_CJK.search(text):
             text = _simplify(text)
-        text, starts, ends, collapsed = _collapse_spaced(text, starts, ends)
-        text = _words(text)  # same length: offsets unchanged
+        words = _WORDISH.findall(text)
+        spaced = _collapse_spaced(text, starts, ends, words)
+        if spaced[0] is not text:
+            words = _WORDISH.findall(spaced[0])
+        text, starts, ends, collapsed = spaced
+        text = _words(text, words)  # same length: offsets unchanged
         display = text
         folded = fold_kazakh(text)
         return Normalized(original, folded, display, starts, ends, collapsed)
