@@ -157,8 +157,8 @@ class Classifier:
             for start in range(0, len(items), batch_size):
                 analyses = [self._analyse(it) for it in items[start:start + batch_size]]
                 tm = self.text_model
-                probs = tm.predict([tm.text_index_array(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
-                                    for a in analyses])
+                probs = tm.predict(tm.text_index_arrays([(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
+                                                         for a in analyses]))
                 labels = self.text_model.labels
                 out.extend(self._verdict(a, dict(zip(labels, p.tolist()))) for a, p in zip(analyses, probs))
         return out
