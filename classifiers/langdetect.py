@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+import numpy as np
 
 from classifiers.normalize import CJK, KAZAKH_FOLD, fold_kazakh
+from classifiers.wordcache import WordCache
 
 LANGS = ("ru", "kk", "zh", "mn", "uk", "uz", "en", "other")
 _WORD = re.compile(rf"[^\W\d_{CJK}]+(?:'[^\W\d_]+)?")
@@ -13,10 +14,9 @@ _CJK = re.compile(f"[{CJK}]")
 _KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
 _KK_UZ = set("қғ")  # Kazakh and Uzbek
 _MN_KK = set("өү")  # shared by Kazakh and Mongolian
-_NOT_CYR = re.compile("[^\u0400-\u04ff]+")
 _NOT_CJK = re.compile(f"[^{CJK}]+")
 # a currency name says where the money is, not which language the text is in
-_CURRENCY = re.compile(r"\b(?:теңге|тенге|тңг|тг)\b")
+_CURRENCY = re.compile(r"т(?<!\wт)(?:еңге|енге|ңг|г)\b")  # \bтеңге\b …, written to start with a plain letter
 _UZ_CYR = set("ўқғҳ")
 
 # Frequent function words and domain words; written in the folded form (ә→а, і→и, й→и ...).
@@ -58,13 +58,22 @@ def _count(text: str, letters: str) -> int:
     return sum(text.count(c) for c in letters)
 
 
-@lru_cache(maxsize=65536)
 def _word_votes(word: str) -> tuple[tuple[str, float], ...]:
     """What one word adds to each language: 1.5 for a listed word as written, 1.0 when it is listed only folded."""
     raw_hits = _RAW_INDEX.get(word, ())
     votes = [(lang, 1.5) for lang in raw_hits]
     votes.extend((lang, 1.0) for lang in _FOLD_INDEX.get(fold_kazakh(word), ()) if lang not in raw_hits)
     return tuple(votes)
+
+
+_VOTES = WordCache(_word_votes, limit=65536)
+_CYR_FIRST, _CYR_LAST = 0x400, 0x4FF
+
+
+def _cyrillic_count(text: str) -> int:
+    """How many characters of `text` are in the Cyrillic block (U+0400–U+04FF)."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    return int(np.count_nonzero((codes - _CYR_FIRST) <= (_CYR_LAST - _CYR_FIRST)))  # unsigned: below wraps round
 
 
 def detect_language(text: str) -> str:
@@ -79,14 +88,16 @@ def detect_language(text: str) -> str:
         return "zh"
     if not words:
         return "zh" if cjk else "other"
-    cyr = len(_NOT_CYR.sub("", sample))
+    cyr = _cyrillic_count(sample)
     kk_letters = _count(sample, "әңұһ")
     kk_uz_letters = _count(sample, "қғ")
     shared = _count(sample, "өү")
     uz_letters = _count(sample, "ўҳ")
     scores = dict.fromkeys(("ru", "kk", "mn", "uk", "uz", "en"), 0.0)
-    for w, n in Counter(words).items():
-        for lang, vote in _word_votes(w):
+    counts = Counter(words)
+    for w in _VOTES.hits(counts):  # only the words that vote for some language
+        n = counts[w]
+        for lang, vote in _VOTES[w]:
             scores[lang] += vote * n  # halves and wholes: exact in any order
     if cyr >= letters * 0.5:
         scores["en"] = -1

@@ -5,6 +5,7 @@ import re
 from collections import Counter
 
 from classifiers.normalize import fold_kazakh
+from classifiers.wordcache import WordCache
 
 # Cue words per kind, written naturally; they are folded like normalised text (ә→а, і→и, й→и, ё→е) before use.
 # A trailing * matches any ending; _ joins a two-word cue. Language does not matter: a cue is a cue wherever it appears.
@@ -43,7 +44,7 @@ _CUES = {
 # lookbehinds then say which alternative applies («+7 701…» or «8701…» phones and @handles; years 19xx/20xx at a
 # word start, 2020年, 3月5日).
 _PHONE = re.compile(r"[+\d@](?:(?<=\+)\d[\d \-()]{8,}\d|(?<=\d)[\d \-()]{8,}\d|(?<=@)[a-z0-9_]{4,})")
-_MONEY = re.compile(r"\d[\d\s.,]*\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
+_MONEY = re.compile(r"(?<!\d)\d[\d\s.,]*+\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
 _YEAR = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b|\d{3}年|\d*月\d+日)")
 _QUOTES = "«»“”„\"「」"
 _WORD = re.compile(r"[^\W\d_]+", re.U)
@@ -71,41 +72,38 @@ class _CueIndex:
                 else:
                     self.exact[w] = self.exact.get(w, ()) + (kind,)
         self.pairs = {w: k for w, k in self.exact.items() if " " in w}
+        self.pair_firsts = frozenset(w.split(" ", 1)[0] for w in self.pairs)
         self.stem_lengths = sorted({len(s) for s in self.stems})
-        self.cache: dict[str, tuple[str, ...]] = {}
+        self.cache = WordCache(self.kinds)
         self.heads = {s[:3] for s in self.stems}  # most words share no three-letter start with any stem
         self.cjk = {kind: re.compile("|".join(map(re.escape, sorted(ws, key=len, reverse=True))))
                     for kind, ws in cjk.items()}
 
     def kinds(self, word: str) -> tuple[str, ...]:
         """The cue kinds one word counts for (its exact entry, every stem it starts with, a past-tense ending)."""
-        hit = self.cache.get(word)
-        if hit is None:
-            found = list(self.exact.get(word, ()))
-            if word[:3] in self.heads:
-                for n in self.stem_lengths:
-                    if n > len(word):
-                        break
-                    found.extend(self.stems.get(word[:n], ()))
-            if len(word) > 4 and word.endswith(_PAST_ENDINGS):
-                found.append("past")
-            hit = tuple(found)
-            if len(self.cache) > 100_000:
-                self.cache.clear()
-            self.cache[word] = hit
-        return hit
+        found = list(self.exact.get(word, ()))
+        if word[:3] in self.heads:
+            for n in self.stem_lengths:
+                if n > len(word):
+                    break
+                found.extend(self.stems.get(word[:n], ()))
+        if len(word) > 4 and word.endswith(_PAST_ENDINGS):
+            found.append("past")
+        return tuple(found)
 
     def count(self, text: str) -> dict[str, int]:
         out = dict.fromkeys(_CUES, 0)
         out["past"] = 0
         words = _WORD.findall(text)
-        kinds = self.kinds
-        for w, n in Counter(words).items():
-            for kind in kinds(w):
-                out[kind] += n
-        for found in filter(None, map(self.pairs.get, map(" ".join, zip(words, words[1:])))):
-            for kind in found:
-                out[kind] += 1
+        counts = Counter(words)
+        cache = self.cache
+        for w in cache.hits(counts):  # most words count for nothing: only these need a look
+            for kind in cache[w]:
+                out[kind] += counts[w]
+        if not self.pair_firsts.isdisjoint(counts):
+            for found in filter(None, map(self.pairs.get, map(" ".join, zip(words, words[1:])))):
+                for kind in found:
+                    out[kind] += 1
         if _CJK_WORD.search(text):
             for kind, pattern in self.cjk.items():
                 out[kind] += len(pattern.findall(text))
