@@ -19,7 +19,7 @@ class WordCache(Generic[T]):
     def hits(self, words: Collection[str]) -> set[str]:
         """The distinct words among `words` whose result is not empty (computing those not seen before)."""
         results = self.results
-        missing = (words.keys() if isinstance(words, dict) else set(words)) - results.keys()
+        missing = set(words).difference(results)  # set minus dict walks the set (dict_keys minus dict_keys walks both)
         if missing:
             if len(results) + len(missing) > self.limit:
                 results.clear()
