@@ -169,14 +169,16 @@ class Analyzer:
         for fa in a.fields:
             words.append("<title>" if fa.name == "title" else "<text>")
             forms = [t[0] for t in fa.tokens]
-            for tok in fa.tokens:
-                if tok[0] not in cache:
-                    cache[tok[0]] = _model_tokens(tok, use_alt)
+            if not cache.keys() >= set(forms):  # a word not seen before (the tokens' other fields follow the form)
+                for tok in fa.tokens:
+                    if tok[0] not in cache:
+                        cache[tok[0]] = _model_tokens(tok, use_alt)
             words.extend(chain.from_iterable(map(cache.__getitem__, forms)))
-            pick = slice(None) if fa.name == "title" else slice(1)
-            for m in fa.matches:
-                pair = markers.get(id(m.term)) or _markers(m.term)
-                words.extend(pair[pick])
+            if fa.name == "title":
+                for m in fa.matches:
+                    words.extend(markers.get(id(m.term)) or _markers(m.term))
+            else:
+                words.extend([(markers.get(id(m.term)) or _markers(m.term))[0] for m in fa.matches])
         if not words:
             words.append("<empty>")
         return words

@@ -57,10 +57,15 @@ def tokenize(text: str) -> list[Token]:
     """Words of a normalised text (Chinese runs are kept whole; the matcher scans them by substring)."""
     out = []
     latin = _LATIN_WORD.match
-    for m in TOKEN_RE.finditer(text):
-        form = m.group()
+    find = text.find
+    end = 0
+    for form in TOKEN_RE.findall(text):
+        # each word is the first occurrence of itself from where the last one ended (what lies between holds no
+        # word characters, so it cannot hold the word): the offsets without a match object per word
+        start = find(form, end)
+        end = start + len(form)
         alt = latin_to_cyrillic(form) if len(form) >= 3 and form[0] < "ɏ" and latin(form) else None
-        out.append((form, m.start(), m.end(), alt))  # a plain tuple: Token's layout, at tuple speed
+        out.append((form, start, end, alt))  # a plain tuple: Token's layout, at tuple speed
     return out
 
 
@@ -248,6 +253,9 @@ class LexiconMatcher:
                         stem = term.prefix and j == last
                         if form == key or (stem and form.startswith(key)):
                             continue
+                        if len(key) <= 5 or form[:1] != key[:1]:  # token_distance would say None: no fuzzy match
+                            total = -1
+                            break
                         d = distance(form, key, stem)
                         if d is None:
                             total = -1
