@@ -55,30 +55,6 @@ class Analysis:
                     out.append(kind + "2")
         return out
 
-    def explained_matches(self) -> list[dict]:
-        """Matches with offsets into the ORIGINAL title/text and the exact original substring."""
-        out = []
-        for fa in self.fields:
-            norm, name = fa.norm, fa.name
-            original = norm.original
-            starts, ends = (None, None) if norm.identity else (norm.starts, norm.ends)
-            for m in fa.matches:
-                if starts is None:
-                    start, end = norm.original_span(m.start, m.end)
-                elif m.end > m.start and norm.text:
-                    start, end = starts[m.start], ends[m.end - 1]  # Normalized.original_span, inlined
-                else:
-                    start, end = norm.original_span(m.start, m.end)
-                term = m.term
-                item = {"term": term.label, "role": term.role, "field": name, "start": start, "end": end,
-                        "text": original[start:end], "match": m.how, "weight": term.weight}
-                if term.category:
-                    item["category"] = term.category
-                if m.distance:
-                    item["distance"] = m.distance
-                out.append(item)
-        return out
-
 
 def rule_features(a: Analysis) -> dict[str, float]:
     """Numeric rule evidence for the combiner (all but 'model', which the classifier adds)."""

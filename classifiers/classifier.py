@@ -185,7 +185,7 @@ class Classifier:
         parts = self.combiner.terms(x)  # computed once: the score and the explanation's contributions
         score = _sigmoid(self.combiner.bias + sum(parts.values()))
         flagged = score >= self.threshold
-        matches = a.explained_matches()
+        matches, by_role, terms, saiga_named = explain_matches(a)
         f = a.features
         # intent: explicit words first, the model breaks ties
         if f["buy"] and not f["sell"]:
@@ -200,7 +200,6 @@ class Classifier:
         category = "trade" if flagged else not_trade_category
         priority = "high" if flagged else "none"
         note = None
-        by_role, terms, saiga_named = matched_words(matches)
         if not flagged and category in self.low_priority and saiga_named:
             priority = "low"
             note = {"code": "low_priority_category", "params": {"category": category},
@@ -268,40 +267,62 @@ FEATURE_CUES = {"offer": ("contact", "phone", "deal", "money"), "report": ("offi
                                                                              "year", "quote")}
 
 
-def matched_words(matches: list[dict]) -> tuple[dict[str, dict[str, None]], list[str], bool]:
-    """In one pass over the explained matches: each role's (and confounder category's, and «title_species») matched
-    words in order, once; the distinct matched terms as written; and whether the saiga is named at all."""
+def explain_matches(a: Analysis) -> tuple[list[dict], dict[str, dict[str, None]], list[str], bool]:
+    """The matches with offsets into the ORIGINAL title/text and the exact original substring; in the same pass, each
+    role's (and confounder category's, and «title_species») matched words in order, once; the distinct matched terms
+    as written; and whether the saiga is named at all."""
+    out: list[dict] = []
     by_role: dict[str, dict[str, None]] = {}
     seen: set[str] = set()
     terms: list[str] = []
     saiga_named = False
-    for m in matches:
-        role, text = m["role"], m["text"]
-        if role:
-            words = by_role.get(role)
-            if words is None:
-                words = by_role[role] = {}
-            words[text] = None
-        if role == "confounder" and m.get("category"):
-            by_role.setdefault(m["category"], {})[text] = None
-        elif role == "species" or role == "disguise":
-            saiga_named = True
-            if m["field"] == "title":
-                by_role.setdefault("title_species", {})[text] = None
-        stripped = text.strip()
-        key = stripped.lower()
-        if key and key not in seen:
-            seen.add(key)
-            terms.append(stripped)
+    for fa in a.fields:
+        norm, name = fa.norm, fa.name
+        original = norm.original
+        starts, ends = (None, None) if norm.identity else (norm.starts, norm.ends)
+        title = name == "title"
+        for m in fa.matches:
+            if m.end <= m.start:
+                start, end = norm.original_span(m.start, m.end)
+            elif starts is None:
+                start, end = m.start, m.end  # every character stayed where it was
+            else:
+                start, end = starts[m.start], ends[m.end - 1]  # Normalized.original_span, inlined
+            term = m.term
+            role = term.role
+            text = original[start:end]
+            item = {"term": term.label, "role": role, "field": name, "start": start, "end": end, "text": text,
+                    "match": m.how, "weight": term.weight}
+            if term.category:
+                item["category"] = term.category
+            if m.distance:
+                item["distance"] = m.distance
+            out.append(item)
+            if role:
+                words = by_role.get(role)
+                if words is None:
+                    words = by_role[role] = {}
+                words[text] = None
+            if role == "confounder" and term.category:
+                by_role.setdefault(term.category, {})[text] = None
+            elif role == "species" or role == "disguise":
+                saiga_named = True
+                if title:
+                    by_role.setdefault("title_species", {})[text] = None
+            stripped = text.strip()
+            key = stripped.lower()
+            if key and key not in seen:
+                seen.add(key)
+                terms.append(stripped)
     if not saiga_named:
-        saiga_named = any(_SAIGA_HINT.search(m["text"]) for m in matches)
-    return by_role, terms, saiga_named
+        saiga_named = any(_SAIGA_HINT.search(m["text"]) for m in out)
+    return out, by_role, terms, saiga_named
 
 
 def reasons(contributions: dict[str, float], by_role: dict[str, dict[str, None]], p_trade: float,
             cues: dict[str, int] | None = None) -> list[dict]:
     """Reasons, strongest first: a stable `code` (the feature), its `params`, an English `text` and the `weight`;
-    `by_role` as `matched_words` gives it."""
+    `by_role` as `explain_matches` gives it."""
     out = []
     for feature, weight in sorted(contributions.items(), key=lambda kv: -abs(kv[1])):
         label = FEATURE_LABELS.get(feature, feature)

@@ -29,6 +29,8 @@ def tolerance(length: int) -> int:
 
 
 Candidate = tuple  # (term, distance, how, term_order(term), term.tokens[1:]): LexiconMatcher.first_candidates
+Candidates = tuple  # (one-token candidates, {first character of the second token: longer candidates})
+NO_CANDIDATES: Candidates = ((), {})
 
 
 class Token(NamedTuple):
@@ -168,8 +170,10 @@ class LexiconMatcher:
                         found[(key, is_stem)] = dist  # the smallest distance over all prefixes tried
         return [(k, s, d) for (k, s), d in found.items()]
 
-    def first_candidates(self, form: str) -> list[Candidate]:
-        """Terms whose first token matches this word: (term, distance, how, its order, its other tokens)."""
+    def first_candidates(self, form: str) -> Candidates:
+        """Terms whose first token matches this word, as (term, distance, how, its order, its other tokens): those of
+        one token, and those of more grouped by the first character of their second token (every way a next word can
+        match a term token, exact, stem or fuzzy, keeps its first character). NO_CANDIDATES when there are none."""
         hit = self._first_cache.get(form)
         if hit is not None:
             return hit
@@ -185,7 +189,16 @@ class LexiconMatcher:
                 for term in pool.get(key, ()):
                     out.append((term, dist, "fuzzy"))
         order_of = self._order_of
-        found = [(term, dist, how, order_of[id(term)], term.tokens[1:]) for term, dist, how in out]
+        singles: list[Candidate] = []
+        multis: dict[str, list[Candidate]] = {}
+        for term, dist, how in out:
+            rest = term.tokens[1:]
+            candidate = (term, dist, how, order_of[id(term)], rest)
+            if rest:
+                multis.setdefault(rest[0][0], []).append(candidate)
+            else:
+                singles.append(candidate)
+        found = (singles, multis) if out else NO_CANDIDATES
         if len(self._first_cache) > _CACHE_LIMIT:
             self._first_cache.clear()
         self._first_cache[form] = found
@@ -230,26 +243,29 @@ class LexiconMatcher:
             if cands is None:
                 cands = self.first_candidates(tok[0])
             alt = tok[3]
-            if not cands and not alt:
+            if cands is NO_CANDIDATES and not alt:
                 continue
             forms = [(False, cands)]
             if alt:
                 forms.append((True, self.first_candidates(alt)))
             start = tok[1]
-            for is_alt, candidates in forms:
-                for term, dist, how, order, rest in candidates:
+            nxt = words[i + 1] if i + 1 < n else None
+            for is_alt, (singles, multis) in forms:
+                for term, dist, how, order, _ in singles:
+                    add((start, start - tok[2], dist, order, "translit" if is_alt else how, len(found), term, tok[2]))
+                if not multis or nxt is None:
+                    continue
+                second = nxt[3] if is_alt and nxt[3] else nxt[0]
+                for term, dist, how, order, rest in multis.get(second[0], ()):
                     if is_alt:
                         how = "translit"
-                    if not rest:
-                        add((start, start - tok[2], dist, order, how, len(found), term, tok[2]))
-                        continue
                     last = len(rest)
                     if i + last >= n:
                         continue
                     total = dist
                     for j, key in enumerate(rest, start=1):
-                        nxt = words[i + j]
-                        form = nxt[3] if is_alt and nxt[3] else nxt[0]
+                        word = words[i + j]
+                        form = word[3] if is_alt and word[3] else word[0]
                         stem = term.prefix and j == last
                         if form == key or (stem and form.startswith(key)):
                             continue
