@@ -4,8 +4,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import repeat
 
 import numpy as np
+
+from classifiers.wordcache import WordCache
 
 # Combining marks stay with their base character, so NFKC can compose «и» + U+0306 into «й».
 _CLUSTER = re.compile(
@@ -22,6 +25,8 @@ _EMOJI = re.compile(
     "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2300-\u23FF\u200d\ufe0e\ufe0f\U000E0020-\U000E007F"
     "\u2190-\u21ff\u25a0-\u25ff\u2700-\u27bf\u3030\u303d\u3297\u3299]"
 )
+
+_EMOJI_FIRST = "\u200d"  # the lowest character _EMOJI matches
 
 # Latin letters that look like Cyrillic ones, folded inside Cyrillic words (after lower-casing).
 LATIN_LOOKALIKES = {
@@ -251,7 +256,7 @@ def _lower(text: str, starts: list[int], ends: list[int]):
 
 
 def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str]):
-    if text.isascii() or not _EMOJI.search(text):
+    if text.isascii() or max(text) < _EMOJI_FIRST or not _EMOJI.search(text):
         return text, starts, ends
     starts, ends = _spans(text, starts, ends)
     out = _Builder()
@@ -281,17 +286,17 @@ def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
     return out.result()
 
 
-def _may_be_spaced(words: list[str]) -> bool:
-    """False when `words` (the text's [\w@$]+ runs) show that _SPACED cannot match: every run of spaced letters has
-    a one-letter word, or joins its letters with «_» or ends one with «$» (both inside a run)."""
-    return any(len(w) == 1 or "_" in w or "$" in w for w in words)
+def _may_be_spaced(text: str, words: list[str]) -> bool:
+    """False when `words` (the text's [\w@$]+ runs, in order) show that _SPACED cannot match: a run of three or more
+    spaced letters holds two one-letter words in a row, unless «_» joins its letters or «$» ends one."""
+    return b"\x01\x01" in bytes(map(min, map(len, words), repeat(2))) or "_" in text or "$" in text
 
 
 def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str]):
     if _HAS_CJK.search(text) and _CJK_GAP.search(text):
         text, starts, ends = _drop_cjk_gaps(text, starts, ends)
         words = _WORDISH.findall(text)
-    if not _may_be_spaced(words) or not _SPACED.search(text):
+    if not _may_be_spaced(text, words) or not _SPACED.search(text):
         return text, starts, ends, []
     starts, ends = _spans(text, starts, ends)
     out = _Builder()
@@ -323,7 +328,6 @@ def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[
     return t, s, e, collapsed
 
 
-@lru_cache(maxsize=65536)
 def _fix_word(word: str) -> str:
     """Fold look-alike Latin letters and digit/symbol substitutes inside one word (same length)."""
     has_cyr = _HAS_CYR.search(word) is not None
@@ -380,24 +384,23 @@ _SUSPECT = re.compile(
 )
 
 
-_HAS_LATGREEK = re.compile("[a-zα-ω]")
+def _changed_word(word: str) -> str:
+    """`_fix_word(word)` when it differs from the word, else ""."""
+    fixed = _fix_word(word)
+    return fixed if fixed != word else ""
+
+
+_FIXES = WordCache(_changed_word)
 
 
 def _words(text: str, words: list[str]) -> str:
     """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols (`words`: the [\w@$]+ runs of
     `text`). The same as `_SUSPECT.sub(lambda m: _fix_word(m.group()), text)`, faster: `_fix_word` leaves every
-    word that `_SUSPECT` skips unchanged, so it may be tried on more words (all but single-script letter runs)."""
-    mixed = _HAS_LATGREEK.search(text) is not None and _HAS_CYR.search(text) is not None
-    fixes = {}
-    for word in set(words):
-        if word.isalpha() and (not mixed or word.isascii()):
-            continue
-        fixed = _fix_word(word)
-        if fixed != word:
-            fixes[word] = fixed
-    if not fixes:
+    word that `_SUSPECT` skips unchanged, so it may be applied to every word, and its results are kept per word."""
+    changed = _FIXES.hits(words)
+    if not changed:
         return text
-    return _WORDISH.sub(lambda m: fixes.get(m.group(), m.group()), text)
+    return _WORDISH.sub(lambda m: _FIXES.results.get(m.group()) or m.group(), text)
 
 
 # Zero-width and soft-hyphen characters hide inside words («са\u200bйга»); they are deleted, not spaced.
