@@ -287,7 +287,7 @@ def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
 
 
 def _may_be_spaced(text: str, words: list[str]) -> bool:
-    """False when `words` (the text's [\w@$]+ runs, in order) show that _SPACED cannot match: a run of three or more
+    """False when `words` (the text's runs of word characters, @ and $, in order) show that _SPACED cannot match: a run of three or more
     spaced letters holds two one-letter words in a row, unless «_» joins its letters or «$» ends one."""
     return b"\x01\x01" in bytes(map(min, map(len, words), repeat(2))) or "_" in text or "$" in text
 
@@ -394,7 +394,7 @@ _FIXES = WordCache(_changed_word)
 
 
 def _words(text: str, words: list[str]) -> str:
-    """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols (`words`: the [\w@$]+ runs of
+    """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols (`words`: the runs of word characters, @ and $ in
     `text`). The same as `_SUSPECT.sub(lambda m: _fix_word(m.group()), text)`, faster: `_fix_word` leaves every
     word that `_SUSPECT` skips unchanged, so it may be applied to every word, and its results are kept per word."""
     changed = _FIXES.hits(words)

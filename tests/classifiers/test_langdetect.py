@@ -30,3 +30,18 @@ from classifiers.langdetect import detect_language
 ])
 def test_detect(text, lang):
     assert detect_language(text) == lang
+
+
+def test_fast_currency_and_cyrillic_count_equal_their_definitions():
+    import random
+    import re
+
+    from classifiers import langdetect as ld
+
+    plain_currency = re.compile(r"\b(?:теңге|тенге|тңг|тг)\b")
+    rng = random.Random(4)
+    texts = ["".join(rng.choice("тгеңнтңг 5_а.ёЖ🦌ж") for _ in range(rng.randint(0, 40))) for _ in range(5000)]
+    texts += ["500 тенге", "5000тг", "теңге", "бтг тгк", "тңг,тг"]
+    for text in texts:
+        assert ld._CURRENCY.sub(" ", text) == plain_currency.sub(" ", text), text
+        assert ld._cyrillic_count(text) == len(re.sub("[^\u0400-\u04ff]", "", text)), text

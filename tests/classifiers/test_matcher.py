@@ -82,3 +82,43 @@ def test_lexicon_errors_name_file_and_group():
         parse_lexicon({"bad.yaml": "patterns:\n  - role: price\n    regex: '('\n"})
     with pytest.raises(LexiconError, match="unknown keys"):
         parse_lexicon({"bad.yaml": "grups: []\n"})
+
+
+def test_token_offsets_are_the_pattern_spans():
+    import random
+
+    from classifiers.matcher import TOKEN_RE, tokenize
+
+    rng = random.Random(6)
+    texts = ["".join(rng.choice("ab羚羊角сай_ 1.,") for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    for text in texts:
+        assert [(t[0], t[1], t[2]) for t in tokenize(text)] == [(m.group(), *m.span()) for m in TOKEN_RE.finditer(text)]
+
+
+def test_fuzzy_distance_is_the_smallest_whatever_the_hash_seed():
+    """The fuzzy look-up tries several prefixes of a word; the match keeps the smallest distance among them, so it does
+    not depend on the order of a set (which changes with PYTHONHASHSEED)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("from classifiers.lexicon import load_lexicon; from classifiers.matcher import LexiconMatcher;"
+            "m = LexiconMatcher(load_lexicon('config/lexicons'));"
+            "print(sorted((c[0].label, c[1]) for c in m.first_candidates('повидомлення')[0]))")  # «повідомлення», folded
+    root = Path(__file__).resolve().parents[2]
+    out = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                          env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2", "3", "4", "5")}
+    assert len(out) == 1 and "('повідомля*', 1)" in out.pop()
+
+
+def test_longer_terms_are_found_through_their_second_token_group(matcher):
+    m, _ = matcher
+    singles, multis = m.first_candidates("рога")
+    assert singles and all(not c[4] for c in singles)
+    assert all(c[4][0][0] == first for first, group in multis.items() for c in group)
+    assert [c[0].label for c in multis["а"]] == ["рога антилопы"]
+    assert ("рога антилопы", "disguise", None, "рога антилопы", "exact") in found(matcher, "Продаю рога антилопы")
+    m, n = matcher
+    typo = [x for x in m.match(n("Продаю рога антелопы")) if x.term.label == "рога антилопы"]
+    assert [(x.start, x.end, x.distance) for x in typo] == [(7, 20, 1)]  # the second word one letter off

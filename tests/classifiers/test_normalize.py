@@ -77,3 +77,48 @@ def test_empty_and_junk():
     junk = "\x00\x01\ufffd\u200b" * 5
     norm = N(junk)
     assert len(norm.starts) == len(norm.text)
+
+
+# -- the fast paths give what the plain definitions give --------------------------------------------------------------
+import random  # noqa: E402
+import re  # noqa: E402
+
+from classifiers import normalize as nz  # noqa: E402
+
+_ALPHABET = "абвгсайгаеорктхйКИЙaceopxkmtbuнrigαορκ0134567@$_. -,*/·|+~\t…—«»"
+# what `_words` replaces: every maximal [\w@$]+ run with a digit/@/$ and a letter, or with Latin (or Greek) and Cyrillic
+_SUSPECT = re.compile(r"(?<![\w@$])(?=[\w@$]*[@$\d])(?=[\w@$]*[^\W\d_])[\w@$]+"
+                      r"|(?<![\w@$])(?=[\w@$]*[a-zα-ω])(?=[\w@$]*[\u0400-\u04ff])[\w@$]+")
+
+
+def _random_texts(n: int, seed: int, alphabet: str = _ALPHABET, longest: int = 60) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, longest))) for _ in range(n)]
+
+
+def test_word_fixes_equal_the_suspect_word_definition():
+    texts = _random_texts(4000, 1) + ["с@йга 500тг c0йга p0г", "рога sаiga сайга12 6гр", "kиик мүйізі 3кг"]
+    for text in texts:
+        expected = _SUSPECT.sub(lambda m: nz._fix_word(m.group()), text)
+        assert nz._words(text, nz._WORDISH.findall(text)) == expected, text
+
+
+def test_spaced_letters_pre_check_never_hides_a_run():
+    texts = _random_texts(6000, 2, "сайгаркоб@$_ .-*·,/|~+\t", 30) + ["с а й г а", "р.о.г.а", "р_о_г_а", "и в с"]
+    hidden = [t for t in texts if nz._SPACED.search(t) and not nz._may_be_spaced(t, nz._WORDISH.findall(t))]
+    assert hidden == []
+    assert sum(1 for t in texts if nz._SPACED.search(t)) > 100  # the texts do exercise the pattern
+
+
+def test_stretched_letters_pre_check_equals_the_pattern():
+    texts = _random_texts(3000, 3, "аааооо000   ..сайгга", 400) + ["рооога " * 40, "ааа", "1111 " * 60]
+    for text in texts:
+        assert nz._may_be_stretched(text) == bool(nz._STRETCHED.search(text)), text
+
+
+def test_identity_offsets_are_built_only_when_asked_for():
+    norm = Normalizer()("Продам рога сайги")
+    assert norm.identity and norm.starts == list(range(17)) and norm.ends == list(range(1, 18))
+    assert norm.original_span(7, 11) == (7, 11)
+    moved = Normalizer()("Ｐрода\u200bм рога")  # full-width letter and a zero-width space: offsets move
+    assert not moved.identity and moved.original_span(0, 6) == (0, 7)

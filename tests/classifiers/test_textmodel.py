@@ -14,3 +14,30 @@ def test_text_indices_equal_feature_strings(clf):
         assert tm.text_indices(words, fields, cues) == expected
         found += len(expected)
     assert found > 30  # the texts do hit the vocabulary
+
+
+def test_a_batch_of_texts_finds_what_each_text_finds_alone(clf):
+    tm: TextModel = clf.text_model
+    docs = [(["продам", "рог", "сайги"], ["продам рог сайги", "5 кг"], ["offer"]), ([], [], []),
+            (["羚", "羊", "角"], ["出售羚羊角 正品"], []), (["x"], [""], ["lang:ru"]),
+            (["киик", "муйизи"], ["Киік мүйізі " * 300], ["price"])]
+    batch = tm.text_index_arrays(docs)
+    for (words, fields, cues), ids in zip(docs, batch):
+        assert ids.tolist() == tm.indices(feature_strings(words, fields, cues))
+
+
+def test_batched_scores_equal_row_by_row_sums_bit_for_bit(clf):
+    import numpy as np
+
+    tm: TextModel = clf.text_model
+    rng = np.random.default_rng(7)
+    rows = [np.sort(rng.choice(len(tm.vocab), size, replace=False)) for size in (0, 1, 5, 300, 800, 0, 42)]
+    expected = []
+    for idx in rows:  # the plain definition: bias + sum of the rows' weights / √n, then a softmax
+        z = tm.bias + (tm.weights[idx].sum(axis=0) / np.sqrt(len(idx)) if len(idx) else 0.0)
+        z = np.asarray(z, dtype=np.float32)
+        e = np.exp(z - z.max())
+        expected.append(e / e.sum())
+    assert np.array_equal(tm.predict(rows), np.array(expected, dtype=np.float32))
+    assert np.array_equal(tm.predict([r.tolist() for r in rows]), tm.predict(rows))
+    assert tm.predict([]).shape == (0, len(tm.labels))
