@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
@@ -28,6 +27,7 @@ def tolerance(length: int) -> int:
     return 2
 
 
+_new = tuple.__new__
 Candidate = tuple  # (term, distance, how, term_order(term), term.tokens[1:]): LexiconMatcher.first_candidates
 Candidates = tuple  # (one-token candidates, {first character of the second token: longer candidates})
 NO_CANDIDATES: Candidates = ((), {})
@@ -42,13 +42,18 @@ class Token(NamedTuple):
     alt: str | None = None  # Cyrillic transliteration of a Latin word
 
 
-@dataclass(slots=True)
-class Match:
-    term: Term
+class Match(NamedTuple):
+    """One lexicon match. The fields come in the order matches are sorted in (see _prune): by start, longest first,
+    closest, by term, by how, then in the order found."""
+
     start: int  # normalised text offsets
+    neg_length: int  # start - end
+    distance: int
+    order: tuple[str, str, str]  # term_order(term)
+    how: str  # exact | stem | fuzzy | translit | substring | pattern
+    index: int  # the order found
+    term: Term
     end: int
-    distance: int = 0
-    how: str = "exact"  # exact | stem | fuzzy | translit | substring | pattern
 
     @property
     def role(self) -> str:
@@ -231,7 +236,7 @@ class LexiconMatcher:
         """All non-redundant matches in a normalised text."""
         text = norm.text
         tokens = tokenize(text) if tokens is None else tokens
-        found: list[tuple] = []  # (start, start - end, distance, term order, how, index, term, end): see _prune
+        found: list[Match] = []  # made with tuple.__new__: the fields in order, no Python-level constructor
         add = found.append
         has_cjk = _CJK_CHAR.search(text) is not None
         words = [t for t in tokens if not _CJK_CHAR.match(t[0])] if has_cjk else tokens
@@ -252,7 +257,9 @@ class LexiconMatcher:
             nxt = words[i + 1] if i + 1 < n else None
             for is_alt, (singles, multis) in forms:
                 for term, dist, how, order, _ in singles:
-                    add((start, start - tok[2], dist, order, "translit" if is_alt else how, len(found), term, tok[2]))
+                    end = tok[2]
+                    add(_new(Match, (start, start - end, dist, order, "translit" if is_alt else how, len(found), term,
+                                     end)))
                 if not multis or nxt is None:
                     continue
                 second = nxt[3] if is_alt and nxt[3] else nxt[0]
@@ -279,14 +286,15 @@ class LexiconMatcher:
                         total += d
                     if total >= 0:
                         end = words[i + last][2]
-                        add((start, start - end, total, order, how, len(found), term, end))
+                        add(_new(Match, (start, start - end, total, order, how, len(found), term, end)))
         order_of = self._order_of
         for a, b in norm.collapsed:  # spaced-out letters may have merged several words: look inside
             segment = text[a:b]
             for key, term in self.substring_keys:
                 pos = segment.find(key)
                 while pos >= 0:
-                    add((a + pos, -len(key), 0, order_of[id(term)], "substring", len(found), term, a + pos + len(key)))
+                    add(_new(Match, (a + pos, -len(key), 0, order_of[id(term)], "substring", len(found), term,
+                                     a + pos + len(key))))
                     pos = segment.find(key, pos + 1)
         if has_cjk:
             cjk_terms = self.cjk_terms
@@ -294,12 +302,12 @@ class LexiconMatcher:
                 for m in cjk_re.finditer(text):
                     term = cjk_terms[m.group()]
                     a, b = m.span()
-                    add((a, a - b, 0, order_of[id(term)], "exact", len(found), term, b))
+                    add(_new(Match, (a, a - b, 0, order_of[id(term)], "exact", len(found), term, b)))
         for pat, term in self.pattern_terms:
             for m in pat.regex.finditer(text):
                 a, b = m.span()
                 if b > a:
-                    add((a, a - b, 0, order_of[id(term)], "pattern", len(found), term, b))
+                    add(_new(Match, (a, a - b, 0, order_of[id(term)], "pattern", len(found), term, b)))
         return _prune(found)
 
 
@@ -308,17 +316,17 @@ def term_order(term: Term) -> tuple[str, str, str]:
     return term.role, term.category or "", term.label
 
 
-def _prune(found: list[tuple]) -> list[Match]:
+def _prune(found: list[Match]) -> list[Match]:
     """Drop duplicates and matches strictly inside a longer match (羚羊 inside 羚羊感冒片, сайга inside «сайга-12»).
-    `found` holds (start, start - end, distance, term_order(term), how, index, term, end) tuples: sorted as they are,
-    ties fall to the term's order, so the result never depends on set iteration (hash seeds differ per process), and
-    then to the order found."""
+    Matches sort as the tuples they are: ties fall to the term's order, so the result never depends on set iteration
+    (hash seeds differ per process), and then to the order found."""
     found.sort()
     kept: list[Match] = []
     seen: set[tuple[int, int, str, str | None]] = set()
     best_start = best_end = -1  # the kept match reaching furthest right
     best_role = ""
-    for start, _, distance, _, how, _, term, end in found:
+    for m in found:
+        start, term, end = m.start, m.term, m.end
         role = term.role
         key = (start, end, role, term.category)
         if key in seen:
@@ -328,7 +336,7 @@ def _prune(found: list[tuple]) -> list[Match]:
             # a wording match («ищу рога», «интересуют рога») holds a species or horn word, which still counts
             if not (best_role in _WORDING_ROLES and role in _EVIDENCE_ROLES):
                 continue
-        kept.append(Match(term, start, end, distance, how))
+        kept.append(m)
         seen.add(key)
         if end > best_end:
             best_start, best_end, best_role = start, end, role
