@@ -122,3 +122,42 @@ def test_longer_terms_are_found_through_their_second_token_group(matcher):
     m, n = matcher
     typo = [x for x in m.match(n("Продаю рога антелопы")) if x.term.label == "рога антилопы"]
     assert [(x.start, x.end, x.distance) for x in typo] == [(7, 20, 1)]  # the second word one letter off
+
+
+# The shipped patterns are written to start with a plain character (see config/lexicons/common.yaml); these are the
+# plain forms they replace, which must find exactly the same spans.
+_PLAIN_PATTERNS = {
+    "price_per_unit": r"(?<![\d.,])\d[\d\s.,]*\s*(?:тг|тенге|т|руб\w*|р|₸|₽|\$|usd|долл\w*|юан\w*|元|块|сом|сум|so.m|"
+                      r"төгрөг|тугрик\w*)\.?\s*(?:/|за|per|每)\s*(?:1\s*)?(?:гр\w*|г|кг|пар\w*|рог\w*|шт\w*|g|gr|"
+                      r"gram\w*|kg|pair|克|对|公斤|斤|支)\b",
+    "per_gram_price": r"(?:за|per|бір)\s*(?:1\s*)?(?:грамм?\w*|гр|г|кг|пару|g|gram)\b|每克|一克|每对|一对",
+    "weight_quantity": r"\b\d+[.,]?\d*\s*(?:гр|грамм\w*|кг|g|gr|kg|克|公斤|斤)\b",
+    "firearm_caliber": r"\b(?:12|20|16|410)\s*(?:к|кал|калибр\w*|ga|gauge)\b"
+                       r"|\b(?:7[.,]62|5[.,]45|5[.,]56|9х19|7[.,]62х39|\.308|\.223)\b",
+}
+
+
+def test_shipped_patterns_find_what_their_plain_forms_find(lexicon):
+    import random
+    import re
+
+    rng = random.Random(8)
+    pieces = ["1", "2", "0", "12", "16", "410", "7.62", "5,45", "9х19", ".308", "х39", "500", "1 000", " ", "  ", ".",
+              ",", "-", "/", "тг", "тенге", "т", "руб", "р", "$", "usd", "юаней", "元", "за", "per", "бір", "每", "1 ",
+              "гр", "грамм", "граммов", "г", "кг", "пару", "рога", "шт", "g", "gr", "kg", "pair", "克", "对", "公斤",
+              "斤", "к", "кал", "калибр", "ga", "gauge", "а", "x", "_", "\t"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(30_000)]
+    # and shaped like prices per unit: number, currency, «за»/«/», unit, with random pieces between and around
+    shapes = [["500", "1 000", "7.62", "12", "1"], ["тг", "руб", "р", "$", "元", "т", "тенге"], [" ", ".", "", "/"],
+              ["за", "/", "per", "每", " за 1 "], ["гр", "грамм", "г", "кг", "рога", "pair", "克", "шт"]]
+    texts += ["".join(rng.choice(p) + (rng.choice(pieces) if rng.random() < 0.2 else "") for p in shapes)
+              for _ in range(10_000)]
+    shipped = {p.name: p.regex for p in lexicon.patterns}
+    for name, plain in _PLAIN_PATTERNS.items():
+        plain_re = re.compile(plain)
+        hits = 0
+        for text in texts:
+            expected = [m.span() for m in plain_re.finditer(text)]
+            assert [m.span() for m in shipped[name].finditer(text)] == expected, (name, text)
+            hits += len(expected)
+        assert hits > 300, name  # the texts do exercise the pattern
