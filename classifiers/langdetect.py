@@ -10,6 +10,7 @@ from classifiers.wordcache import WordCache
 
 LANGS = ("ru", "kk", "zh", "mn", "uk", "uz", "en", "other")
 _WORD = re.compile(rf"[^\W\d_{CJK}]+(?:'[^\W\d_]+)?")
+_PLAIN_WORD = re.compile(rf"[^\W\d_{CJK}]+")  # the same when the text has no apostrophe
 _CJK = re.compile(f"[{CJK}]")
 _KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
 _KK_UZ = set("қғ")  # Kazakh and Uzbek
@@ -82,7 +83,7 @@ def detect_language(text: str) -> str:
         return "other"
     sample = _CURRENCY.sub(" ", text[:1500].lower())
     cjk = len(_NOT_CJK.sub("", sample)) if _CJK.search(sample) else 0
-    words = _WORD.findall(sample)
+    words = (_WORD if "'" in sample else _PLAIN_WORD).findall(sample)
     letters = sum(map(len, words))
     if cjk and cjk >= 0.3 * (cjk + letters / 4):
         return "zh"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from itertools import repeat
 
 import numpy as np
 
@@ -256,8 +255,13 @@ def _lower(text: str, starts: list[int], ends: list[int]):
 
 
 def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str]):
-    if text.isascii() or max(text) < _EMOJI_FIRST or not _EMOJI.search(text):
+    if text.isascii() or max(text) < _EMOJI_FIRST:
         return text, starts, ends
+    found = _EMOJI.findall(text)
+    if not found:
+        return text, starts, ends
+    if emoji_map.keys().isdisjoint(found):  # each one becomes one space: the same length, every offset kept
+        return _EMOJI.sub(" ", text), starts, ends
     starts, ends = _spans(text, starts, ends)
     out = _Builder()
     pos = 0
@@ -289,7 +293,17 @@ def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
 def _may_be_spaced(text: str, words: list[str]) -> bool:
     """False when `words` (the text's runs of word characters, @ and $, in order) show that _SPACED cannot match: a run of three or more
     spaced letters holds two one-letter words in a row, unless «_» joins its letters or «$» ends one."""
-    return b"\x01\x01" in bytes(map(min, map(len, words), repeat(2))) or "_" in text or "$" in text
+    if "_" in text or "$" in text:
+        return True
+    lengths = list(map(len, words))
+    one = -1
+    try:
+        while True:
+            one = lengths.index(1, one + 1)
+            if lengths[one + 1: one + 2] == [1]:
+                return True
+    except ValueError:
+        return False
 
 
 def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str]):

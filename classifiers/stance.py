@@ -43,9 +43,11 @@ _CUES = {
 # Each cue pattern starts with one character class, so the regex engine skips ahead to candidate characters; the
 # lookbehinds then say which alternative applies («+7 701…» or «8701…» phones and @handles; years 19xx/20xx at a
 # word start, 2020年, 3月5日).
-_PHONE = re.compile(r"[+\d@](?:(?<=\+)\d[\d \-()]{8,}\d|(?<=\d)[\d \-()]{8,}\d|(?<=@)[a-z0-9_]{4,})")
+# (a phone never starts right after a digit: a start there would have matched from that digit already)
+_PHONE = re.compile(r"[+\d@](?:(?<=\+)\d[\d \-()]{8,}\d|(?<=\d)(?<!\d\d)[\d \-()]{8,}\d|(?<=@)[a-z0-9_]{4,})")
 _MONEY = re.compile(r"(?<!\d)\d[\d\s.,]*+\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
 _YEAR = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b|\d{3}年|\d*月\d+日)")
+_YEAR_NO_CJK = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b)")  # the same without 年 and 月
 _QUOTES = "«»“”„\"「」"
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 _CJK_WORD = re.compile(r"[\u3400-\u9fff]")
@@ -119,7 +121,7 @@ def stance_cues(norm_text: str, raw_text: str) -> dict[str, int]:
     out = _INDEX.count(norm_text)
     out["phone"] = len(_PHONE.findall(raw_text.lower()))
     out["money"] = len(_MONEY.findall(raw_text))
-    out["year"] = len(_YEAR.findall(raw_text))
+    out["year"] = len((_YEAR if "年" in raw_text or "月" in raw_text else _YEAR_NO_CJK).findall(raw_text))
     out["quote"] = sum(map(raw_text.count, _QUOTES)) // 2
     return out
 

@@ -45,3 +45,14 @@ def test_fast_currency_and_cyrillic_count_equal_their_definitions():
     for text in texts:
         assert ld._CURRENCY.sub(" ", text) == plain_currency.sub(" ", text), text
         assert ld._cyrillic_count(text) == len(re.sub("[^\u0400-\u04ff]", "", text)), text
+
+
+def test_words_without_apostrophes_are_read_by_the_plain_pattern():
+    import random
+
+    from classifiers import langdetect as ld
+
+    rng = random.Random(7)
+    texts = ["".join(rng.choice("abо'ʼ 1_羚qк") for _ in range(rng.randint(0, 30))) for _ in range(3000)]
+    for text in (t for t in texts if "'" not in t):
+        assert ld._PLAIN_WORD.findall(text) == ld._WORD.findall(text), text

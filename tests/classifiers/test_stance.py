@@ -31,3 +31,16 @@ def test_money_pattern_counts_what_the_backtracking_one_counts():
     texts += ["50 000 тг", "1.500,00 руб.", "12 345 678 90", "7 р", "100$", "5,тг 6 .,тенге"]
     for text in texts:
         assert len(_MONEY.findall(text)) == len(plain.findall(text)), text
+
+
+def test_phone_and_year_patterns_count_what_their_plain_forms_count():
+    from classifiers.stance import _PHONE, _YEAR, _YEAR_NO_CJK
+
+    plain_phone = re.compile(r"[+\d@](?:(?<=\+)\d[\d \-()]{8,}\d|(?<=\d)[\d \-()]{8,}\d|(?<=@)[a-z0-9_]{4,})")
+    rng = random.Random(6)
+    texts = ["".join(rng.choice("0123456789  -()+@ab_年月日.") for _ in range(rng.randint(0, 40))) for _ in range(8000)]
+    texts += ["+7 701 123 45 67", "8(701)1234567", "@saiga_horn", "2024年3月5日", "в 1999 и 2024 годах", "120245"]
+    for text in texts:
+        assert len(_PHONE.findall(text)) == len(plain_phone.findall(text)), text
+        if "年" not in text and "月" not in text:
+            assert len(_YEAR_NO_CJK.findall(text)) == len(_YEAR.findall(text)), text
