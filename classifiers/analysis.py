@@ -67,7 +67,8 @@ def rule_features(a: Analysis) -> dict[str, float]:
             r, w = term.role, term.weight
             if r in ("species", "disguise"):
                 species.append(m)
-                f["species"] = max(f["species"], w)
+                if w > f["species"]:
+                    f["species"] = w
                 if fa.name == "title":
                     f["title_species"] = 1.0
             elif r == "product":
@@ -77,8 +78,9 @@ def rule_features(a: Analysis) -> dict[str, float]:
                 f["sell"] = 1.0
             elif r == "intent_buy":
                 f["buy"] = 1.0
-            elif r in ("price", "quantity"):
-                f["price"] = max(f["price"], w)
+            elif r == "price" or r == "quantity":
+                if w > f["price"]:
+                    f["price"] = w
             elif r == "protected_other":
                 f["protected"] = 1.0
             elif r == "confounder" and term.category in CATEGORIES:

@@ -56,7 +56,7 @@ for _lang in _WORDS:
 
 
 def _count(text: str, letters: str) -> int:
-    return sum(text.count(c) for c in letters)
+    return sum(map(text.count, letters))
 
 
 def _word_votes(word: str) -> tuple[tuple[str, float], ...]:
