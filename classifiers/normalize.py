@@ -25,8 +25,6 @@ _EMOJI = re.compile(
     "\u2190-\u21ff\u25a0-\u25ff\u2700-\u27bf\u3030\u303d\u3297\u3299]"
 )
 
-_EMOJI_FIRST = "\u200d"  # the lowest character _EMOJI matches
-
 # Latin letters that look like Cyrillic ones, folded inside Cyrillic words (after lower-casing).
 LATIN_LOOKALIKES = {
     "a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у", "k": "к", "m": "м",
@@ -254,14 +252,28 @@ def _lower(text: str, starts: list[int], ends: list[int]):
     return out.result()
 
 
-def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str]):
-    if text.isascii() or max(text) < _EMOJI_FIRST:
+@lru_cache(maxsize=1)
+def _emoji_table() -> np.ndarray:
+    """For every code point, whether _EMOJI matches it (found by running _EMOJI once over all of them)."""
+    table = np.zeros(0x110000, dtype=bool)
+    everything = "".join(map(chr, range(0x110000)))
+    table[[m.start() for m in _EMOJI.finditer(everything)]] = True
+    return table
+
+
+def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str], mapped: frozenset[int]):
+    """Emoji and pictographs become spaces, or « word » when `emoji_map` has one (`mapped`: their code points)."""
+    if text.isascii():
         return text, starts, ends
-    found = _EMOJI.findall(text)
-    if not found:
+    # a table look-up per code point instead of the pattern's long list of ranges
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    hit = _emoji_table()[codes]
+    if not hit.any():
         return text, starts, ends
-    if emoji_map.keys().isdisjoint(found):  # each one becomes one space: the same length, every offset kept
-        return _EMOJI.sub(" ", text), starts, ends
+    if mapped.isdisjoint(codes[hit].tolist()):  # each one becomes one space: every offset kept
+        spaced = codes.copy()
+        spaced[hit] = 32
+        return spaced.tobytes().decode("utf-32-le", "surrogatepass"), starts, ends
     starts, ends = _spans(text, starts, ends)
     out = _Builder()
     pos = 0
@@ -454,6 +466,8 @@ class Normalizer:
 
     def __init__(self, emoji_map: dict[str, str] | None = None) -> None:
         self.emoji_map = dict(emoji_map or {})
+        # the code points of the mapped emoji that _EMOJI can find (it finds one character at a time)
+        self.mapped = frozenset(ord(k) for k in self.emoji_map if len(k) == 1)
 
     def __call__(self, text: str) -> Normalized:
         original = text
@@ -461,7 +475,7 @@ class Normalizer:
         text, starts, ends = _nfkc(text, starts, ends)
         text, starts, ends = _lower(text, starts, ends)
         text, starts, ends = _delete(_INVISIBLE, text, starts, ends)
-        text, starts, ends = _emoji(text, starts, ends, self.emoji_map)
+        text, starts, ends = _emoji(text, starts, ends, self.emoji_map, self.mapped)
         if _may_be_stretched(text):
             text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
         if _HAS_CJK.search(text):
