@@ -287,19 +287,22 @@ def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, s
     return out.result()
 
 
-_CJK_GAP = re.compile(f"(?<=[{CJK}])[ \\t.·•_*\\-/|~+]{{1,3}}(?=[{CJK}])")
+_GAP = " \\t.·•_*\\-/|~+"
+# (?<=[CJK])[gap]{1,3}(?=[CJK]), written to start with a gap character (the engine then skips to the next one)
+_CJK_GAP = re.compile(f"[{_GAP}](?<=[{CJK}][{_GAP}])[{_GAP}]{{0,2}}(?=[{CJK}])")
 
 
 def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
     """Chinese is written without spaces: «羚 羊 角» and «羚.羊.角» are «羚羊角»."""
-    starts, ends = _spans(text, starts, ends)
-    out = _Builder()
-    pos = 0
+    keep = np.ones(len(text), dtype=bool)
     for m in _CJK_GAP.finditer(text):
-        out.copy(text, starts, ends, pos, m.start())
-        pos = m.end()
-    out.copy(text, starts, ends, pos, len(text))
-    return out.result()
+        keep[m.start():m.end()] = False
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    kept = codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
+    if starts is None:  # identity offsets: the kept characters' own positions
+        at = np.flatnonzero(keep)
+        return kept, at.tolist(), (at + 1).tolist()
+    return kept, np.asarray(starts)[keep].tolist(), np.asarray(ends)[keep].tolist()
 
 
 def _may_be_spaced(text: str, words: list[str]) -> bool:

@@ -122,3 +122,18 @@ def test_identity_offsets_are_built_only_when_asked_for():
     assert norm.original_span(7, 11) == (7, 11)
     moved = Normalizer()("Ｐрода\u200bм рога")  # full-width letter and a zero-width space: offsets move
     assert not moved.identity and moved.original_span(0, 6) == (0, 7)
+
+
+def test_chinese_gaps_and_emoji_fast_paths_equal_their_definitions():
+    plain_gap = re.compile(f"(?<=[{nz.CJK}])[ \\t.·•_*\\-/|~+]{{1,3}}(?=[{nz.CJK}])")
+    for text in _random_texts(5000, 4, "羚羊角 \t.·•_*-/|~+ab", 30):
+        assert [m.span() for m in nz._CJK_GAP.finditer(text)] == [m.span() for m in plain_gap.finditer(text)], text
+    table = nz._emoji_table()
+    rng = random.Random(5)
+    points = [rng.randrange(0x110000) for _ in range(20000)] + [0x200D, 0x1F98C, 0x2B50, 0xE0041, 0x1FAFF, 0x1FB00]
+    for cp in points:
+        assert table[cp] == bool(nz._EMOJI.match(chr(cp))), hex(cp)
+    norm = Normalizer({"🦌": "сайга"})("Рога 🦌 и 💯👍 тут")
+    assert norm.text == "рога  саига  и    тут" and norm.original_span(6, 11) == (5, 6)
+    plain = Normalizer()("Рога 💯👍 тут")
+    assert plain.text == "рога    тут" and plain.identity
