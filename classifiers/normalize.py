@@ -254,10 +254,18 @@ def _lower(text: str, starts: list[int], ends: list[int]):
 
 @lru_cache(maxsize=1)
 def _emoji_table() -> np.ndarray:
-    """For every code point, whether _EMOJI matches it (found by running _EMOJI once over all of them)."""
+    """For every code point, whether _EMOJI matches it (read from the pattern's own character class)."""
+    from re import _constants as sre, _parser  # the pattern is one character class: its ranges and characters
+
     table = np.zeros(0x110000, dtype=bool)
-    everything = "".join(map(chr, range(0x110000)))
-    table[[m.start() for m in _EMOJI.finditer(everything)]] = True
+    (op, items), = _parser.parse(_EMOJI.pattern).data
+    assert op is sre.IN
+    for kind, value in items:
+        if kind is sre.RANGE:
+            table[value[0]:value[1] + 1] = True
+        else:
+            assert kind is sre.LITERAL
+            table[value] = True
     return table
 
 
