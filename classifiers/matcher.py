@@ -99,14 +99,10 @@ def trie_regex(words: list[str]) -> str:
 def _deletes(word: str, depth: int) -> set[str]:
     """All strings obtained by deleting up to `depth` characters (SymSpell index keys)."""
     out = {word}
-    frontier = {word}
+    frontier = out
     for _ in range(depth):
-        nxt = set()
-        for w in frontier:
-            for i in range(len(w)):
-                nxt.add(w[:i] + w[i + 1:])
-        out |= nxt
-        frontier = nxt
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        out = out | frontier
     return out
 
 
@@ -173,7 +169,7 @@ class LexiconMatcher:
                     dist = Levenshtein.distance(q, key, score_cutoff=tolerance(len(key)))
                     if dist <= tolerance(len(key)) and 0 < dist < found.get((key, is_stem), 3):
                         found[(key, is_stem)] = dist  # the smallest distance over all prefixes tried
-        return [(k, s, d) for (k, s), d in found.items()]
+        return [(k, s, d) for (k, s), d in sorted(found.items())]  # in an order that no hash seed changes
 
     def first_candidates(self, form: str) -> Candidates:
         """Terms whose first token matches this word, as (term, distance, how, its order, its other tokens): those of
