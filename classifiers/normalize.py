@@ -57,7 +57,7 @@ def fold_kazakh(text: str) -> str:
 
 # Separators allowed between spaced-out single letters: «р о г а», «р.о.г.а», «р-о-г-а».
 _SEP = r"[ \t.\-_*·•,/|\\~+]"
-_LETTER = rf"(?:[^\W\d_]|@)"
+_LETTER = r"(?:[^\W\d_]|@)"
 _SPACED = re.compile(rf"(?<![\w@]){_LETTER}(?:{_SEP}{{1,3}}{_LETTER}(?![\w@])){{2,}}")
 _WORDISH = re.compile(r"[\w@$]+")
 
@@ -314,8 +314,9 @@ def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
 
 
 def _may_be_spaced(text: str, words: list[str]) -> bool:
-    """False when `words` (the text's runs of word characters, @ and $, in order) show that _SPACED cannot match: a run of three or more
-    spaced letters holds two one-letter words in a row, unless «_» joins its letters or «$» ends one."""
+    """False when `words` (the text's runs of word characters, @ and $, in order) show that _SPACED cannot match:
+    a run of three or more spaced letters holds two one-letter words in a row, unless «_» joins its letters or «$»
+    ends one."""
     if "_" in text or "$" in text:
         return True
     lengths = list(map(len, words))
@@ -414,13 +415,6 @@ def _fix_word(word: str) -> str:
     return "".join(chars)
 
 
-# Only words that mix letters with digits/symbols, or Latin with Cyrillic letters, need a closer look.
-_SUSPECT = re.compile(
-    r"(?<![\w@$])(?=[\w@$]*[@$\d])(?=[\w@$]*[^\W\d_])[\w@$]+"
-    r"|(?<![\w@$])(?=[\w@$]*[a-zα-ω])(?=[\w@$]*[\u0400-\u04ff])[\w@$]+"
-)
-
-
 def _changed_word(word: str) -> str:
     """`_fix_word(word)` when it differs from the word, else ""."""
     fixed = _fix_word(word)
@@ -431,9 +425,10 @@ _FIXES = WordCache(_changed_word)
 
 
 def _words(text: str, words: list[str]) -> str:
-    """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols (`words`: the runs of word characters, @ and $ in
-    `text`). The same as `_SUSPECT.sub(lambda m: _fix_word(m.group()), text)`, faster: `_fix_word` leaves every
-    word that `_SUSPECT` skips unchanged, so it may be applied to every word, and its results are kept per word."""
+    """Apply `_fix_word` to every word that mixes scripts or contains digits/symbols (`words`: the runs of word
+    characters, @ and $ in `text`). The same as the plain definition (a pattern for those words, each replaced by
+    `_fix_word`; see tests/classifiers/test_normalize.py), faster: `_fix_word` leaves every word that pattern skips
+    unchanged, so it may be applied to every word, and its results are kept per word."""
     changed = _FIXES.hits(words)
     if not changed:
         return text

@@ -105,7 +105,7 @@ def test_fuzzy_distance_is_the_smallest_whatever_the_hash_seed():
 
     code = ("from classifiers.lexicon import load_lexicon; from classifiers.matcher import LexiconMatcher;"
             "m = LexiconMatcher(load_lexicon('config/lexicons'));"
-            "print(sorted((c[0].label, c[1]) for c in m.first_candidates('повидомлення')[0]))")  # «повідомлення», folded
+            "print(sorted((c[0].label, c[1]) for c in m.first_candidates('повидомлення')[0]))")  # «повідомлення»
     root = Path(__file__).resolve().parents[2]
     out = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
                           env=dict(os.environ, PYTHONHASHSEED=seed)).stdout for seed in ("1", "2", "3", "4", "5")}
