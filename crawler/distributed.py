@@ -155,9 +155,8 @@ return {field, first[1]}
 """
 
 
-# The run summary's figures (crawler.extensions.source_summary) that every part also adds up in Redis (new and
-# changed listings are counted in each part's SourceRun row, in the same commit as the listings themselves).
-SHARED_STATS = {"pages/fetched": "pages_fetched",
+# The run summary's figures (crawler.extensions.source_summary) that every part also adds up in Redis.
+SHARED_STATS = {"pages/fetched": "pages_fetched", "listings/new": "listings_new", "listings/changed": "listings_changed",
                 "listings/unchanged": "listings_unchanged", "listings/seen_unchanged": "listings_touched",
                 "listings/removed": "listings_removed", "images/stored": "images_stored"}
 

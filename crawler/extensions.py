@@ -91,7 +91,6 @@ class SourceRunRecorder:
             session.add(run)
             session.flush()
             self.source_run_id = run.id
-        runtime.set_source_run_id(self.crawler, self.source_run_id)  # the store pipeline counts into it
         self.rt.emit({"event": "source_start", "source": source.name, "platform": source.platform})
 
     def response_received(self, response, request, spider) -> None:
@@ -100,8 +99,10 @@ class SourceRunRecorder:
             stats = self.crawler.stats.get_stats()
             with self.rt.store.session() as session:
                 run = session.get(SourceRun, self.source_run_id)
-                if run is not None:  # (new and changed are counted by the store pipeline as it commits)
+                if run is not None:
                     run.pages_fetched = int(stats.get("pages/fetched", 0))
+                    run.listings_new = int(stats.get("listings/new", 0))
+                    run.listings_changed = int(stats.get("listings/changed", 0))
             self.rt.emit({"event": "progress", "source": spider.source.name, "pages": self.pages})
 
     def spider_closed(self, spider, reason: str) -> None:

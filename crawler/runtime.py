@@ -78,13 +78,3 @@ def of_crawler(crawler: Any) -> CrawlRuntime | None:
     """The runtime crawler.child put into this crawler's settings (RUNTIME_SETTING); None: a crawl without storage."""
     settings = getattr(crawler, "settings", None)
     return settings.get(RUNTIME_SETTING) if settings is not None else None
-
-
-def set_source_run_id(crawler, run_id: int | None) -> None:
-    """The SourceRun row this crawler records into (crawler.extensions.SourceRunRecorder creates it)."""
-    crawler._sw_source_run_id = run_id
-
-
-def source_run_id(crawler) -> int | None:
-    """The crawler's SourceRun id, once its spider has opened (None without a crawl run to record into)."""
-    return getattr(crawler, "_sw_source_run_id", None)

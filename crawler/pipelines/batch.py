@@ -45,9 +45,6 @@ class StoreBatch:
     store: Any
     # (session, item, cache) → None or an after-flush hook (ids are known), which may return an after-commit hook
     write_item: Callable[[Any, Any, UpsertCache], Any]
-    # (session) → None: the last writes of each transaction, after every item's after-flush hook (the pipeline
-    # adds the batch's new/changed counts to its source run here, so a kill can never separate the two)
-    before_commit: Callable[[Any], None] | None = None
     captures: list[Capture] = field(default_factory=list)
     items: list[_Pending] = field(default_factory=list)
     _timer: asyncio.TimerHandle | None = None
@@ -55,12 +52,11 @@ class StoreBatch:
     _writing: set[asyncio.Future] = field(default_factory=set)
 
     @classmethod
-    def of(cls, crawler, store, write_item=None, before_commit=None) -> "StoreBatch":
-        """The crawler's batch (created by the first component that asks; the pipeline gives write_item and
-        before_commit)."""
+    def of(cls, crawler, store, write_item=None) -> "StoreBatch":
+        """The crawler's batch (created by the first component that asks; the pipeline gives write_item)."""
         batch = getattr(crawler, "_sw_store_batch", None)
         if batch is None:
-            batch = cls(store=store, write_item=write_item, before_commit=before_commit)
+            batch = cls(store=store, write_item=write_item)
             crawler._sw_store_batch = batch
             from scrapy import signals
 
@@ -68,7 +64,6 @@ class StoreBatch:
             crawler.signals.connect(batch.close, signal=signals.spider_closed)
         elif write_item is not None:
             batch.write_item = write_item
-            batch.before_commit = before_commit
         return batch
 
     def add_capture(self, capture: Capture) -> None:
@@ -165,8 +160,6 @@ class StoreBatch:
             after_flush = [self.write_item(session, p.item, cache) for p in items]
             session.flush()
             hooks = [(hook() if hook else None) or _nothing for hook in after_flush]
-            if self.before_commit is not None:
-                self.before_commit(session)
         return hooks
 
     def _write_one_by_one(self, captures: list[Capture], items: list[_Pending]):

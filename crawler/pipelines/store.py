@@ -10,12 +10,10 @@ from crawler import runtime
 from crawler.items import ListingGone, ListingItem, ListingSeen
 from crawler.pipelines.batch import StoreBatch
 from store.listings import UpsertCache, mark_removed, touch_listing, upsert_listing
-from store.models import Capture, SourceRun
+from store.models import Capture
 from store.work import PHOTOS, owe
 
 log = logging.getLogger("saigawatch.crawler")
-COUNTED = ("new", "changed")  # the upsert results a source run counts as it stores them
-TALLY = "saigawatch_stored"  # session.info key: this transaction's COUNTED listings
 
 
 def store_runtime(crawler) -> runtime.CrawlRuntime:
@@ -36,7 +34,7 @@ class StorePipeline:
     def __init__(self, crawler, rt: runtime.CrawlRuntime):
         self.crawler = crawler
         self.rt = rt
-        self.batch = StoreBatch.of(crawler, rt.store, self._write, self._count_in_source_run)
+        self.batch = StoreBatch.of(crawler, rt.store, self._write)
         # photos are owed in the listing's own transaction, so a crawl killed before fetching them leaves
         # "photos pending" for the next crawl (ImagesPipeline settles it)
         self.photos_wanted = (crawler.settings.getbool("SAIGAWATCH_DOWNLOAD_IMAGES", True)
@@ -65,16 +63,6 @@ class StorePipeline:
         if hasattr(spider, "record_error"):
             spider.record_error("store", url, f"{type(exc).__name__}: {exc}")
         raise DropItem(f"could not store {url}: {exc}")
-
-    def _count_in_source_run(self, session) -> None:
-        """Add this transaction's new and changed listings to the source run's counts, in the same commit: a crawl
-        part killed at any point leaves counts that match what it stored (the distributed merge sums them)."""
-        tally = session.info.pop(TALLY, None)
-        run_id = runtime.source_run_id(self.crawler)
-        if tally and run_id is not None:
-            session.execute(update(SourceRun).where(SourceRun.id == run_id).values(
-                listings_new=SourceRun.listings_new + tally["new"],
-                listings_changed=SourceRun.listings_changed + tally["changed"]))
 
     def _write(self, session, item, cache: UpsertCache):
         """Stage one item in the batch's session; returns the hook that runs once the batch is flushed."""
@@ -119,10 +107,6 @@ class StorePipeline:
             item.__dict__["_sw_capture_id"] = capture.id if capture is not None else None
             if item.photo_urls and self.photos_wanted:
                 owe(session, PHOTOS, listing_id)  # in the listing's own commit: "photos pending"
-
-            if result.status in COUNTED:
-                tally = session.info.setdefault(TALLY, dict.fromkeys(COUNTED, 0))
-                tally[result.status] += 1
 
             def after_commit() -> None:
                 item.__dict__["_sw_listing_id"] = listing_id

@@ -113,11 +113,9 @@ def crawl_summary(conn: Redis, ctx, parts: int, error: str | None) -> dict[str, 
 def _merge_part_rows(store, conn: Redis, crawl_run_id: int) -> None:
     """One SourceRun per source, as on one machine: the parts' rows summed into the first, the others deleted.
 
-    A part killed mid-crawl left its row 'running' and never wrote its totals: new and changed listings are the
-    sums of the parts' rows (each batch of listings adds its counts to its part's row in its own commit), the
-    other figures come from Redis, where every part added them up as it went
-    (crawler.distributed.SharedStatsCollector), and the number of listings seen is the size of the run's shared
-    seen set (each card counted once, by any part).
+    A part killed mid-crawl left its row 'running' and never wrote its totals: the figures come from Redis,
+    where every part added them up as it went (crawler.distributed.SharedStatsCollector), and the number of
+    listings seen is the size of the run's shared seen set (each card counted once, by any part).
     """
     from crawler.distributed import SHARED_STATS
     from crawler.run import merge_part_summaries
@@ -149,9 +147,6 @@ def _merge_part_rows(store, conn: Redis, crawl_run_id: int) -> None:
             keep.errors_count = sum(r.errors_count or 0 for r in parts)
             counts = {k.decode(): int(v) for k, v in conn.hgetall(f"{base}:{name}:counts").items()}
             summary.update({field: counts.get(field, 0) for field in SHARED_STATS.values()})
-            # counted in each part's row in the same commit as the listings: exact whenever a part was killed
-            summary["listings_new"] = sum(r.listings_new or 0 for r in parts)
-            summary["listings_changed"] = sum(r.listings_changed or 0 for r in parts)
             keep.pages_fetched, keep.listings_new, keep.listings_changed = (
                 summary["pages_fetched"], summary["listings_new"], summary["listings_changed"])
             keep.listings_seen = summary["listings_seen"] = conn.scard(f"{base}:{name}:seen-listings")
