@@ -22,6 +22,7 @@ log = logging.getLogger("saigawatch.crawler")
 
 BATCH_SIZE = 100
 BATCH_SECONDS = 0.25
+SECONDS_SETTING = "SAIGAWATCH_STORE_BATCH_SECONDS"  # a Scrapy setting: how long a batch gathers (BATCH_SECONDS)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class StoreBatch:
     write_item: Callable[[Any, Any, UpsertCache], Any]
     captures: list[Capture] = field(default_factory=list)
     items: list[_Pending] = field(default_factory=list)
+    seconds: float = BATCH_SECONDS  # how long a batch gathers items before it is written
     _timer: asyncio.TimerHandle | None = None
     _writer: ThreadPoolExecutor | None = None
     _writing: set[asyncio.Future] = field(default_factory=set)
@@ -56,7 +58,8 @@ class StoreBatch:
         """The crawler's batch (created by the first component that asks; the pipeline gives write_item)."""
         batch = getattr(crawler, "_sw_store_batch", None)
         if batch is None:
-            batch = cls(store=store, write_item=write_item)
+            batch = cls(store=store, write_item=write_item,
+                        seconds=crawler.settings.getfloat(SECONDS_SETTING, BATCH_SECONDS))
             crawler._sw_store_batch = batch
             from scrapy import signals
 
@@ -86,7 +89,7 @@ class StoreBatch:
             except RuntimeError:  # no loop (a test driving the middleware directly): write at once
                 self.flush()
                 return
-            self._timer = loop.call_later(BATCH_SECONDS, self.flush)
+            self._timer = loop.call_later(self.seconds, self.flush)
 
     def flush(self, *args: Any, **kwargs: Any) -> None:
         """Write every pending capture and item: on the writer thread inside a crawl, else now."""

@@ -6,6 +6,7 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from crawler.distributed import redis_settings
+from crawler.pipelines.batch import SECONDS_SETTING
 from crawler.run import run_crawl, summarise
 from demo_marketplace.server import serve_in_thread
 from saigawatch.distributed.steps import _merge_part_rows
@@ -46,12 +47,13 @@ def test_killed_part_run_again_equals_one_machine(demo, redis_server, tmp_path, 
     conn.flushdb()
     run_id = new_run(store)
     part = redis_settings(redis_url, run_id, 0)
-    # One page at a time, 50 ms apart: store batches (up to 0.25 s of items) then hold a few items each, so the
-    # kill lands mid-crawl whatever the machine's speed (at full speed one batch could hold every listing).
+    # One page at a time, 50 ms apart, and store batches of 1 s of items: the kill lands mid-crawl whatever the
+    # machine's speed (at full speed one batch could hold every listing), and a batch is committed and counted
+    # long before the next one is written (a kill in the instant between the two is the README's known limit).
     killed = run_crawl(settings, store, run_id, scrapy_settings={
         **part, SETTING: kill_at, "EXTENSIONS": {**part["EXTENSIONS"], "tests.crawler.kill_points.KillAt": 900},
         "DOWNLOAD_DELAY": 0.05, "DOWNLOAD_DELAY_JITTER": 0, "CONCURRENT_REQUESTS": 1,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 1})
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1, SECONDS_SETTING: 1.0})
     assert "exited with status -9" in killed.get("process_error", ""), killed
     assert len(stored_ids(store)) < len(reference["ids"])  # the kill landed mid-crawl
     again = run_crawl(settings, store, run_id, scrapy_settings=part)
