@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from config import load_config
+from store import Store
 from store.listings import upsert_listing
 from store.models import Classification, CrawlRun, Review, SourceRun
 
@@ -32,6 +33,17 @@ def ops_settings(tmp_path: Path, **overrides):
     for key, value in overrides.items():
         base[key] = {**base.get(key, {}), **value} if isinstance(value, dict) else value
     return load_config(overrides=base)
+
+
+def prepared_store(config_file: Path, fill=None):
+    """The settings of `config_file`, with its store created (and filled by `fill(settings, store)`) and closed."""
+    settings = load_config(config_file)
+    store = Store.from_settings(settings)
+    store.init()
+    if fill is not None:
+        fill(settings, store)
+    store.dispose()
+    return settings
 
 
 def add_run(session, started: dt.datetime, sources: dict[str, dict], status: str = "finished") -> CrawlRun:

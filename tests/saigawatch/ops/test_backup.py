@@ -11,12 +11,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from saigawatch.ops.backup import read_manifest
-from config import load_config
 from saigawatch.cli import app
 from store import Store
 from store.models import Capture, EvidenceCapture, Image
 from store.warc import read_response
-from tests.ops_support import NOW, add_listing
+from tests.ops_support import NOW, add_listing, prepared_store
 from tests.saigawatch.ops.test_retention import _world
 
 
@@ -52,11 +51,7 @@ def _run(*args):
 
 
 def test_backup_and_restore_sqlite(config_file, tmp_path):
-    settings = load_config(config_file)
-    store = Store.from_settings(settings)
-    store.init()
-    _populate(settings, store)
-    store.dispose()
+    settings = prepared_store(config_file, _populate)
     before = _snapshot(settings.storage.database_url(), settings.storage.data_path)
     backups = tmp_path / "backups"
     r = _run("--config", str(config_file), "backup", "--output", str(backups) + "/")
@@ -80,11 +75,7 @@ def test_backup_and_restore_sqlite(config_file, tmp_path):
 
 
 def test_damaged_backup_is_detected(config_file, tmp_path):
-    settings = load_config(config_file)
-    store = Store.from_settings(settings)
-    store.init()
-    _populate(settings, store)
-    store.dispose()
+    prepared_store(config_file, _populate)
     archive = tmp_path / "b.tar"
     assert _run("--config", str(config_file), "backup", "-o", str(archive)).exit_code == 0
     r = _run("--config", str(config_file), "restore", str(archive), "--check")
@@ -106,10 +97,7 @@ def test_damaged_backup_is_detected(config_file, tmp_path):
 
 
 def test_keep_prunes_old_backups(config_file, tmp_path):
-    settings = load_config(config_file)
-    store = Store.from_settings(settings)
-    store.init()
-    store.dispose()
+    prepared_store(config_file)
     out = tmp_path / "bk"
     out.mkdir()
     for stamp in ("20260101T000000Z", "20260102T000000Z", "20260103T000000Z"):
@@ -124,11 +112,7 @@ def test_keep_prunes_old_backups(config_file, tmp_path):
 def test_backup_and_restore_postgresql(postgres_server, config_file, tmp_path, monkeypatch):
     url = postgres_server.create_database(f"bk_{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("SAIGAWATCH_DATABASE_URL", url)
-    settings = load_config(config_file)
-    store = Store.from_settings(settings)
-    store.init()
-    _populate(settings, store)
-    store.dispose()
+    settings = prepared_store(config_file, _populate)
     before = _snapshot(url, settings.storage.data_path)
     archive = tmp_path / "pg.tar"
     r = _run("--config", str(config_file), "backup", "-o", str(archive))

@@ -13,7 +13,7 @@ from saigawatch.ops.retention import plan_purge, purge
 from saigawatch.cli import app
 from store.models import Capture, Image
 from store.warc import WarcWriter, read_response
-from tests.ops_support import NOW, add_listing, add_review, ops_settings
+from tests.ops_support import NOW, add_listing, add_review, ops_settings, prepared_store
 
 OLD = NOW - dt.timedelta(days=120)
 
@@ -143,14 +143,7 @@ def test_recent_file_is_deferred_and_all_purged_file_is_deleted(sqlite_store, tm
 
 
 def test_retention_command(config_file, tmp_path):
-    from config import load_config
-    from store import Store
-
-    settings = load_config(config_file)
-    store = Store.from_settings(settings)
-    store.init()
-    _world(store, settings)
-    store.dispose()
+    prepared_store(config_file, lambda settings, store: _world(store, settings))
     runner = CliRunner()
     r = runner.invoke(app, ["--config", str(config_file), "retention", "--dry-run", "--days", "30"])
     assert r.exit_code == 0, r.output
