@@ -73,12 +73,9 @@ class GramTable:
             ids = np.array([vocab[g] for g in grams], dtype=np.int64)
             self.tables.append((n, rank, keys[order], ids[order]))
 
-    def lookup(self, texts: Iterable[str]) -> np.ndarray:
-        """Vocabulary indices of the character n-grams of each of `texts` (looked up together, none spanning two)."""
-        return self.lookup_groups([list(texts)])[0]
-
     def lookup_groups(self, groups: list[list[str]]) -> list[np.ndarray]:
-        """`lookup` for each group of texts, all in one vectorised pass (the per-call cost of numpy is paid once)."""
+        """For each group of texts, the vocabulary indices of their character n-grams (none spanning two texts),
+        all groups in one vectorised pass (the per-call cost of numpy is paid once)."""
         texts = [t for group in groups for t in group]
         # 0xFFFFFFFF between the texts: beyond Unicode, so it has rank 0 and no n-gram crosses it
         codes = np.frombuffer(b"\xff\xff\xff\xff".join(t.encode("utf-32-le") for t in texts), dtype="<u4")
@@ -126,15 +123,11 @@ class TextModel:
 
     def text_indices(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> list[int]:
         """The same as indices(feature_strings(...)), without building the feature strings."""
-        return self.text_index_array(words, field_texts, cues).tolist()
-
-    def text_index_array(self, words: list[str], field_texts: Iterable[str], cues: Iterable[str]) -> np.ndarray:
-        """text_indices as a sorted array."""
-        return self.text_index_arrays([(words, field_texts, cues)])[0]
+        return self.text_index_arrays([(words, field_texts, cues)])[0].tolist()
 
     def text_index_arrays(self, docs: list[tuple[list[str], Iterable[str], Iterable[str]]]) -> list[np.ndarray]:
-        """text_index_array of each (words, field texts, cues): words, word pairs and cues are looked up in per-kind
-        tables, the character n-grams of all documents as integer keys in one vectorised search."""
+        """text_indices of each (words, field texts, cues), as sorted arrays: words, word pairs and cues are looked
+        up in per-kind tables, the character n-grams of all documents as integer keys in one vectorised search."""
         word_ids, pair_ids, cue_ids = self._kind_tables()
         grams = self._gram_table().lookup_groups([[_padded(text) for text in fields] for _, fields, _ in docs])
         out = []
