@@ -10,7 +10,7 @@ from classifiers.langdetect import detect_language
 from classifiers.lexicon import CATEGORIES, Lexicon, Term
 from classifiers.matcher import LexiconMatcher, Match, Token, tokenize
 from classifiers.normalize import CJK, Normalized, Normalizer
-from classifiers.stance import offer_report, stance_cues
+from classifiers.stance import letter_words, offer_report, stance_cues
 
 FIELDS = ("title", "text")
 FEATURES = ("model", "species", "product", "near", "sell", "buy", "price", "protected",
@@ -42,8 +42,9 @@ class Analysis:
     @cached_property
     def cues(self) -> dict[str, int]:
         """Offer-versus-report cue counts over title and text (see classifiers/stance.py)."""
+        words = list(chain.from_iterable(letter_words(fa.norm.text, [t[0] for t in fa.tokens]) for fa in self.fields))
         return stance_cues(" ".join(fa.norm.text for fa in self.fields),
-                           " ".join(fa.norm.original for fa in self.fields))
+                           " ".join(fa.norm.original for fa in self.fields), words)
 
     def cue_tokens(self) -> list[str]:
         """The cues as model features: «phone», «official2» (two or more), and the language."""

@@ -63,9 +63,9 @@ _WORDISH = re.compile(r"[\w@$]+")
 
 
 @lru_cache(maxsize=1)
-def _trad_to_simp() -> tuple[frozenset[str], dict[int, str]]:
-    """Single-character Traditional→Simplified table from zhconv (length-preserving, so offsets survive), with the
-    set of characters it changes."""
+def _trad_to_simp() -> tuple[np.ndarray, dict[int, str]]:
+    """Single-character Traditional→Simplified table from zhconv (length-preserving, so offsets survive), with a
+    per-code-point table of the characters it changes."""
     import zhconv.zhconv as zc
 
     zc.getdict("zh-cn")
@@ -73,13 +73,21 @@ def _trad_to_simp() -> tuple[frozenset[str], dict[int, str]]:
     for src, dst in zc.zhcdicts["zh2Hans"].items():
         if len(src) == 1 and len(dst) == 1 and src != dst:
             table[ord(src)] = dst
-    return frozenset(map(chr, table)), table
+    changed = np.zeros(0x110000, dtype=bool)
+    changed[list(table)] = True
+    return changed, table
 
 
 def _simplify(text: str) -> str:
     """Traditional Chinese characters to Simplified ones, one for one."""
     changed, table = _trad_to_simp()
-    return text if changed.isdisjoint(text) else text.translate(table)
+    # a table look-up per code point (iterating the text would make a string object of each character)
+    return text.translate(table) if changed[_codes(text)].any() else text
+
+
+def _codes(text: str) -> np.ndarray:
+    """The code points of a text (lone surrogates included)."""
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
 class Normalized:
@@ -269,12 +277,11 @@ def _emoji_table() -> np.ndarray:
     return table
 
 
-def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str], mapped: frozenset[int]):
-    """Emoji and pictographs become spaces, or « word » when `emoji_map` has one (`mapped`: their code points)."""
-    if text.isascii():
-        return text, starts, ends
+def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str], mapped: frozenset[int],
+           codes: np.ndarray):
+    """Emoji and pictographs become spaces, or « word » when `emoji_map` has one (`mapped`: their code points;
+    `codes`: the text's code points)."""
     # a table look-up per code point instead of the pattern's long list of ranges
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
     hit = _emoji_table()[codes]
     if not hit.any():
         return text, starts, ends
@@ -442,12 +449,13 @@ _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 _LETTER_AT = re.compile(r"[^\W\d_]")
 
 
-def _may_be_stretched(text: str) -> bool:
+def _may_be_stretched(text: str, codes: np.ndarray | None = None) -> bool:
     """A cheap test before _STRETCHED on long texts: some letter three times in a row (found by comparing the code
-    points with themselves shifted, then checking only those places)."""
+    points with themselves shifted, then checking only those places). `codes`: the text's code points, if known."""
     if len(text) < 200:
         return _STRETCHED.search(text) is not None
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    if codes is None:
+        codes = _codes(text)
     same = codes[1:] == codes[:-1]
     run = same[1:] & same[:-1]
     return bool(run.any()) and any(_LETTER_AT.match(text, i) for i in np.flatnonzero(run).tolist())
@@ -481,8 +489,14 @@ class Normalizer:
         text, starts, ends = _nfkc(text, starts, ends)
         text, starts, ends = _lower(text, starts, ends)
         text, starts, ends = _delete(_INVISIBLE, text, starts, ends)
-        text, starts, ends = _emoji(text, starts, ends, self.emoji_map, self.mapped)
-        if _may_be_stretched(text):
+        codes = None
+        if not text.isascii():  # ASCII holds no emoji
+            codes = _codes(text)
+            unchanged = text
+            text, starts, ends = _emoji(text, starts, ends, self.emoji_map, self.mapped, codes)
+            if text is not unchanged:
+                codes = None
+        if _may_be_stretched(text, codes):
             text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
         if _HAS_CJK.search(text):
             text = _simplify(text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from classifiers.normalize import fold_kazakh
+from classifiers.normalize import CJK, fold_kazakh
 from classifiers.wordcache import WordCache
 
 # Cue words per kind, written naturally; they are folded like normalised text (ә→а, і→и, й→и, ё→е) before use.
@@ -45,12 +45,13 @@ _CUES = {
 # word start, 2020年, 3月5日).
 # (a phone never starts right after a digit: a start there would have matched from that digit already)
 _PHONE = re.compile(r"[+\d@](?:(?<=\+)\d[\d \-()]{8,}\d|(?<=\d)(?<!\d\d)[\d \-()]{8,}\d|(?<=@)[a-z0-9_]{4,})")
-_MONEY = re.compile(r"(?<!\d)\d[\d\s.,]*+\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
+_MONEY = re.compile(r"\d(?<!\d\d)[\d\s.,]*+\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
 _YEAR = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b|\d{3}年|\d*月\d+日)")
 _YEAR_NO_CJK = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b)")  # the same without 年 and 月
 _QUOTES = "«»“”„\"「」"
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 _CJK_WORD = re.compile(r"[\u3400-\u9fff]")
+_HAS_CJK = re.compile(f"[{CJK}]")
 _PAST_ENDINGS = ("ли", "лись", "ено", "ены", "ана", "ано", "аны")
 
 
@@ -93,10 +94,12 @@ class _CueIndex:
             found.append("past")
         return tuple(found)
 
-    def count(self, text: str) -> dict[str, int]:
+    def count(self, text: str, words: list[str] | None = None) -> dict[str, int]:
+        """Cue counts of a normalised text; `words`: its letter runs (_WORD.findall(text)) if already known."""
         out = dict.fromkeys(_CUES, 0)
         out["past"] = 0
-        words = _WORD.findall(text)
+        if words is None:
+            words = _WORD.findall(text)
         counts = Counter(words)
         cache = self.cache
         for w in cache.hits(counts):  # most words count for nothing: only these need a look
@@ -116,9 +119,20 @@ _INDEX = _CueIndex()
 STANCE_CUES = ("contact", "deal", "phone", "money", "official", "reported", "rule", "past", "year", "quote")
 
 
-def stance_cues(norm_text: str, raw_text: str) -> dict[str, int]:
-    """Counts of each cue kind; `norm_text` is the normalised (folded) text, `raw_text` the original."""
-    out = _INDEX.count(norm_text)
+def letter_words(text: str, forms: list[str]) -> list[str]:
+    """_WORD.findall(text) (the runs of letters), read off `forms`, the text's tokens (runs of word characters but
+    «_», Chinese runs apart): without Chinese, a run of letters ends only where a token ends or at a digit."""
+    if _HAS_CJK.search(text):  # a Chinese run and the letters it touches make one run of letters
+        return _WORD.findall(text)
+    if all(map(str.isalpha, forms)):
+        return forms
+    return [w for form in forms for w in ((form,) if form.isalpha() else _WORD.findall(form))]
+
+
+def stance_cues(norm_text: str, raw_text: str, words: list[str] | None = None) -> dict[str, int]:
+    """Counts of each cue kind; `norm_text` is the normalised (folded) text, `raw_text` the original; `words`: the
+    letter runs of `norm_text`, if known (see `letter_words`)."""
+    out = _INDEX.count(norm_text, words)
     out["phone"] = len(_PHONE.findall(raw_text.lower()))
     out["money"] = len(_MONEY.findall(raw_text))
     out["year"] = len((_YEAR if "年" in raw_text or "月" in raw_text else _YEAR_NO_CJK).findall(raw_text))

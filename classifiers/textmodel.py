@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Iterable
 
@@ -99,6 +100,39 @@ class GramTable:
         return [np.concatenate(parts) for parts in zip(*per_table)]
 
 
+class WordTable:
+    """The vocabulary's words (w:) and word pairs (b:) by integer code: every word that is a feature or half of a pair
+    has a code; a pair is the integer first × codes + second, looked up in a sorted array."""
+
+    def __init__(self, word_ids: dict[str, int], pair_ids: dict[tuple[str, str], int]) -> None:
+        names = sorted(set(word_ids) | {w for pair in pair_ids for w in pair})
+        self.code_of = {w: i for i, w in enumerate(names)}
+        self.word_id = np.full(len(names) + 1, -1, dtype=np.int64)  # by code + 1: entry 0 is for «no code»
+        for w, i in word_ids.items():
+            self.word_id[self.code_of[w] + 1] = i
+        self.base = max(len(names), 1)
+        keys = np.array([self.code_of[a] * self.base + self.code_of[b] for a, b in pair_ids], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.pair_keys = keys[order]
+        self.pair_id = np.array(list(pair_ids.values()), dtype=np.int64)[order]
+
+    def pair_ids(self, codes: np.ndarray, sizes: list[int]) -> np.ndarray:
+        """For each word of the documents (codes, documents of `sizes` words one after another), the vocabulary
+        index of the pair it starts within its document, -1 for none."""
+        out = np.full(len(codes), -1, dtype=np.int64)
+        if len(codes) < 2 or not len(self.pair_keys):
+            return out
+        first, second = codes[:-1], codes[1:]
+        keys = first * self.base + second
+        valid = (first >= 0) & (second >= 0)
+        valid[np.cumsum(sizes)[:-1] - 1] = False  # the last word of a document pairs with nothing
+        pos = np.searchsorted(self.pair_keys, keys)
+        pos[pos == len(self.pair_keys)] = 0
+        valid &= self.pair_keys[pos] == keys
+        out[:-1][valid] = self.pair_id[pos[valid]]
+        return out
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     """Row-wise softmax, in place."""
     z -= z.max(axis=1, keepdims=True)
@@ -126,23 +160,39 @@ class TextModel:
         return self.text_index_arrays([(words, field_texts, cues)])[0].tolist()
 
     def text_index_arrays(self, docs: list[tuple[list[str], Iterable[str], Iterable[str]]]) -> list[np.ndarray]:
-        """text_indices of each (words, field texts, cues), as sorted arrays: words, word pairs and cues are looked
-        up in per-kind tables, the character n-grams of all documents as integer keys in one vectorised search."""
-        word_ids, pair_ids, cue_ids = self._kind_tables()
+        """text_indices of each (words, field texts, cues), as sorted arrays. All documents at once: each word becomes
+        an integer code (one dict look-up), word features and word pairs are then read from arrays by code (a pair is
+        one integer key, no tuple), the character n-grams are integer keys found in one vectorised search."""
+        words = self._word_table()
         grams = self._gram_table().lookup_groups([[_padded(text) for text in fields] for _, fields, _ in docs])
+        sizes = [len(doc[0]) for doc in docs]
+        total = sum(sizes)
+        codes = np.fromiter(map(words.code_of.get, chain.from_iterable(doc[0] for doc in docs), repeat(-1)),
+                            dtype=np.int64, count=total)
+        word_ids = words.word_id[codes + 1]  # -1 (no code) reads the leading -1
+        pair_ids = words.pair_ids(codes, sizes)
+        cue_ids = self._kind_tables()[2]
+        ends = np.cumsum(sizes)
         out = []
-        for (words, _, cues), doc_grams in zip(docs, grams):
-            found = set(map(word_ids.get, words))
-            found.update(map(pair_ids.get, zip(words, words[1:])))
-            found.update(map(cue_ids.get, cues))
-            found.discard(None)
-            ids = np.concatenate([np.fromiter(found, dtype=np.int64, count=len(found)), doc_grams])
+        for k, doc_grams in enumerate(grams):
+            a = ends[k] - sizes[k]
+            b = ends[k]
+            found = [cue_ids[c] for c in docs[k][2] if c in cue_ids]
+            ids = np.concatenate([word_ids[a:b], pair_ids[a:b], np.array(found, dtype=np.int64), doc_grams])
             ids.sort()
             keep = np.empty(len(ids), dtype=bool)
             keep[:1] = True
             np.not_equal(ids[1:], ids[:-1], out=keep[1:])
+            keep &= ids >= 0  # -1: a word or pair not in the vocabulary
             out.append(ids[keep])  # np.unique, without its hashing detour
         return out
+
+    def _word_table(self) -> "WordTable":
+        table = getattr(self, "_words", None)
+        if table is None:
+            word_ids, pair_ids, _ = self._kind_tables()
+            table = self._words = WordTable(word_ids, pair_ids)
+        return table
 
     def _kind_tables(self) -> tuple[dict[str, int], dict[tuple[str, str], int], dict[str, int]]:
         """The vocabulary's w:, b: and s: features without their prefix (so look-ups need no string building); word

@@ -44,3 +44,15 @@ def test_phone_and_year_patterns_count_what_their_plain_forms_count():
         assert len(_PHONE.findall(text)) == len(plain_phone.findall(text)), text
         if "年" not in text and "月" not in text:
             assert len(_YEAR_NO_CJK.findall(text)) == len(_YEAR.findall(text)), text
+
+
+def test_letter_words_read_off_the_tokens_equal_the_letter_runs_of_the_text():
+    from classifiers.matcher import tokenize
+    from classifiers.stance import _WORD, letter_words
+
+    rng = random.Random(7)
+    alphabet = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяәіңқabcxyz0123456789²½_@-'., \t羚羊角"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(8000)]
+    texts += ["сайга12 5кг м² 2024", "рог_сайги", "vx微信 abc羚羊角", "", "12 345", "Ⅻ век", "o'zbek"]
+    for text in texts:
+        assert letter_words(text, [t[0] for t in tokenize(text)]) == _WORD.findall(text), text

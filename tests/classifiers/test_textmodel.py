@@ -41,3 +41,14 @@ def test_batched_scores_equal_row_by_row_sums_bit_for_bit(clf):
     assert np.array_equal(tm.predict(rows), np.array(expected, dtype=np.float32))
     assert np.array_equal(tm.predict([r.tolist() for r in rows]), tm.predict(rows))
     assert tm.predict([]).shape == (0, len(tm.labels))
+
+
+def test_word_pairs_never_span_two_documents_of_a_batch(clf):
+    tm: TextModel = clf.text_model
+    (first, second), _ = next(iter(tm._kind_tables()[1].items()))
+    docs = [(["zz", first], [], []), ([second, "zz"], [], []), ([first], [], []), ([], [], []), ([second], [], []),
+            ([first, second], [], [])]
+    batch = tm.text_index_arrays(docs)
+    for (words, fields, cues), ids in zip(docs, batch):
+        assert ids.tolist() == tm.indices(feature_strings(words, fields, cues))
+    assert tm.vocab[f"b:{first}|{second}"] in batch[-1] and tm.vocab[f"b:{first}|{second}"] not in batch[0]
