@@ -146,6 +146,7 @@ class LexiconMatcher:
         self._order_of = {id(t): term_order(t) for t in [*lexicon.terms, *(t for _, t in self.pattern_terms)]}
         self._first_cache: dict[str, list[Candidate]] = {}
         self._pair_cache: dict[tuple[str, str, bool], int | None] = {}
+        self._near_cache: dict[str, list[tuple[str, bool, int]]] = {}
 
     # -- token level -------------------------------------------------------------------------
     def _fuzzy_keys(self, form: str) -> list[tuple[str, bool, int]]:
@@ -158,18 +159,31 @@ class LexiconMatcher:
                 if 5 <= L < len(form):
                     queries.append(form[:L])
         for q in dict.fromkeys(queries):  # in a fixed order (a set's order changes with the hash seed)
-            for d in _deletes(q, 2 if len(q) > 8 else 1):
-                for key, is_stem in self.deletes.get(d, ()):
-                    if found.get((key, is_stem), 3) == 1:
-                        continue  # the closest a fuzzy match can be
-                    if not is_stem and q != form:
-                        continue
-                    if key[0] != q[0]:
-                        continue  # disguises keep the first letter; «осмотр» is not «досмотр»
-                    dist = Levenshtein.distance(q, key, score_cutoff=tolerance(len(key)))
-                    if dist <= tolerance(len(key)) and 0 < dist < found.get((key, is_stem), 3):
-                        found[(key, is_stem)] = dist  # the smallest distance over all prefixes tried
+            for key, is_stem, dist in self._near_keys(q):
+                if not is_stem and q != form:
+                    continue
+                if dist < found.get((key, is_stem), 3):
+                    found[(key, is_stem)] = dist  # the smallest distance over all prefixes tried
         return [(k, s, d) for (k, s), d in sorted(found.items())]  # in an order that no hash seed changes
+
+    def _near_keys(self, q: str) -> list[tuple[str, bool, int]]:
+        """Index keys within tolerance of `q` (SymSpell deletes, then the edit distance), with that distance (0 not
+        included); kept per query, since words share their prefixes («сайгаки», «сайгаков» → «сайгак»)."""
+        near = self._near_cache.get(q)
+        if near is not None:
+            return near
+        near = []
+        candidates = dict.fromkeys(pair for d in _deletes(q, 2 if len(q) > 8 else 1) for pair in self.deletes.get(d, ()))
+        for key, is_stem in candidates:
+            if key[0] != q[0]:
+                continue  # disguises keep the first letter; «осмотр» is not «досмотр»
+            dist = Levenshtein.distance(q, key, score_cutoff=tolerance(len(key)))
+            if 0 < dist <= tolerance(len(key)):
+                near.append((key, is_stem, dist))
+        if len(self._near_cache) > _CACHE_LIMIT:
+            self._near_cache.clear()
+        self._near_cache[q] = near
+        return near
 
     def first_candidates(self, form: str) -> Candidates:
         """Terms whose first token matches this word, as (term, distance, how, its order, its other tokens): those of

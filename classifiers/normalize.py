@@ -277,11 +277,10 @@ def _emoji_table() -> np.ndarray:
     return table
 
 
-def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str], mapped: frozenset[int],
-           codes: np.ndarray):
-    """Emoji and pictographs become spaces, or « word » when `emoji_map` has one (`mapped`: their code points;
-    `codes`: the text's code points)."""
+def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str], mapped: frozenset[int]):
+    """Emoji and pictographs become spaces, or « word » when `emoji_map` has one (`mapped`: their code points)."""
     # a table look-up per code point instead of the pattern's long list of ranges
+    codes = _codes(text)
     hit = _emoji_table()[codes]
     if not hit.any():
         return text, starts, ends
@@ -449,13 +448,12 @@ _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 _LETTER_AT = re.compile(r"[^\W\d_]")
 
 
-def _may_be_stretched(text: str, codes: np.ndarray | None = None) -> bool:
+def _may_be_stretched(text: str) -> bool:
     """A cheap test before _STRETCHED on long texts: some letter three times in a row (found by comparing the code
-    points with themselves shifted, then checking only those places). `codes`: the text's code points, if known."""
+    points with themselves shifted, then checking only those places)."""
     if len(text) < 200:
         return _STRETCHED.search(text) is not None
-    if codes is None:
-        codes = _codes(text)
+    codes = _codes(text)
     same = codes[1:] == codes[:-1]
     run = same[1:] & same[:-1]
     return bool(run.any()) and any(_LETTER_AT.match(text, i) for i in np.flatnonzero(run).tolist())
@@ -489,14 +487,9 @@ class Normalizer:
         text, starts, ends = _nfkc(text, starts, ends)
         text, starts, ends = _lower(text, starts, ends)
         text, starts, ends = _delete(_INVISIBLE, text, starts, ends)
-        codes = None
-        if not text.isascii():  # ASCII holds no emoji
-            codes = _codes(text)
-            unchanged = text
-            text, starts, ends = _emoji(text, starts, ends, self.emoji_map, self.mapped, codes)
-            if text is not unchanged:
-                codes = None
-        if _may_be_stretched(text, codes):
+        if not text.isascii() and _EMOJI.search(text):  # the search stops at the first one (most texts have none)
+            text, starts, ends = _emoji(text, starts, ends, self.emoji_map, self.mapped)
+        if _may_be_stretched(text):
             text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
         if _HAS_CJK.search(text):
             text = _simplify(text)

@@ -161,3 +161,17 @@ def test_shipped_patterns_find_what_their_plain_forms_find(lexicon):
             assert [m.span() for m in shipped[name].finditer(text)] == expected, (name, text)
             hits += len(expected)
         assert hits > 300, name  # the texts do exercise the pattern
+
+
+def test_fuzzy_keys_kept_per_query_give_what_a_fresh_matcher_gives(clf):
+    """The per-query cache of near index keys changes nothing: a word looked up after others that share its
+    prefixes gets the same fuzzy keys as in a matcher that has seen nothing."""
+    from classifiers.matcher import LexiconMatcher
+
+    warm = clf.analyzer.matcher
+    words = ["сайгаки", "сайгаков", "сайгачий", "сайгачьи", "рогaми", "продаюю", "саигаак", "мүйіздері", "antelopes"]
+    for w in words:
+        warm._fuzzy_keys(w)
+    for w in words:
+        fresh = LexiconMatcher(clf.analyzer.lexicon)
+        assert warm._fuzzy_keys(w) == fresh._fuzzy_keys(w), w
