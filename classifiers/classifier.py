@@ -6,6 +6,7 @@ import json
 import math
 import re
 from contextlib import contextmanager
+from itertools import islice
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -324,25 +325,37 @@ def reasons(contributions: dict[str, float], by_role: dict[str, dict[str, None]]
     """Reasons, strongest first: a stable `code` (the feature), its `params`, an English `text` and the `weight`;
     `by_role` as `explain_matches` gives it."""
     out = []
-    for feature, weight in sorted(contributions.items(), key=lambda kv: -abs(kv[1])):
+    for feature, weight in sorted(contributions.items(), key=_by_strength):
         label = FEATURE_LABELS.get(feature, feature)
-        params: dict = {}
         if feature == "model":
-            params["p_trade"] = p_trade
+            params: dict = {"p_trade": p_trade}
             text = f"{label}: trade probability {p_trade:.2f}"
         elif feature in FEATURE_CUES:
-            params["cues"] = {k: v for k, v in (cues or {}).items() if k in FEATURE_CUES[feature]}
-            text = label + (": " + ", ".join(f"{k} ×{v}" for k, v in params["cues"].items()) if params["cues"] else "")
+            kinds = FEATURE_CUES[feature]
+            found_cues = {k: v for k, v in (cues or {}).items() if k in kinds}
+            params = {"cues": found_cues}
+            text = label + (": " + ", ".join(f"{k} ×{v}" for k, v in found_cues.items()) if found_cues else "")
         else:
-            roles = ("title_species",) if feature == "title_species" else FEATURE_ROLES.get(feature, (feature,))
-            found: dict[str, None] = {}
-            for role in roles:
-                found.update(by_role.get(role, ()))
-            words = list(found)[:6]
-            params["words"] = words
-            text = label + (": «" + "», «".join(words) + "»" if words else "")
+            roles = _REASON_ROLES.get(feature) or (feature,)
+            if len(roles) == 1:
+                words = list(islice(by_role.get(roles[0], ()), 6))
+            else:
+                found: dict[str, None] = {}
+                for role in roles:
+                    found.update(by_role.get(role, ()))
+                words = list(islice(found, 6))
+            params = {"words": words}
+            text = label + ": «" + "», «".join(words) + "»" if words else label
         out.append({"code": feature, "params": params, "text": text, "weight": weight})
     return out
+
+
+def _by_strength(item: tuple[str, float]) -> float:
+    return -abs(item[1])
+
+
+# the roles whose matched words name each feature's reason («title_species»: the species words of the title)
+_REASON_ROLES = {**FEATURE_ROLES, "title_species": ("title_species",)}
 
 
 def load_classifier(model_dir: str | Path | None = None, lexicon_dir: str | Path | None = None,

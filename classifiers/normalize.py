@@ -175,31 +175,54 @@ class _Builder:
         return "".join(self.parts), self.starts, self.ends
 
 
+def _char_class(cps: list[int]) -> str:
+    """A regex character class of these code points (ascending), runs written as ranges."""
+    parts, i = [], 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        parts.append(re.escape(chr(cps[i])) + ("-" + re.escape(chr(cps[j])) if j > i else ""))
+        i = j + 1
+    return "[" + "".join(parts) + "]"
+
+
 @lru_cache(maxsize=1)
-def _expanders() -> re.Pattern:
-    """Characters whose NFKC form is not one character, plus combining marks (with their base character)."""
-    multi, combining = [], []
+def _nfkc_classes() -> tuple[re.Pattern, re.Pattern]:
+    """Two patterns over the Basic Multilingual Plane and the enclosed symbols: characters whose NFKC form is one
+    other character (found, then replaced one by one); and characters whose NFKC form is not one character, plus
+    combining marks (with their base character)."""
+    single, multi, combining = [], [], []
     for cp in list(range(0x80, 0x10000)) + list(range(0x1F100, 0x1F300)):
         if 0xD800 <= cp <= 0xDFFF:
             continue
         ch = chr(cp)
+        norm = unicodedata.normalize("NFKC", ch)
+        if len(norm) == 1 and norm != ch and cp < 0x10000:
+            single.append(cp)
         if unicodedata.combining(ch):
             combining.append(cp)
-        elif len(unicodedata.normalize("NFKC", ch)) != 1:
+        elif len(norm) != 1:
             multi.append(cp)
+    return (re.compile(_char_class(single)),
+            re.compile(f".?{_char_class(combining)}+|{_char_class(multi)}", re.S))
 
-    def char_class(cps: list[int]) -> str:
-        parts, i = [], 0
-        while i < len(cps):
-            j = i
-            while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
-                j += 1
-            parts.append(re.escape(chr(cps[i])) + ("-" + re.escape(chr(cps[j])) if j > i else ""))
-            i = j + 1
-        return "[" + "".join(parts) + "]"
 
-    comb = char_class(combining)
-    return re.compile(f".?{comb}+|{char_class(multi)}", re.S)
+def _expanders() -> re.Pattern:
+    """Characters whose NFKC form is not one character, plus combining marks (with their base character)."""
+    return _nfkc_classes()[1]
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def _nfkc_one_to_one(text: str) -> str:
+    """text.translate(_NFKC_TABLE): every character whose NFKC form is one other character replaced by it. Without
+    characters beyond the Basic Multilingual Plane, a pattern finds the few that change (translate would look up
+    every character)."""
+    if _ASTRAL.search(text):
+        return text.translate(_NFKC_TABLE)
+    return _nfkc_classes()[0].sub(lambda m: _NFKC_TABLE[ord(m.group())], text)
 
 
 class _NfkcTable(dict):
@@ -219,7 +242,7 @@ _NFKC_TABLE = _NfkcTable()
 def _nfkc(text: str, starts: list[int], ends: list[int]):
     if unicodedata.is_normalized("NFKC", text):
         return text, starts, ends
-    quick = text.translate(_NFKC_TABLE)  # one-to-one replacements keep every offset
+    quick = _nfkc_one_to_one(text)  # one-to-one replacements keep every offset
     if unicodedata.is_normalized("NFKC", quick):
         return quick, starts, ends
     starts, ends = _spans(text, starts, ends)

@@ -133,7 +133,8 @@ def stance_cues(norm_text: str, raw_text: str, words: list[str] | None = None) -
     """Counts of each cue kind; `norm_text` is the normalised (folded) text, `raw_text` the original; `words`: the
     letter runs of `norm_text`, if known (see `letter_words`)."""
     out = _INDEX.count(norm_text, words)
-    out["phone"] = len(_PHONE.findall(raw_text.lower()))
+    # only a handle (@name) needs the lower case: digits, «+» and the separators have none
+    out["phone"] = len(_PHONE.findall(raw_text.lower() if "@" in raw_text else raw_text))
     out["money"] = len(_MONEY.findall(raw_text))
     out["year"] = len((_YEAR if "年" in raw_text or "月" in raw_text else _YEAR_NO_CJK).findall(raw_text))
     out["quote"] = sum(map(raw_text.count, _QUOTES)) // 2

@@ -56,3 +56,11 @@ def test_letter_words_read_off_the_tokens_equal_the_letter_runs_of_the_text():
     texts += ["сайга12 5кг м² 2024", "рог_сайги", "vx微信 abc羚羊角", "", "12 345", "Ⅻ век", "o'zbek"]
     for text in texts:
         assert letter_words(text, [t[0] for t in tokenize(text)]) == _WORD.findall(text), text
+
+
+def test_phones_count_the_same_in_the_text_as_written_and_lower_cased():
+    rng = random.Random(8)
+    texts = ["".join(rng.choice("0123456789  -()+@ABab_İKΣ٣") for _ in range(rng.randint(0, 40))) for _ in range(8000)]
+    for text in texts:
+        assert stance_cues("", text)["phone"] == len(re.findall(
+            r"[+\d@](?:(?<=\+)\d[\d \-()]{8,}\d|(?<=\d)[\d \-()]{8,}\d|(?<=@)[a-z0-9_]{4,})", text.lower())), text
