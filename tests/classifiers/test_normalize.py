@@ -137,3 +137,17 @@ def test_chinese_gaps_and_emoji_fast_paths_equal_their_definitions():
     assert norm.text == "рога  саига  и    тут" and norm.original_span(6, 11) == (5, 6)
     plain = Normalizer()("Рога 💯👍 тут")
     assert plain.text == "рога    тут" and plain.identity
+
+
+def test_one_to_one_nfkc_replacements_equal_translating_every_character():
+    import random
+
+    from classifiers import normalize as nz
+
+    rng = random.Random(11)
+    pool = ([chr(c) for c in range(0x20, 0x3100)] + [chr(c) for c in range(0xF900, 0x10000)] + list("，。！？：（）ｓａ１")
+            + ["\U0001d41a", "\U0001d7d3", "😀", "\u0301", "\u0340"])
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(0, 30))) for _ in range(20000)]
+    texts.append("".join(chr(c) for c in range(0x20, 0x10000) if not 0xD800 <= c <= 0xDFFF))
+    for text in texts:
+        assert nz._nfkc_one_to_one(text) == text.translate(nz._NFKC_TABLE), repr(text)
