@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from itertools import chain
 import unicodedata
 from functools import lru_cache
 
@@ -331,15 +332,18 @@ _CJK_GAP = re.compile(f"[{_GAP}](?<=[{CJK}][{_GAP}])[{_GAP}]{{0,2}}(?=[{CJK}])")
 
 def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
     """Chinese is written without spaces: «羚 羊 角» and «羚.羊.角» are «羚羊角»."""
-    keep = np.ones(len(text), dtype=bool)
+    kept_spans = []  # the [a, b) pieces between the gaps, in order
+    pos = 0
     for m in _CJK_GAP.finditer(text):
-        keep[m.start():m.end()] = False
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    kept = codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
+        kept_spans.append((pos, m.start()))
+        pos = m.end()
+    kept_spans.append((pos, len(text)))
+    kept = "".join([text[a:b] for a, b in kept_spans])
     if starts is None:  # identity offsets: the kept characters' own positions
-        at = np.flatnonzero(keep)
-        return kept, at.tolist(), (at + 1).tolist()
-    return kept, np.asarray(starts)[keep].tolist(), np.asarray(ends)[keep].tolist()
+        return (kept, list(chain.from_iterable(range(a, b) for a, b in kept_spans)),
+                list(chain.from_iterable(range(a + 1, b + 1) for a, b in kept_spans)))
+    return (kept, list(chain.from_iterable(starts[a:b] for a, b in kept_spans)),
+            list(chain.from_iterable(ends[a:b] for a, b in kept_spans)))
 
 
 def _may_be_spaced(text: str, words: list[str]) -> bool:

@@ -151,3 +151,20 @@ def test_one_to_one_nfkc_replacements_equal_translating_every_character():
     texts.append("".join(chr(c) for c in range(0x20, 0x10000) if not 0xD800 <= c <= 0xDFFF))
     for text in texts:
         assert nz._nfkc_one_to_one(text) == text.translate(nz._NFKC_TABLE), repr(text)
+
+
+def test_chinese_gaps_dropped_with_their_offsets():
+    import random
+
+    rng = random.Random(12)
+    for _ in range(3000):
+        text = "".join(rng.choice("羚羊角出售 .·/-_ab1") for _ in range(rng.randint(0, 25)))
+        keep = [True] * len(text)
+        for m in nz._CJK_GAP.finditer(text):
+            keep[m.start():m.end()] = [False] * (m.end() - m.start())
+        kept = "".join(c for c, k in zip(text, keep) if k)
+        at = [i for i, k in enumerate(keep) if k]
+        assert nz._drop_cjk_gaps(text, None, None) == (kept, at, [i + 1 for i in at]), text
+        starts = [3 * i for i in range(len(text))]  # offsets some earlier step moved
+        ends = [3 * i + 2 for i in range(len(text))]
+        assert nz._drop_cjk_gaps(text, starts, ends) == (kept, [starts[i] for i in at], [ends[i] for i in at]), text
