@@ -71,7 +71,8 @@ def tokenize(text: str) -> list[Token]:
         # word characters, so it cannot hold the word): the offsets without a match object per word
         start = find(form, end)
         end = start + len(form)
-        alt = latin_to_cyrillic(form) if len(form) >= 3 and form[0] < "ɏ" and latin(form) else None
+        # (a Latin word starts with a letter from «a» on: a token never starts with «'»)
+        alt = latin_to_cyrillic(form) if len(form) >= 3 and "a" <= form[0] < "ɏ" and latin(form) else None
         out.append((form, start, end, alt))  # a plain tuple: Token's layout, at tuple speed
     return out
 

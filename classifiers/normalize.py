@@ -348,8 +348,8 @@ def _drop_cjk_gaps(text: str, starts: list[int], ends: list[int]):
 
 def _may_be_spaced(text: str, words: list[str]) -> bool:
     """False when `words` (the text's runs of word characters, @ and $, in order) show that _SPACED cannot match:
-    a run of three or more spaced letters holds two one-letter words in a row, unless «_» joins its letters or «$»
-    ends one."""
+    a run of three or more spaced letters is three one-character words in a row, none of them a digit, unless «_»
+    joins its letters or «$» touches one."""
     if "_" in text or "$" in text:
         return True
     lengths = list(map(len, words))
@@ -357,7 +357,7 @@ def _may_be_spaced(text: str, words: list[str]) -> bool:
     try:
         while True:
             one = lengths.index(1, one + 1)
-            if lengths[one + 1: one + 2] == [1]:
+            if lengths[one + 1: one + 3] == [1, 1] and not any(w.isdecimal() for w in words[one: one + 3]):
                 return True
     except ValueError:
         return False

@@ -56,3 +56,21 @@ def test_words_without_apostrophes_are_read_by_the_plain_pattern():
     texts = ["".join(rng.choice("abо'ʼ 1_羚qк") for _ in range(rng.randint(0, 30))) for _ in range(3000)]
     for text in (t for t in texts if "'" not in t):
         assert ld._PLAIN_WORD.findall(text) == ld._WORD.findall(text), text
+
+
+def test_chinese_decided_early_only_where_the_full_test_says_chinese():
+    import random
+
+    from classifiers import langdetect as ld
+
+    rng = random.Random(9)
+    for _ in range(5000):
+        text = "".join(rng.choice("羚羊角出售 abc сайга 123 тенге ,.") for _ in range(rng.randint(1, 80)))
+        sample = ld._CURRENCY.sub(" ", text[:1500].lower())
+        cjk = len(ld._NOT_CJK.sub("", sample)) if ld._CJK.search(sample) else 0
+        letters = sum(map(len, ld._PLAIN_WORD.findall(sample)))
+        full_says_zh = bool(cjk) and (cjk >= 0.3 * (cjk + letters / 4) or not letters)
+        if ld.detect_language(text) == "zh":
+            assert full_says_zh, text
+        elif full_says_zh:
+            raise AssertionError(f"not zh although the test says so: {text!r}")

@@ -105,6 +105,7 @@ def test_word_fixes_equal_the_suspect_word_definition():
 
 def test_spaced_letters_pre_check_never_hides_a_run():
     texts = _random_texts(6000, 2, "сайгаркоб@$_ .-*·,/|~+\t", 30) + ["с а й г а", "р.о.г.а", "р_о_г_а", "и в с"]
+    texts += _random_texts(6000, 3, "сай05²@ .-,", 20) + ["5 г в", "а 5 б в г", "1 2 3"]
     hidden = [t for t in texts if nz._SPACED.search(t) and not nz._may_be_spaced(t, nz._WORDISH.findall(t))]
     assert hidden == []
     assert sum(1 for t in texts if nz._SPACED.search(t)) > 100  # the texts do exercise the pattern
