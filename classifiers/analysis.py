@@ -9,7 +9,7 @@ from functools import cached_property
 from classifiers.langdetect import detect_language
 from classifiers.lexicon import CATEGORIES, Lexicon, Term
 from classifiers.matcher import LexiconMatcher, Match, Token, tokenize
-from classifiers.normalize import CJK, Normalized, Normalizer
+from classifiers.normalize import CJK_CHAR, Normalized, Normalizer
 from classifiers.stance import letter_words, offer_report, stance_cues
 
 FIELDS = ("title", "text")
@@ -17,13 +17,13 @@ FEATURES = ("model", "species", "product", "near", "sell", "buy", "price", "prot
             "firearm", "souvenir", "news", "conservation", "other-horn", "medicine", "irrelevant", "title_species",
             "offer", "report", "offer_species", "protected_only")
 NEAR_CHARS = 40
-_CJK_RUN = re.compile(f"[{CJK}]")
 @dataclass
 class FieldAnalysis:
     name: str
     norm: Normalized
     tokens: list[Token]
     matches: list[Match]
+    forms: list[str]  # each token's form (its first field), in order
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Analysis:
     @cached_property
     def cues(self) -> dict[str, int]:
         """Offer-versus-report cue counts over title and text (see classifiers/stance.py)."""
-        words = list(chain.from_iterable(letter_words(fa.norm.text, [t[0] for t in fa.tokens]) for fa in self.fields))
+        words = list(chain.from_iterable(letter_words(fa.norm.text, fa.forms) for fa in self.fields))
         return stance_cues(" ".join(fa.norm.text for fa in self.fields),
                            " ".join(fa.norm.original for fa in self.fields), words)
 
@@ -130,7 +130,7 @@ class Analyzer:
                 continue
             norm = self.normalizer(value)
             tokens = tokenize(norm.text)
-            fields.append(FieldAnalysis(name, norm, tokens, self.matcher.match(norm, tokens)))
+            fields.append(FieldAnalysis(name, norm, tokens, self.matcher.match(norm, tokens), [t[0] for t in tokens]))
         detected = lang or detect_language(" ".join(fa.norm.display for fa in fields))
         a = Analysis(fields, detected, truncated)
         a.words = self.model_words(a)
@@ -147,7 +147,7 @@ class Analyzer:
         markers = self._markers
         for fa in a.fields:
             words.append("<title>" if fa.name == "title" else "<text>")
-            forms = [t[0] for t in fa.tokens]
+            forms = fa.forms
             if not cache.keys() >= set(forms):  # a word not seen before (the tokens' other fields follow the form)
                 for tok in fa.tokens:
                     if tok[0] not in cache:
@@ -168,7 +168,7 @@ def _model_tokens(token: Token, use_alt: bool) -> tuple[str, ...]:
     form, _, _, alt = token
     if alt is not None and use_alt:
         return (alt,)
-    if _CJK_RUN.match(form):  # a Chinese run is in a text that has Chinese: one word per character
+    if CJK_CHAR.match(form):  # a Chinese run is in a text that has Chinese: one word per character
         return tuple(form)
     if len(form) > 3 and form.isdigit():
         return (f"<num{min(len(form), 7)}>",)

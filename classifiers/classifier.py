@@ -6,8 +6,8 @@ import json
 import math
 import re
 from contextlib import contextmanager
-from itertools import islice
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Iterable
 

@@ -5,13 +5,12 @@ import re
 from collections import Counter
 import numpy as np
 
-from classifiers.normalize import CJK, KAZAKH_FOLD, fold_kazakh
+from classifiers.normalize import CJK, CJK_CHAR, KAZAKH_FOLD, code_points, fold_kazakh
 from classifiers.wordcache import WordCache
 
 LANGS = ("ru", "kk", "zh", "mn", "uk", "uz", "en", "other")
 _WORD = re.compile(rf"[^\W\d_{CJK}]+(?:'[^\W\d_]+)?")
 _PLAIN_WORD = re.compile(rf"[^\W\d_{CJK}]+")  # the same when the text has no apostrophe
-_CJK = re.compile(f"[{CJK}]")
 _KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
 _KK_UZ = set("қғ")  # Kazakh and Uzbek
 _MN_KK = set("өү")  # shared by Kazakh and Mongolian
@@ -73,8 +72,13 @@ _CYR_FIRST, _CYR_LAST = 0x400, 0x4FF
 
 def _cyrillic_count(text: str) -> int:
     """How many characters of `text` are in the Cyrillic block (U+0400–U+04FF)."""
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    codes = code_points(text)
     return int(np.count_nonzero((codes - _CYR_FIRST) <= (_CYR_LAST - _CYR_FIRST)))  # unsigned: below wraps round
+
+
+def _mostly_chinese(cjk: int, letters: int) -> bool:
+    """Chinese characters outweigh the other letters (a Chinese character carries about a word, four letters)."""
+    return bool(cjk) and cjk >= 0.3 * (cjk + letters / 4)
 
 
 def detect_language(text: str) -> str:
@@ -82,12 +86,12 @@ def detect_language(text: str) -> str:
     if not text or not text.strip():
         return "other"
     sample = _CURRENCY.sub(" ", text[:1500].lower())
-    cjk = len(_NOT_CJK.sub("", sample)) if _CJK.search(sample) else 0
-    if cjk and cjk >= 0.3 * (cjk + (len(sample) - cjk) / 4):
-        return "zh"  # the test below holds even if every other character were a letter
+    cjk = len(_NOT_CJK.sub("", sample)) if CJK_CHAR.search(sample) else 0
+    if _mostly_chinese(cjk, len(sample) - cjk):
+        return "zh"  # even if every other character were a letter: counting the letters cannot change it
     words = (_WORD if "'" in sample else _PLAIN_WORD).findall(sample)
     letters = sum(map(len, words))
-    if cjk and cjk >= 0.3 * (cjk + letters / 4):
+    if _mostly_chinese(cjk, letters):
         return "zh"
     if not words:
         return "zh" if cjk else "other"

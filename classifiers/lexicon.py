@@ -11,13 +11,12 @@ import yaml
 # libyaml's parser when PyYAML was built with it (about ten times faster: most of the model's load time)
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-from classifiers.normalize import CJK, Normalizer
+from classifiers.normalize import CJK, CJK_CHAR, Normalizer
 
 ROLES = ("species", "disguise", "product", "intent_sell", "intent_buy", "price", "quantity", "confounder",
          "protected_other")
 CATEGORIES = ("firearm", "souvenir", "news", "conservation", "other-horn", "medicine", "irrelevant")
 POSITIVE_ROLES = ("species", "disguise", "product", "intent_sell", "intent_buy", "price", "quantity", "protected_other")
-_CJK_RE = re.compile(f"[{CJK}]")
 _TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
 
 
@@ -131,7 +130,7 @@ def _make_term(raw: str, role: str, weight: float, lang: str, category, normaliz
     body = raw[:-1] if prefix else raw
     folded = normalizer(body).text.strip()
     _check(bool(folded), where, f"empty term {raw!r}")
-    if _CJK_RE.search(folded):
+    if CJK_CHAR.search(folded):
         return Term(raw, role, weight, lang, category, cjk=folded.replace(" ", ""))
     tokens = tuple(_TOKEN_RE.findall(folded))
     _check(bool(tokens), where, f"term {raw!r} has no letters")

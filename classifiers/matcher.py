@@ -7,11 +7,10 @@ from typing import NamedTuple
 from rapidfuzz.distance import Levenshtein
 
 from classifiers.lexicon import Lexicon, Term
-from classifiers.normalize import CJK, Normalized, latin_to_cyrillic
+from classifiers.normalize import CJK, CJK_CHAR, Normalized, latin_to_cyrillic
 
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
 _LATIN_WORD = re.compile(r"[a-z'äığöüūşçñéèóáíú]+\Z")
-_CJK_CHAR = re.compile(f"[{CJK}]")
 _WORDING_ROLES = ("intent_sell", "intent_buy", "price", "quantity")
 _EVIDENCE_ROLES = ("species", "disguise", "product", "protected_other", "confounder")
 MIN_STEM = 3
@@ -249,8 +248,8 @@ class LexiconMatcher:
         tokens = tokenize(text) if tokens is None else tokens
         found: list[Match] = []  # made with tuple.__new__: the fields in order, no Python-level constructor
         add = found.append
-        has_cjk = _CJK_CHAR.search(text) is not None
-        words = [t for t in tokens if not _CJK_CHAR.match(t[0])] if has_cjk else tokens
+        has_cjk = CJK_CHAR.search(text) is not None
+        words = [t for t in tokens if not CJK_CHAR.match(t[0])] if has_cjk else tokens
         n = len(words)
         get = self._first_cache.get
         distance = self.token_distance

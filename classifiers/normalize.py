@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-from itertools import chain
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -17,7 +17,7 @@ _CLUSTER = re.compile(
     re.S,
 )
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAS_CJK = re.compile(f"[{CJK}]")
+CJK_CHAR = re.compile(f"[{CJK}]")  # one Chinese character (search: does a text have any)
 _HAS_CYR = re.compile("[\u0400-\u04ff]")
 
 # Emoji and pictographs (plus their joiners and variation selectors).
@@ -83,10 +83,10 @@ def _simplify(text: str) -> str:
     """Traditional Chinese characters to Simplified ones, one for one."""
     changed, table = _trad_to_simp()
     # a table look-up per code point (iterating the text would make a string object of each character)
-    return text.translate(table) if changed[_codes(text)].any() else text
+    return text.translate(table) if changed[code_points(text)].any() else text
 
 
-def _codes(text: str) -> np.ndarray:
+def code_points(text: str) -> np.ndarray:
     """The code points of a text (lone surrogates included)."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
@@ -303,11 +303,11 @@ def _emoji_table() -> np.ndarray:
 
 def _emoji(text: str, starts: list[int], ends: list[int], emoji_map: dict[str, str], mapped: frozenset[int]):
     """Emoji and pictographs become spaces, or « word » when `emoji_map` has one (`mapped`: their code points)."""
-    # a table look-up per code point instead of the pattern's long list of ranges
-    codes = _codes(text)
-    hit = _emoji_table()[codes]
-    if not hit.any():
+    if text.isascii() or not _EMOJI.search(text):  # the search stops at the first one (most texts have none)
         return text, starts, ends
+    # then a table look-up per code point instead of the pattern's long list of ranges
+    codes = code_points(text)
+    hit = _emoji_table()[codes]
     if mapped.isdisjoint(codes[hit].tolist()):  # each one becomes one space: every offset kept
         spaced = codes.copy()
         spaced[hit] = 32
@@ -364,7 +364,7 @@ def _may_be_spaced(text: str, words: list[str]) -> bool:
 
 
 def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str]):
-    if _HAS_CJK.search(text) and _CJK_GAP.search(text):
+    if CJK_CHAR.search(text) and _CJK_GAP.search(text):
         text, starts, ends = _drop_cjk_gaps(text, starts, ends)
         words = _WORDISH.findall(text)
     if not _may_be_spaced(text, words) or not _SPACED.search(text):
@@ -480,7 +480,7 @@ def _may_be_stretched(text: str) -> bool:
     points with themselves shifted, then checking only those places)."""
     if len(text) < 200:
         return _STRETCHED.search(text) is not None
-    codes = _codes(text)
+    codes = code_points(text)
     same = codes[1:] == codes[:-1]
     run = same[1:] & same[:-1]
     return bool(run.any()) and any(_LETTER_AT.match(text, i) for i in np.flatnonzero(run).tolist())
@@ -514,11 +514,10 @@ class Normalizer:
         text, starts, ends = _nfkc(text, starts, ends)
         text, starts, ends = _lower(text, starts, ends)
         text, starts, ends = _delete(_INVISIBLE, text, starts, ends)
-        if not text.isascii() and _EMOJI.search(text):  # the search stops at the first one (most texts have none)
-            text, starts, ends = _emoji(text, starts, ends, self.emoji_map, self.mapped)
+        text, starts, ends = _emoji(text, starts, ends, self.emoji_map, self.mapped)
         if _may_be_stretched(text):
             text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
-        if _HAS_CJK.search(text):
+        if CJK_CHAR.search(text):
             text = _simplify(text)
         words = _WORDISH.findall(text)
         spaced = _collapse_spaced(text, starts, ends, words)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from classifiers.normalize import CJK, fold_kazakh
+from classifiers.normalize import CJK_CHAR, fold_kazakh
 from classifiers.wordcache import WordCache
 
 # Cue words per kind, written naturally; they are folded like normalised text (ә→а, і→и, й→и, ё→е) before use.
@@ -51,7 +51,6 @@ _YEAR_NO_CJK = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b)") 
 _QUOTES = "«»“”„\"「」"
 _WORD = re.compile(r"[^\W\d_]+", re.U)
 _CJK_WORD = re.compile(r"[\u3400-\u9fff]")
-_HAS_CJK = re.compile(f"[{CJK}]")
 _PAST_ENDINGS = ("ли", "лись", "ено", "ены", "ана", "ано", "аны")
 
 
@@ -122,7 +121,7 @@ STANCE_CUES = ("contact", "deal", "phone", "money", "official", "reported", "rul
 def letter_words(text: str, forms: list[str]) -> list[str]:
     """_WORD.findall(text) (the runs of letters), read off `forms`, the text's tokens (runs of word characters but
     «_», Chinese runs apart): without Chinese, a run of letters ends only where a token ends or at a digit."""
-    if _HAS_CJK.search(text):  # a Chinese run and the letters it touches make one run of letters
+    if CJK_CHAR.search(text):  # a Chinese run and the letters it touches make one run of letters
         return _WORD.findall(text)
     if all(map(str.isalpha, forms)):
         return forms

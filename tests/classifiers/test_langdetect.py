@@ -67,7 +67,7 @@ def test_chinese_decided_early_only_where_the_full_test_says_chinese():
     for _ in range(5000):
         text = "".join(rng.choice("羚羊角出售 abc сайга 123 тенге ,.") for _ in range(rng.randint(1, 80)))
         sample = ld._CURRENCY.sub(" ", text[:1500].lower())
-        cjk = len(ld._NOT_CJK.sub("", sample)) if ld._CJK.search(sample) else 0
+        cjk = len(ld._NOT_CJK.sub("", sample)) if ld.CJK_CHAR.search(sample) else 0
         letters = sum(map(len, ld._PLAIN_WORD.findall(sample)))
         full_says_zh = bool(cjk) and (cjk >= 0.3 * (cjk + letters / 4) or not letters)
         if ld.detect_language(text) == "zh":

@@ -141,10 +141,6 @@ def test_chinese_gaps_and_emoji_fast_paths_equal_their_definitions():
 
 
 def test_one_to_one_nfkc_replacements_equal_translating_every_character():
-    import random
-
-    from classifiers import normalize as nz
-
     rng = random.Random(11)
     pool = ([chr(c) for c in range(0x20, 0x3100)] + [chr(c) for c in range(0xF900, 0x10000)] + list("，。！？：（）ｓａ１")
             + ["\U0001d41a", "\U0001d7d3", "😀", "\u0301", "\u0340"])
@@ -155,8 +151,6 @@ def test_one_to_one_nfkc_replacements_equal_translating_every_character():
 
 
 def test_chinese_gaps_dropped_with_their_offsets():
-    import random
-
     rng = random.Random(12)
     for _ in range(3000):
         text = "".join(rng.choice("羚羊角出售 .·/-_ab1") for _ in range(rng.randint(0, 25)))
