@@ -5,6 +5,7 @@ import re
 from itertools import chain
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Iterable
 
 from classifiers.langdetect import detect_language
 from classifiers.lexicon import CATEGORIES, Lexicon, Term
@@ -117,24 +118,44 @@ class Analyzer:
         self._markers = {id(t): _markers(t) for t in terms}  # the terms live as long as the analyser
 
     def analyse(self, text: str, title: str | None = None, lang: str | None = None) -> Analysis:
-        truncated = False
-        text = text or ""
-        title = title or ""
-        if len(text) > self.max_chars:
-            text, truncated = text[: self.max_chars], True
-        if len(title) > 2000:
-            title, truncated = title[:2000], True
-        fields = []
-        for name, value in (("title", title), ("text", text)):
-            if not value:
-                continue
-            norm = self.normalizer(value)
-            tokens = tokenize(norm.text)
-            fields.append(FieldAnalysis(name, norm, tokens, self.matcher.match(norm, tokens), [t[0] for t in tokens]))
-        detected = lang or detect_language(" ".join(fa.norm.display for fa in fields))
-        a = Analysis(fields, detected, truncated)
-        a.words = self.model_words(a)
-        return a
+        return self.analyse_many([(text, title, lang)])[0]
+
+    def analyse_many(self, items: Iterable[tuple[str, str | None, str | None]]) -> list[Analysis]:
+        """`analyse(text, title, lang)` of each item, done stage by stage over all items (normalise all, tokenise all,
+        match all, …): each stage's tables and caches stay in the CPU's cache while it runs, which makes a batch
+        about a tenth faster than item by item."""
+        truncated: list[bool] = []
+        values: list[tuple[str, str]] = []  # (field name, value) of every non-empty field, item after item
+        counts: list[int] = []  # how many of them each item has
+        langs: list[str | None] = []
+        for text, title, lang in items:
+            text = text or ""
+            title = title or ""
+            cut = False
+            if len(text) > self.max_chars:
+                text, cut = text[: self.max_chars], True
+            if len(title) > 2000:
+                title, cut = title[:2000], True
+            fields = [(name, value) for name, value in (("title", title), ("text", text)) if value]
+            values.extend(fields)
+            counts.append(len(fields))
+            truncated.append(cut)
+            langs.append(lang)
+        norms = list(map(self.normalizer, [value for _, value in values]))
+        tokens = [tokenize(norm.text) for norm in norms]
+        matches = list(map(self.matcher.match, norms, tokens))
+        field_analyses = [FieldAnalysis(name, norm, toks, found, [t[0] for t in toks])
+                          for (name, _), norm, toks, found in zip(values, norms, tokens, matches)]
+        out = []
+        pos = 0
+        for n, lang, cut in zip(counts, langs, truncated):
+            fields = field_analyses[pos:pos + n]
+            pos += n
+            a = Analysis(fields, lang or detect_language(" ".join(fa.norm.display for fa in fields)), cut)
+            out.append(a)
+        for a in out:
+            a.words = self.model_words(a)
+        return out
 
     def model_words(self, a: Analysis) -> list[str]:
         """The token sequence the statistical model sees: normalised words, Chinese characters (the model pairs

@@ -23,6 +23,16 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 _SAIGA_HINT = re.compile("羚羊|сайг|саиг|киік|киик|saiga|линъян|антилоп", re.I)
 
 
+def _analyser_input(item: dict) -> tuple[str, str | None, str | None]:
+    """(text, title, lang) of an item for the analyser: lone surrogates replaced, an unknown language dropped."""
+    text = _SURROGATES.sub("\ufffd", item.get("text") or "")
+    title = item.get("title") or None
+    if title:
+        title = _SURROGATES.sub("\ufffd", title)
+    lang = item.get("lang")
+    return text, title, lang if lang in LANGS else None
+
+
 @contextmanager
 def _no_gc():
     enabled = gc.isenabled()
@@ -156,7 +166,7 @@ class Classifier:
         # collection would walk all verdicts made so far (about a tenth of the time), and none of it is garbage
         with _no_gc():
             for start in range(0, len(items), batch_size):
-                analyses = [self._analyse(it) for it in items[start:start + batch_size]]
+                analyses = self.analyzer.analyse_many(map(_analyser_input, items[start:start + batch_size]))
                 tm = self.text_model
                 probs = tm.predict(tm.text_index_arrays([(a.words, [fa.norm.text for fa in a.fields], a.cue_tokens())
                                                          for a in analyses]))
@@ -169,15 +179,6 @@ class Classifier:
         return [v.score for v in self.classify_many(items)]
 
     # -- internals -------------------------------------------------------------------------
-    def _analyse(self, item: dict) -> Analysis:
-        text = item.get("text") or ""
-        title = item.get("title") or None
-        text = _SURROGATES.sub("\ufffd", text)
-        if title:
-            title = _SURROGATES.sub("\ufffd", title)
-        lang = item.get("lang")
-        return self.analyzer.analyse(text, title, lang if lang in LANGS else None)
-
     def features(self, a: Analysis, cats: dict[str, float]) -> dict[str, float]:
         return combiner_features(a, cats)
 

@@ -81,7 +81,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, l2: float = 0.01, iters: int = 30
 
 
 def _analyse(analyzer: Analyzer, rows: list[dict]):
-    return [analyzer.analyse(r.get("text") or "", r.get("title") or None, r.get("lang")) for r in rows]
+    return analyzer.analyse_many([(r.get("text") or "", r.get("title") or None, r.get("lang")) for r in rows])
 
 
 def _combiner_rows(model, analyses) -> list[dict[str, float]]:
