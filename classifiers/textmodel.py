@@ -52,6 +52,60 @@ def feature_strings(words: list[str], field_texts: Iterable[str], cues: Iterable
     return feats
 
 
+class KeyTable:
+    """Exact look-up of non-negative integer keys in an open-addressing hash table, a whole array of queries at once
+    (a few vectorised probes instead of a binary search per query); a key is compared in full, so a hash collision
+    never gives a wrong answer."""
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of key × 2⁶⁴/φ
+
+    def __init__(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        keys = np.asarray(keys).astype(np.uint64)
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(np.unique(keys)) != len(keys):
+            raise ValueError("a key appears twice")
+        bits = max(4, int(len(keys) * 4 - 1).bit_length())  # at most a quarter full: few probes
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._ids = np.full(1 << bits, -1, dtype=np.int64)  # -1: an empty slot
+        # linear probing, all keys at once: of the keys whose slot is free, the first one per slot takes it; every
+        # other key moves on to the next slot (its own is taken now)
+        pending = np.arange(len(keys))
+        slots = self._slots(keys)
+        while len(pending):
+            free = np.flatnonzero(self._ids[slots] < 0)
+            taken, first = np.unique(slots[free], return_index=True)
+            winners = pending[free[first]]
+            self._keys[taken] = keys[winners]
+            self._ids[taken] = ids[winners]
+            lost = np.ones(len(pending), dtype=bool)
+            lost[free[first]] = False
+            pending = pending[lost]
+            slots = (slots[lost] + 1) & self._mask
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys * self._MULTIPLIER) >> self._shift).astype(np.int64)  # uint64 products wrap round
+
+    def lookup(self, query: np.ndarray) -> np.ndarray:
+        """The id of each query key, -1 where it is not in the table."""
+        query = query.astype(np.uint64, copy=False)
+        slots = self._slots(query)
+        ids = self._ids[slots]
+        found = self._keys[slots]
+        out = np.where(found == query, ids, -1)  # an empty slot holds key 0 and id -1: -1 even for a query of 0
+        todo = np.flatnonzero((found != query) & (ids >= 0))  # an occupied slot of another key: try the next one
+        slots = slots[todo]
+        while len(todo):
+            slots = (slots + 1) & self._mask
+            ids = self._ids[slots]
+            hit = self._keys[slots] == query[todo]
+            out[todo[hit]] = ids[hit]
+            more = ~hit & (ids >= 0)
+            todo, slots = todo[more], slots[more]
+        return out
+
+
 class GramTable:
     """Every vocabulary entry of n characters (n in CHAR_NGRAMS) as a sorted array of integer keys: each character
     becomes its rank in the vocabulary's alphabet (16 bits, the first character lowest), so a key is exact, never a
@@ -70,9 +124,8 @@ class GramTable:
             rank[alphabet] = np.arange(1, len(alphabet) + 1)
             keys = np.array([sum(int(rank[ord(c)]) << (16 * k) for k, c in enumerate(g)) for g in grams],
                             dtype=self.KEY_TYPES[n])
-            order = np.argsort(keys, kind="stable")
             ids = np.array([vocab[g] for g in grams], dtype=np.int64)
-            self.tables.append((n, rank, keys[order], ids[order]))
+            self.tables.append((n, rank, KeyTable(keys, ids) if len(keys) else None, keys.dtype))
 
     def lookup_groups(self, groups: list[list[str]]) -> list[np.ndarray]:
         """For each group of texts, the vocabulary indices of their character n-grams (none spanning two texts),
@@ -83,18 +136,17 @@ class GramTable:
         # where each group's code points end (each text is followed by one separator)
         ends = np.cumsum([sum(len(t) + 1 for t in group) for group in groups])
         per_table = []
-        for n, rank, keys, ids in self.tables:
-            if len(codes) < n or not len(keys):
+        for n, rank, table, key_type in self.tables:
+            if len(codes) < n or table is None:
                 continue
             r = rank[np.minimum(codes, len(rank) - 1)]
             # n consecutive 16-bit ranks read as one little-endian integer: the key of the n-gram starting there
             # (an n-gram with a character outside the alphabet has a 0 in it, so it equals no key)
-            query = np.ndarray((len(r) - n + 1,), dtype=keys.dtype, buffer=r, strides=(r.itemsize,)).copy()
-            pos = np.searchsorted(keys, query)
-            pos[pos == len(keys)] = 0
-            hit = np.flatnonzero(keys[pos] == query)
+            query = np.ndarray((len(r) - n + 1,), dtype=key_type, buffer=r, strides=(r.itemsize,))
+            ids = table.lookup(query)
+            hit = np.flatnonzero(ids >= 0)
             cuts = np.searchsorted(hit, ends[:-1])  # an n-gram belongs to the group it starts in
-            per_table.append(np.split(ids[pos[hit]], cuts))
+            per_table.append(np.split(ids[hit], cuts))
         if not per_table:
             return [np.zeros(0, dtype=np.int64) for _ in groups]
         return [np.concatenate(parts) for parts in zip(*per_table)]
@@ -112,24 +164,18 @@ class WordTable:
             self.word_id[self.code_of[w] + 1] = i
         self.base = max(len(names), 1)
         keys = np.array([self.code_of[a] * self.base + self.code_of[b] for a, b in pair_ids], dtype=np.int64)
-        order = np.argsort(keys, kind="stable")
-        self.pair_keys = keys[order]
-        self.pair_id = np.array(list(pair_ids.values()), dtype=np.int64)[order]
+        self.pairs = KeyTable(keys, np.array(list(pair_ids.values()), dtype=np.int64)) if pair_ids else None
 
     def pair_ids(self, codes: np.ndarray, sizes: list[int]) -> np.ndarray:
         """For each word of the documents (codes, documents of `sizes` words one after another), the vocabulary
         index of the pair it starts within its document, -1 for none."""
         out = np.full(len(codes), -1, dtype=np.int64)
-        if len(codes) < 2 or not len(self.pair_keys):
+        if len(codes) < 2 or self.pairs is None:
             return out
         first, second = codes[:-1], codes[1:]
-        keys = first * self.base + second
         valid = (first >= 0) & (second >= 0)
         valid[np.cumsum(sizes)[:-1] - 1] = False  # the last word of a document pairs with nothing
-        pos = np.searchsorted(self.pair_keys, keys)
-        pos[pos == len(self.pair_keys)] = 0
-        valid &= self.pair_keys[pos] == keys
-        out[:-1][valid] = self.pair_id[pos[valid]]
+        out[:-1][valid] = self.pairs.lookup(first[valid] * self.base + second[valid])
         return out
 
 

@@ -1,5 +1,8 @@
 """The model's fast feature look-up finds exactly the features that the string-based definition finds."""
-from classifiers.textmodel import TextModel, feature_strings
+import numpy as np
+import pytest
+
+from classifiers.textmodel import KeyTable, TextModel, feature_strings
 
 
 def test_text_indices_equal_feature_strings(clf):
@@ -52,3 +55,21 @@ def test_word_pairs_never_span_two_documents_of_a_batch(clf):
     for (words, fields, cues), ids in zip(docs, batch):
         assert ids.tolist() == tm.indices(feature_strings(words, fields, cues))
     assert tm.vocab[f"b:{first}|{second}"] in batch[-1] and tm.vocab[f"b:{first}|{second}"] not in batch[0]
+
+
+def test_key_table_finds_exactly_what_a_dict_finds():
+    rng = np.random.default_rng(7)
+    # small keys, keys that share their hash slot's high bits, keys near 2**64, and 0
+    keys = np.unique(np.concatenate([rng.integers(0, 1 << 20, 3000, dtype=np.uint64),
+                                     (np.arange(500, dtype=np.uint64) << np.uint64(40)),
+                                     np.array([0, (1 << 64) - 1, (1 << 63) + 5], dtype=np.uint64)]))
+    ids = rng.permutation(len(keys)).astype(np.int64)
+    table = KeyTable(keys, ids)
+    plain = dict(zip(keys.tolist(), ids.tolist()))
+    queries = np.concatenate([keys, rng.integers(0, 1 << 21, 20000, dtype=np.uint64),
+                              (np.arange(1000, dtype=np.uint64) << np.uint64(40)), keys[::-1]])
+    assert table.lookup(queries).tolist() == [plain.get(q, -1) for q in queries.tolist()]
+    assert KeyTable(np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)).lookup(queries).tolist() == \
+        [-1] * len(queries)
+    with pytest.raises(ValueError):
+        KeyTable(np.array([3, 3], dtype=np.uint64), np.array([0, 1]))
