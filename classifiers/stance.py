@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import filterfalse
 
 from classifiers.normalize import CJK_CHAR, fold_kazakh
 from classifiers.wordcache import WordCache
@@ -125,7 +126,8 @@ def letter_words(text: str, forms: list[str]) -> list[str]:
         return _WORD.findall(text)
     if all(map(str.isalpha, forms)):
         return forms
-    return [w for form in forms for w in ((form,) if form.isalpha() else _WORD.findall(form))]
+    # a number has no letters (the commonest token that is not all letters)
+    return [w for form in filterfalse(str.isdecimal, forms) for w in ((form,) if form.isalpha() else _WORD.findall(form))]
 
 
 def stance_cues(norm_text: str, raw_text: str, words: list[str] | None = None) -> dict[str, int]:
