@@ -213,7 +213,7 @@ class LexiconMatcher:
                 multis.setdefault(rest[0][0], []).append(candidate)
             else:
                 singles.append(candidate)
-        found = (singles, multis) if out else NO_CANDIDATES
+        found = (_closest(singles), multis) if out else NO_CANDIDATES
         if len(self._first_cache) > _CACHE_LIMIT:
             self._first_cache.clear()
         self._first_cache[form] = found
@@ -319,6 +319,22 @@ class LexiconMatcher:
                 if b > a:
                     add(_new(Match, (a, a - b, 0, order_of[id(term)], "pattern", len(found), term, b)))
         return _prune(found)
+
+
+def _closest(singles: list[Candidate]) -> list[Candidate]:
+    """The one-word candidates of a word that can survive _prune: their matches share the word's span, and of the
+    matches with the same span, role and category _prune keeps the first in sort order (closest, then by term), so a
+    candidate is dropped here when another of its role and category is closer or, as close, sorts before it by term.
+    (Ties in both stay: which comes first then depends on how each matched.)"""
+    if len(singles) < 2:
+        return singles
+    best: dict[tuple[str, str | None], tuple[int, tuple[str, str, str]]] = {}
+    for term, dist, _, order, _ in singles:
+        key = (term.role, term.category)
+        rank = (dist, order)
+        if key not in best or rank < best[key]:
+            best[key] = rank
+    return [c for c in singles if (c[1], c[3]) == best[(c[0].role, c[0].category)]]
 
 
 def term_order(term: Term) -> tuple[str, str, str]:

@@ -175,3 +175,28 @@ def test_fuzzy_keys_kept_per_query_give_what_a_fresh_matcher_gives(clf):
     for w in words:
         fresh = LexiconMatcher(clf.analyzer.lexicon)
         assert warm._fuzzy_keys(w) == fresh._fuzzy_keys(w), w
+
+
+def test_dropping_candidates_that_prune_would_drop_changes_no_match(lexicon, monkeypatch):
+    """A word's one-word candidates that a closer one of the same role and category outranks are dropped when the
+    candidates are made: the matches of every corpus text stay what they are with all candidates kept."""
+    from classifiers import matcher as matcher_module
+    from classifiers.training import load_corpus
+
+    normalizer = Normalizer(lexicon.emoji)
+    texts = [r["text"] for split in ("train", "test") for r in load_corpus()[split][:1500]]
+    texts += ["Продаю рога сайги, прода", "Саигаки рога продам продаю", "kiik muiizi satamyn", "сайга 12 сайга"]
+    norms = [normalizer(text) for text in texts]
+    pruned = LexiconMatcher(lexicon)
+    expected = [_kept(pruned.match(norm)) for norm in norms]
+    monkeypatch.setattr(matcher_module, "_closest", lambda singles: singles)
+    every = LexiconMatcher(lexicon)
+    for text, norm, matches in zip(texts, norms, expected):
+        assert _kept(every.match(norm)) == matches, text
+    # the texts do hold words with candidates that are dropped
+    assert sum(len(c[0]) for c in every._first_cache.values()) > sum(len(c[0]) for c in pruned._first_cache.values())
+
+
+def _kept(matches):
+    """The matches without the order they were found in (fewer candidates, fewer found)."""
+    return [(m.start, m.end, m.distance, m.how, m.term) for m in matches]
