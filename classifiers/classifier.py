@@ -283,22 +283,21 @@ def explain_matches(a: Analysis) -> tuple[list[dict], dict[str, dict[str, None]]
         original = norm.original
         starts, ends = (None, None) if norm.identity else (norm.starts, norm.ends)
         title = name == "title"
-        for m in fa.matches:
-            if m.end <= m.start:
-                start, end = norm.original_span(m.start, m.end)
+        for m_start, _, distance, _, how, _, term, m_end in fa.matches:  # a Match's fields, at tuple speed
+            if m_end <= m_start:
+                start, end = norm.original_span(m_start, m_end)
             elif starts is None:
-                start, end = m.start, m.end  # every character stayed where it was
+                start, end = m_start, m_end  # every character stayed where it was
             else:
-                start, end = starts[m.start], ends[m.end - 1]  # Normalized.original_span, inlined
-            term = m.term
+                start, end = starts[m_start], ends[m_end - 1]  # Normalized.original_span, inlined
             role = term.role
             text = original[start:end]
             item = {"term": term.label, "role": role, "field": name, "start": start, "end": end, "text": text,
-                    "match": m.how, "weight": term.weight}
+                    "match": how, "weight": term.weight}
             if term.category:
                 item["category"] = term.category
-            if m.distance:
-                item["distance"] = m.distance
+            if distance:
+                item["distance"] = distance
             out.append(item)
             if role:
                 words = by_role.get(role)

@@ -352,7 +352,7 @@ def _prune(found: list[Match]) -> list[Match]:
     best_start = best_end = -1  # the kept match reaching furthest right
     best_role = ""
     for m in found:
-        start, term, end = m.start, m.term, m.end
+        start, _, _, _, _, _, term, end = m
         role = term.role
         key = (start, end, role, term.category)
         if key in seen:
