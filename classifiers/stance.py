@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import filterfalse
+from itertools import compress, filterfalse
 
 from classifiers.normalize import CJK_CHAR, fold_kazakh
 from classifiers.wordcache import WordCache
@@ -74,8 +74,12 @@ class _CueIndex:
                     self.stems[w[:-1]] = self.stems.get(w[:-1], ()) + (kind,)
                 else:
                     self.exact[w] = self.exact.get(w, ()) + (kind,)
-        self.pairs = {w: k for w, k in self.exact.items() if " " in w}
-        self.pair_firsts = frozenset(w.split(" ", 1)[0] for w in self.pairs)
+        self.pairs: dict[str, dict[str, tuple[str, ...]]] = {}  # first word → second word → kinds
+        for w, k in self.exact.items():
+            if " " in w:
+                first, second = w.split(" ", 1)
+                self.pairs.setdefault(first, {})[second] = k
+        self.pair_firsts = frozenset(self.pairs)
         self.stem_lengths = sorted({len(s) for s in self.stems})
         self.cache = WordCache(self.kinds)
         self.heads = {s[:3] for s in self.stems}  # most words share no three-letter start with any stem
@@ -105,9 +109,10 @@ class _CueIndex:
         for w in cache.hits(counts):  # most words count for nothing: only these need a look
             for kind in cache[w]:
                 out[kind] += counts[w]
-        if not self.pair_firsts.isdisjoint(counts):
-            for found in filter(None, map(self.pairs.get, map(" ".join, zip(words, words[1:])))):
-                for kind in found:
+        if not self.pair_firsts.isdisjoint(counts):  # then only the words that start a pair need a look
+            firsts = self.pair_firsts
+            for i in compress(range(len(words) - 1), map(firsts.__contains__, words)):
+                for kind in self.pairs[words[i]].get(words[i + 1], ()):
                     out[kind] += 1
         if _CJK_WORD.search(text):
             for kind, pattern in self.cjk.items():

@@ -27,6 +27,32 @@ def test_cue_words_are_counted_each_time_and_pairs_once_each():
     assert cues("в наличии, в наличии")["deal"] >= 2
 
 
+def test_cue_word_pairs_count_what_joining_each_neighbour_pair_counts():
+    """Only the words that start a cue pair are looked at: the counts equal those of joining every two neighbours."""
+    import copy
+
+    from classifiers.stance import _CUES, _INDEX, _fold
+
+    plain_pairs = {}
+    for kind, words in _CUES.items():
+        for w in words.split():
+            if "_" in w:
+                plain_pairs.setdefault(_fold(w), []).append(kind)
+    assert len(plain_pairs) >= 3
+    singles_only = copy.copy(_INDEX)
+    singles_only.pair_firsts = frozenset()
+    vocab = sorted({part for pair in plain_pairs for part in pair.split()}) + ["продам", "рога", "наличии"]
+    rng = random.Random(8)
+    for _ in range(3000):
+        words = [rng.choice(vocab) for _ in range(rng.randint(0, 12))]
+        text = " ".join(words)
+        expected = singles_only.count(text, words)
+        for a, b in zip(words, words[1:]):
+            for kind in plain_pairs.get(a + " " + b, ()):
+                expected[kind] += 1
+        assert _INDEX.count(text, words) == expected, text
+
+
 def test_money_pattern_counts_what_the_backtracking_one_counts():
     plain = re.compile(r"\d[\d\s.,]*\s?(?:тг|тенге|теңге|₸|руб|р\b|₽|грн|₴|\$|usd|юан|元|块|төг|₮|доллар)", re.I)
     rng = random.Random(5)
