@@ -5,6 +5,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from itertools import chain
+from typing import Iterator
 
 import numpy as np
 
@@ -189,24 +190,30 @@ def _char_class(cps: list[int]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _nfkc_classes() -> tuple[re.Pattern, re.Pattern]:
-    """Two patterns over the Basic Multilingual Plane and the enclosed symbols: characters whose NFKC form is one
-    other character (found, then replaced one by one); and characters whose NFKC form is not one character, plus
-    combining marks (with their base character)."""
-    single, multi, combining = [], [], []
+def _nfkc_classes() -> tuple[np.ndarray, re.Pattern, np.ndarray]:
+    """Over the Basic Multilingual Plane and the enclosed symbols: a table giving, per BMP code point, the one other
+    character that is its NFKC form (itself for the others); a pattern of the characters whose NFKC form is not one
+    character, plus combining marks (with their base character); and a table of those characters and marks (per code
+    point up to _EXPANDER_END; the last entry stands for all beyond)."""
+    one_to_one = np.arange(0x10000, dtype="<u4")
+    multi, combining = [], []
     for cp in list(range(0x80, 0x10000)) + list(range(0x1F100, 0x1F300)):
         if 0xD800 <= cp <= 0xDFFF:
             continue
         ch = chr(cp)
         norm = unicodedata.normalize("NFKC", ch)
         if len(norm) == 1 and norm != ch and cp < 0x10000:
-            single.append(cp)
+            one_to_one[cp] = ord(norm)
         if unicodedata.combining(ch):
             combining.append(cp)
         elif len(norm) != 1:
             multi.append(cp)
-    return (re.compile(_char_class(single)),
-            re.compile(f".?{_char_class(combining)}+|{_char_class(multi)}", re.S))
+    expanding = np.zeros(_EXPANDER_END + 1, dtype=bool)
+    expanding[multi + combining] = True
+    return one_to_one, re.compile(f".?{_char_class(combining)}+|{_char_class(multi)}", re.S), expanding
+
+
+_EXPANDER_END = 0x1F300  # no character from here on expands or combines (as far as _nfkc_classes looks)
 
 
 def _expanders() -> re.Pattern:
@@ -214,16 +221,30 @@ def _expanders() -> re.Pattern:
     return _nfkc_classes()[1]
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+def _expander_matches(text: str) -> Iterator[re.Match]:
+    """_expanders().finditer(text), searched for only from where a match can start: a match holds an expanding
+    character or mark and starts on it or on the character before it (the table finds those at array speed; the
+    pattern's long character classes would be tried at every position)."""
+    _, pattern, expanding = _nfkc_classes()
+    pos = 0
+    for at in np.flatnonzero(expanding[np.minimum(code_points(text), _EXPANDER_END)]).tolist():
+        if at >= pos:
+            m = pattern.search(text, max(pos, at - 1))  # matches at `at` - 1 or at `at`
+            yield m
+            pos = m.end()
 
 
 def _nfkc_one_to_one(text: str) -> str:
     """text.translate(_NFKC_TABLE): every character whose NFKC form is one other character replaced by it. Without
-    characters beyond the Basic Multilingual Plane, a pattern finds the few that change (translate would look up
-    every character)."""
-    if _ASTRAL.search(text):
+    characters beyond the Basic Multilingual Plane, a table look-up per code point does it at array speed (translate
+    would make a Python look-up per character)."""
+    codes = code_points(text)
+    if not len(codes) or codes.max() >= 0x10000:
         return text.translate(_NFKC_TABLE)
-    return _nfkc_classes()[0].sub(lambda m: _NFKC_TABLE[ord(m.group())], text)
+    mapped = _nfkc_classes()[0][codes]
+    if np.array_equal(mapped, codes):
+        return text
+    return mapped.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 class _NfkcTable(dict):
@@ -249,7 +270,7 @@ def _nfkc(text: str, starts: list[int], ends: list[int]):
     starts, ends = _spans(text, starts, ends)
     out = _Builder()
     pos = 0
-    for m in _expanders().finditer(quick):  # only characters that expand, vanish or combine need work
+    for m in _expander_matches(quick):  # only characters that expand, vanish or combine need work
         a, b = m.span()
         piece = unicodedata.normalize("NFKC", m.group())
         if piece == m.group():

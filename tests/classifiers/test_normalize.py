@@ -150,6 +150,17 @@ def test_one_to_one_nfkc_replacements_equal_translating_every_character():
         assert nz._nfkc_one_to_one(text) == text.translate(nz._NFKC_TABLE), repr(text)
 
 
+def test_expanding_characters_found_from_the_table_equal_the_pattern_searched_everywhere():
+    rng = random.Random(13)
+    pool = (list("аб羚 .!") + ["‼", "…", "½", "™", "ﬁ", "\u0301", "\u0306", "\u0483", "\u20d0", "\ufe20", "й", "🄰",
+                                 "\U0001f300", "😀", "\U0001d41a", "\u1100", "\u0345"]
+            + [chr(rng.randrange(0x80, 0x20000)) for _ in range(300)])
+    for _ in range(20000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 25)))
+        assert [m.span() for m in nz._expander_matches(text)] == [m.span() for m in nz._expanders().finditer(text)], \
+            repr(text)
+
+
 def test_chinese_gaps_dropped_with_their_offsets():
     rng = random.Random(12)
     for _ in range(3000):
