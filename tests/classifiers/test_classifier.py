@@ -161,3 +161,39 @@ def test_model_from_an_older_version_gives_a_clear_error(tmp_path):
     (tmp_path / "nlp").mkdir()
     with pytest.raises(ModelNotFound, match="older SaigaWatch"):
         load_classifier(tmp_path)
+
+
+class _Node:
+    """An object that can hold itself: a reference cycle only the cyclic GC frees."""
+
+
+def test_a_large_batch_moves_what_it_made_to_the_oldest_generation_after_a_young_pass_for_the_caller(clf):
+    import gc
+    import weakref
+
+    from classifiers.classifier import PROMOTE_AT
+
+    items = [{"text": f"Продам рога сайги, {i} шт, звоните"} for i in range(PROMOTE_AT)]
+    threshold = gc.get_threshold()
+    gc.set_threshold(10 ** 6)  # no collection but the ones the classifier asks for
+    try:
+        collected = []
+        cycle = _Node()
+        cycle.me = cycle
+        weakref.finalize(cycle, collected.append, "cycle")
+        del cycle
+        verdicts = clf.classify_many(items)
+        assert collected == ["cycle"]  # the caller's young garbage had its pass before the batch
+        oldest = {id(o) for o in gc.get_objects(generation=2)}
+        assert all(id(v) in oldest and id(v.explanation["reasons"]) in oldest for v in verdicts)
+        assert gc.get_count()[0] < 100 and not gc.get_freeze_count()
+
+        kept = _Node()
+        gc.freeze()  # objects the caller froze stay frozen: then the batch's objects take the usual way
+        frozen = gc.get_freeze_count()
+        clf.classify_many(items)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+    assert kept is not None
