@@ -235,13 +235,14 @@ def _expander_matches(text: str) -> Iterator[re.Match]:
 
 
 def _nfkc_one_to_one(text: str) -> str:
-    """text.translate(_NFKC_TABLE): every character whose NFKC form is one other character replaced by it. Without
-    characters beyond the Basic Multilingual Plane, a table look-up per code point does it at array speed (translate
-    would make a Python look-up per character)."""
+    """text.translate(_NFKC_TABLE): every character whose NFKC form is one other character replaced by it, by a table
+    look-up per code point at array speed (translate would make a Python look-up per character); the few characters
+    beyond the Basic Multilingual Plane (emoji, mostly) are looked up one by one."""
     codes = code_points(text)
-    if not len(codes) or codes.max() >= 0x10000:
-        return text.translate(_NFKC_TABLE)
-    mapped = _nfkc_classes()[0][codes]
+    mapped = _nfkc_classes()[0][np.minimum(codes, 0xFFFF)]
+    for at in np.flatnonzero(codes > 0xFFFF).tolist():
+        one = _NFKC_TABLE[int(codes[at])]
+        mapped[at] = one if isinstance(one, int) else ord(one)
     if np.array_equal(mapped, codes):
         return text
     return mapped.tobytes().decode("utf-32-le", "surrogatepass")
