@@ -190,10 +190,9 @@ def test_a_large_batch_moves_what_it_made_to_the_oldest_generation_after_a_young
 
         kept = _Node()
         gc.freeze()  # objects the caller froze stay frozen: then the batch's objects take the usual way
-        frozen = gc.get_freeze_count()
         clf.classify_many(items)
-        assert gc.get_freeze_count() == frozen
+        # (frozen objects that die leave the frozen set, so its size may shrink; a frozen object is in no generation)
+        assert gc.get_freeze_count() and not any(o is kept for o in gc.get_objects())
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
-    assert kept is not None
