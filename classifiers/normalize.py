@@ -189,6 +189,9 @@ def _char_class(cps: list[int]) -> str:
     return "[" + "".join(parts) + "]"
 
 
+_EXPANDER_END = 0x1F300  # _nfkc_classes looks at no character from here on: none of them expands or combines
+
+
 @lru_cache(maxsize=1)
 def _nfkc_classes() -> tuple[np.ndarray, re.Pattern, np.ndarray]:
     """Over the Basic Multilingual Plane and the enclosed symbols: a table giving, per BMP code point, the one other
@@ -197,7 +200,7 @@ def _nfkc_classes() -> tuple[np.ndarray, re.Pattern, np.ndarray]:
     point up to _EXPANDER_END; the last entry stands for all beyond)."""
     one_to_one = np.arange(0x10000, dtype="<u4")
     multi, combining = [], []
-    for cp in list(range(0x80, 0x10000)) + list(range(0x1F100, 0x1F300)):
+    for cp in list(range(0x80, 0x10000)) + list(range(0x1F100, _EXPANDER_END)):
         if 0xD800 <= cp <= 0xDFFF:
             continue
         ch = chr(cp)
@@ -211,9 +214,6 @@ def _nfkc_classes() -> tuple[np.ndarray, re.Pattern, np.ndarray]:
     expanding = np.zeros(_EXPANDER_END + 1, dtype=bool)
     expanding[multi + combining] = True
     return one_to_one, re.compile(f".?{_char_class(combining)}+|{_char_class(multi)}", re.S), expanding
-
-
-_EXPANDER_END = 0x1F300  # no character from here on expands or combines (as far as _nfkc_classes looks)
 
 
 def _expanders() -> re.Pattern:
