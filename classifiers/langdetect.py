@@ -11,6 +11,9 @@ from classifiers.wordcache import WordCache
 LANGS = ("ru", "kk", "zh", "mn", "uk", "uz", "en", "other")
 _WORD = re.compile(rf"[^\W\d_{CJK}]+(?:'[^\W\d_]+)?")
 _PLAIN_WORD = re.compile(rf"[^\W\d_{CJK}]+")  # the same when the text has no apostrophe
+# the same two in a text without Chinese characters (about twice as fast)
+_WORD_NO_CJK = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_PLAIN_WORD_NO_CJK = re.compile(r"[^\W\d_]+")
 _KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
 _KK_UZ = set("қғ")  # Kazakh and Uzbek
 _MN_KK = set("өү")  # shared by Kazakh and Mongolian
@@ -89,7 +92,10 @@ def detect_language(text: str) -> str:
     cjk = len(_NOT_CJK.sub("", sample)) if CJK_CHAR.search(sample) else 0
     if _mostly_chinese(cjk, len(sample) - cjk):
         return "zh"  # even if every other character were a letter: counting the letters cannot change it
-    words = (_WORD if "'" in sample else _PLAIN_WORD).findall(sample)
+    if cjk:
+        words = (_WORD if "'" in sample else _PLAIN_WORD).findall(sample)
+    else:
+        words = (_WORD_NO_CJK if "'" in sample else _PLAIN_WORD_NO_CJK).findall(sample)
     letters = sum(map(len, words))
     if _mostly_chinese(cjk, letters):
         return "zh"

@@ -10,6 +10,8 @@ from classifiers.lexicon import Lexicon, Term
 from classifiers.normalize import CJK, CJK_CHAR, Normalized, latin_to_cyrillic
 
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
+# TOKEN_RE in a text without Chinese characters (where its two alternatives are one), about twice as fast
+_TOKEN_NO_CJK = re.compile(r"[^\W_]+")
 _LATIN_WORD = re.compile(r"[a-z'äığöüūşçñéèóáíú]+\Z")
 _WORDING_ROLES = ("intent_sell", "intent_buy", "price", "quantity")
 _EVIDENCE_ROLES = ("species", "disguise", "product", "protected_other", "confounder")
@@ -59,13 +61,16 @@ class Match(NamedTuple):
         return self.term.role
 
 
-def tokenize(text: str) -> list[Token]:
-    """Words of a normalised text (Chinese runs are kept whole; the matcher scans them by substring)."""
+def tokenize(text: str, has_cjk: bool | None = None) -> list[Token]:
+    """Words of a normalised text (Chinese runs are kept whole; the matcher scans them by substring); `has_cjk`:
+    whether the text has a Chinese character, if known."""
+    if has_cjk is None:
+        has_cjk = CJK_CHAR.search(text) is not None
     out = []
     latin = _LATIN_WORD.match
     find = text.find
     end = 0
-    for form in TOKEN_RE.findall(text):
+    for form in (TOKEN_RE if has_cjk else _TOKEN_NO_CJK).findall(text):
         # each word is the first occurrence of itself from where the last one ended (what lies between holds no
         # word characters, so it cannot hold the word): the offsets without a match object per word
         start = find(form, end)
@@ -245,10 +250,10 @@ class LexiconMatcher:
     def match(self, norm: Normalized, tokens: list[Token] | None = None) -> list[Match]:
         """All non-redundant matches in a normalised text."""
         text = norm.text
-        tokens = tokenize(text) if tokens is None else tokens
+        has_cjk = norm.has_cjk
+        tokens = tokenize(text, has_cjk) if tokens is None else tokens
         found: list[Match] = []  # made with tuple.__new__: the fields in order, no Python-level constructor
         add = found.append
-        has_cjk = CJK_CHAR.search(text) is not None
         words = [t for t in tokens if not CJK_CHAR.match(t[0])] if has_cjk else tokens
         n = len(words)
         get = self._first_cache.get

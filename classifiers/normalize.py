@@ -95,16 +95,18 @@ def code_points(text: str) -> np.ndarray:
 class Normalized:
     """Normalised text plus, for each of its characters, the [start, end) span in the original."""
 
-    __slots__ = ("original", "text", "display", "_starts", "_ends", "collapsed")
+    __slots__ = ("original", "text", "display", "_starts", "_ends", "collapsed", "has_cjk")
 
     def __init__(self, original: str, text: str, display: str, starts: list[int] | None, ends: list[int] | None,
-                 collapsed: list[tuple[int, int]] | None = None) -> None:
+                 collapsed: list[tuple[int, int]] | None = None, has_cjk: bool | None = None) -> None:
         self.original = original
         self.text = text  # folded form used for matching
         self.display = display  # normalised but not letter-folded (keeps Kazakh letters, for language detection)
         # None: every character is where it was (the common case; the lists are only built when asked for)
         self._starts, self._ends = starts, ends
         self.collapsed = collapsed or []  # normalised spans that were spaced-out letters
+        # whether the text has a Chinese character (known to the normaliser; the later steps ask it, not the text)
+        self.has_cjk = CJK_CHAR.search(text) is not None if has_cjk is None else has_cjk
 
     @property
     def identity(self) -> bool:
@@ -385,8 +387,8 @@ def _may_be_spaced(text: str, words: list[str]) -> bool:
         return False
 
 
-def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str]):
-    if CJK_CHAR.search(text) and _CJK_GAP.search(text):
+def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str], has_cjk: bool = True):
+    if has_cjk and CJK_CHAR.search(text) and _CJK_GAP.search(text):
         text, starts, ends = _drop_cjk_gaps(text, starts, ends)
         words = _WORDISH.findall(text)
     if not _may_be_spaced(text, words) or not _SPACED.search(text):
@@ -539,17 +541,19 @@ class Normalizer:
         text, starts, ends = _emoji(text, starts, ends, self.emoji_map, self.mapped)
         if _may_be_stretched(text):
             text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
-        if CJK_CHAR.search(text):
+        # no later step adds or removes a Chinese character
+        has_cjk = CJK_CHAR.search(text) is not None
+        if has_cjk:
             text = _simplify(text)
         words = _WORDISH.findall(text)
-        spaced = _collapse_spaced(text, starts, ends, words)
+        spaced = _collapse_spaced(text, starts, ends, words, has_cjk)
         if spaced[0] is not text:
             words = _WORDISH.findall(spaced[0])
         text, starts, ends, collapsed = spaced
         text = _words(text, words)  # same length: offsets unchanged
         display = text
         folded = fold_kazakh(text)
-        return Normalized(original, folded, display, starts, ends, collapsed)
+        return Normalized(original, folded, display, starts, ends, collapsed, has_cjk)
 
 
 _LAT2CYR_MULTI = [

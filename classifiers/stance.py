@@ -124,10 +124,11 @@ _INDEX = _CueIndex()
 STANCE_CUES = ("contact", "deal", "phone", "money", "official", "reported", "rule", "past", "year", "quote")
 
 
-def letter_words(text: str, forms: list[str]) -> list[str]:
+def letter_words(text: str, forms: list[str], has_cjk: bool | None = None) -> list[str]:
     """_WORD.findall(text) (the runs of letters), read off `forms`, the text's tokens (runs of word characters but
-    «_», Chinese runs apart): without Chinese, a run of letters ends only where a token ends or at a digit."""
-    if CJK_CHAR.search(text):  # a Chinese run and the letters it touches make one run of letters
+    «_», Chinese runs apart): without Chinese, a run of letters ends only where a token ends or at a digit. `has_cjk`:
+    whether the text has a Chinese character, if known."""
+    if CJK_CHAR.search(text) if has_cjk is None else has_cjk:  # Chinese and the letters it touches: one run
         return _WORD.findall(text)
     if all(map(str.isalpha, forms)):
         return forms
