@@ -56,6 +56,9 @@ def test_words_without_apostrophes_are_read_by_the_plain_pattern():
     texts = ["".join(rng.choice("abо'ʼ 1_羚qк") for _ in range(rng.randint(0, 30))) for _ in range(3000)]
     for text in (t for t in texts if "'" not in t):
         assert ld._PLAIN_WORD.findall(text) == ld._WORD.findall(text), text
+    for text in (t for t in texts if not ld.CJK_CHAR.search(t)):  # the patterns for texts without Chinese
+        assert ld._WORD_NO_CJK.findall(text) == ld._WORD.findall(text), text
+        assert ld._PLAIN_WORD_NO_CJK.findall(text) == ld._PLAIN_WORD.findall(text), text
 
 
 def test_chinese_decided_early_only_where_the_full_test_says_chinese():

@@ -161,6 +161,13 @@ def test_expanding_characters_found_from_the_table_equal_the_pattern_searched_ev
             repr(text)
 
 
+def test_the_normalisers_chinese_flag_says_whether_the_normalised_text_has_a_chinese_character():
+    texts = _random_texts(3000, 8, "羚羊角 \t.·•_*-/|~+abс@0🦌\u200b", 20) + ["羚 羊 角", "р о г а", "", "🦌"]
+    for text in texts:
+        norm = Normalizer()(text)
+        assert norm.has_cjk == (nz.CJK_CHAR.search(norm.text) is not None), text
+
+
 def test_chinese_gaps_dropped_with_their_offsets():
     rng = random.Random(12)
     for _ in range(3000):
