@@ -43,7 +43,8 @@ class Analysis:
     @cached_property
     def cues(self) -> dict[str, int]:
         """Offer-versus-report cue counts over title and text (see classifiers/stance.py)."""
-        words = list(chain.from_iterable(letter_words(fa.norm.text, fa.forms, fa.norm.has_cjk) for fa in self.fields))
+        words = list(chain.from_iterable(letter_words(fa.norm.text, fa.forms, fa.norm.has_cjk, fa.norm.bmp)
+                                         for fa in self.fields))
         return stance_cues(" ".join(fa.norm.text for fa in self.fields),
                            " ".join(fa.norm.original for fa in self.fields), words)
 
@@ -142,7 +143,7 @@ class Analyzer:
             truncated.append(cut)
             langs.append(lang)
         norms = list(map(self.normalizer, [value for _, value in values]))
-        tokens = [tokenize(norm.text, norm.has_cjk) for norm in norms]
+        tokens = [tokenize(norm.text, norm.has_cjk, norm.bmp) for norm in norms]
         matches = list(map(self.matcher.match, norms, tokens))
         field_analyses = [FieldAnalysis(name, norm, toks, found, [t[0] for t in toks])
                           for (name, _), norm, toks, found in zip(values, norms, tokens, matches)]

@@ -5,6 +5,7 @@ import re
 from collections import Counter
 import numpy as np
 
+from classifiers.bmp_patterns import beyond_bmp, bmp_twin
 from classifiers.normalize import CJK, CJK_CHAR, KAZAKH_FOLD, code_points, fold_kazakh
 from classifiers.wordcache import WordCache
 
@@ -14,6 +15,7 @@ _PLAIN_WORD = re.compile(rf"[^\W\d_{CJK}]+")  # the same when the text has no ap
 # the same two in a text without Chinese characters (about twice as fast)
 _WORD_NO_CJK = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _PLAIN_WORD_NO_CJK = re.compile(r"[^\W\d_]+")
+_TWINS = {p: bmp_twin(p) for p in (_WORD, _PLAIN_WORD, _WORD_NO_CJK, _PLAIN_WORD_NO_CJK)}  # for text all in the BMP
 _KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
 _KK_UZ = set("қғ")  # Kazakh and Uzbek
 _MN_KK = set("өү")  # shared by Kazakh and Mongolian
@@ -93,9 +95,10 @@ def detect_language(text: str) -> str:
     if _mostly_chinese(cjk, len(sample) - cjk):
         return "zh"  # even if every other character were a letter: counting the letters cannot change it
     if cjk:
-        words = (_WORD if "'" in sample else _PLAIN_WORD).findall(sample)
+        pattern = _WORD if "'" in sample else _PLAIN_WORD
     else:
-        words = (_WORD_NO_CJK if "'" in sample else _PLAIN_WORD_NO_CJK).findall(sample)
+        pattern = _WORD_NO_CJK if "'" in sample else _PLAIN_WORD_NO_CJK
+    words = (pattern if beyond_bmp(sample) else _TWINS[pattern]).findall(sample)
     letters = sum(map(len, words))
     if _mostly_chinese(cjk, letters):
         return "zh"

@@ -6,12 +6,14 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
+from classifiers.bmp_patterns import beyond_bmp, bmp_twin
 from classifiers.lexicon import Lexicon, Term
 from classifiers.normalize import CJK, CJK_CHAR, Normalized, latin_to_cyrillic
 
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
 # TOKEN_RE in a text without Chinese characters (where its two alternatives are one), about twice as fast
 _TOKEN_NO_CJK = re.compile(r"[^\W_]+")
+_TOKEN_TWINS = {TOKEN_RE: bmp_twin(TOKEN_RE), _TOKEN_NO_CJK: bmp_twin(_TOKEN_NO_CJK)}  # for BMP text
 _LATIN_WORD = re.compile(r"[a-z'äığöüūşçñéèóáíú]+\Z")
 _WORDING_ROLES = ("intent_sell", "intent_buy", "price", "quantity")
 _EVIDENCE_ROLES = ("species", "disguise", "product", "protected_other", "confounder")
@@ -61,16 +63,19 @@ class Match(NamedTuple):
         return self.term.role
 
 
-def tokenize(text: str, has_cjk: bool | None = None) -> list[Token]:
+def tokenize(text: str, has_cjk: bool | None = None, bmp: bool | None = None) -> list[Token]:
     """Words of a normalised text (Chinese runs are kept whole; the matcher scans them by substring); `has_cjk`:
-    whether the text has a Chinese character, if known."""
+    whether the text has a Chinese character, `bmp`: whether all its characters are in the BMP, if known."""
     if has_cjk is None:
         has_cjk = CJK_CHAR.search(text) is not None
+    pattern = TOKEN_RE if has_cjk else _TOKEN_NO_CJK
+    if not beyond_bmp(text) if bmp is None else bmp:
+        pattern = _TOKEN_TWINS[pattern]
     out = []
     latin = _LATIN_WORD.match
     find = text.find
     end = 0
-    for form in (TOKEN_RE if has_cjk else _TOKEN_NO_CJK).findall(text):
+    for form in pattern.findall(text):
         # each word is the first occurrence of itself from where the last one ended (what lies between holds no
         # word characters, so it cannot hold the word): the offsets without a match object per word
         start = find(form, end)
@@ -148,6 +153,7 @@ class LexiconMatcher:
         evidence = [k for k, t in cjk_terms.items() if t.role not in _WORDING_ROLES]
         self.cjk_res = [re.compile(trie_regex(group)) for group in (evidence, wording) if group]
         self.pattern_terms = [(p, Term(p.name, p.role, p.weight, p.lang, p.category)) for p in lexicon.patterns]
+        self._pattern_twins = [bmp_twin(p.regex) for p in lexicon.patterns]  # for BMP text
         self._order_of = {id(t): term_order(t) for t in [*lexicon.terms, *(t for _, t in self.pattern_terms)]}
         self._first_cache: dict[str, list[Candidate]] = {}
         self._pair_cache: dict[tuple[str, str, bool], int | None] = {}
@@ -251,7 +257,7 @@ class LexiconMatcher:
         """All non-redundant matches in a normalised text."""
         text = norm.text
         has_cjk = norm.has_cjk
-        tokens = tokenize(text, has_cjk) if tokens is None else tokens
+        tokens = tokenize(text, has_cjk, norm.bmp) if tokens is None else tokens
         found: list[Match] = []  # made with tuple.__new__: the fields in order, no Python-level constructor
         add = found.append
         words = [t for t in tokens if not CJK_CHAR.match(t[0])] if has_cjk else tokens
@@ -318,8 +324,9 @@ class LexiconMatcher:
                     term = cjk_terms[m.group()]
                     a, b = m.span()
                     add(_new(Match, (a, a - b, 0, order_of[id(term)], "exact", len(found), term, b)))
-        for pat, term in self.pattern_terms:
-            for m in pat.regex.finditer(text):
+        twins = norm.bmp
+        for (pat, term), twin in zip(self.pattern_terms, self._pattern_twins):
+            for m in (twin if twins else pat.regex).finditer(text):
                 a, b = m.span()
                 if b > a:
                     add(_new(Match, (a, a - b, 0, order_of[id(term)], "pattern", len(found), term, b)))

@@ -9,6 +9,7 @@ from typing import Iterator
 
 import numpy as np
 
+from classifiers.bmp_patterns import beyond_bmp, bmp_twin
 from classifiers.wordcache import WordCache
 
 # Combining marks stay with their base character, so NFKC can compose «и» + U+0306 into «й».
@@ -62,6 +63,7 @@ _SEP = r"[ \t.\-_*·•,/|\\~+]"
 _LETTER = r"(?:[^\W\d_]|@)"
 _SPACED = re.compile(rf"(?<![\w@]){_LETTER}(?:{_SEP}{{1,3}}{_LETTER}(?![\w@])){{2,}}")
 _WORDISH = re.compile(r"[\w@$]+")
+_WORDISH_BMP = bmp_twin(_WORDISH)
 
 
 @lru_cache(maxsize=1)
@@ -95,10 +97,11 @@ def code_points(text: str) -> np.ndarray:
 class Normalized:
     """Normalised text plus, for each of its characters, the [start, end) span in the original."""
 
-    __slots__ = ("original", "text", "display", "_starts", "_ends", "collapsed", "has_cjk")
+    __slots__ = ("original", "text", "display", "_starts", "_ends", "collapsed", "has_cjk", "bmp")
 
     def __init__(self, original: str, text: str, display: str, starts: list[int] | None, ends: list[int] | None,
-                 collapsed: list[tuple[int, int]] | None = None, has_cjk: bool | None = None) -> None:
+                 collapsed: list[tuple[int, int]] | None = None, has_cjk: bool | None = None,
+                 bmp: bool | None = None) -> None:
         self.original = original
         self.text = text  # folded form used for matching
         self.display = display  # normalised but not letter-folded (keeps Kazakh letters, for language detection)
@@ -107,6 +110,8 @@ class Normalized:
         self.collapsed = collapsed or []  # normalised spans that were spaced-out letters
         # whether the text has a Chinese character (known to the normaliser; the later steps ask it, not the text)
         self.has_cjk = CJK_CHAR.search(text) is not None if has_cjk is None else has_cjk
+        # whether every character of the text is in the BMP (then the faster twins of patterns apply: bmp_patterns.py)
+        self.bmp = not beyond_bmp(text) if bmp is None else bmp
 
     @property
     def identity(self) -> bool:
@@ -387,10 +392,11 @@ def _may_be_spaced(text: str, words: list[str]) -> bool:
         return False
 
 
-def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str], has_cjk: bool = True):
+def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str], has_cjk: bool = True,
+                     bmp: bool = False):
     if has_cjk and CJK_CHAR.search(text) and _CJK_GAP.search(text):
         text, starts, ends = _drop_cjk_gaps(text, starts, ends)
-        words = _WORDISH.findall(text)
+        words = (_WORDISH_BMP if bmp else _WORDISH).findall(text)
     if not _may_be_spaced(text, words) or not _SPACED.search(text):
         return text, starts, ends, []
     starts, ends = _spans(text, starts, ends)
@@ -496,14 +502,16 @@ def _words(text: str, words: list[str]) -> str:
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff\u180e]")
 # Letters stretched for emphasis or to dodge filters («рооога сааайги»): three or more become one.
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+_STRETCHED_BMP = bmp_twin(_STRETCHED)
 _LETTER_AT = re.compile(r"[^\W\d_]")
 
 
-def _may_be_stretched(text: str) -> bool:
+def _may_be_stretched(text: str, bmp: bool = False) -> bool:
     """A cheap test before _STRETCHED on long texts: some letter three times in a row (found by comparing the code
-    points with themselves shifted, then checking only those places)."""
+    points with themselves shifted, then checking only those places). `bmp`: the text has no character beyond
+    the BMP."""
     if len(text) < 200:
-        return _STRETCHED.search(text) is not None
+        return (_STRETCHED_BMP if bmp else _STRETCHED).search(text) is not None
     codes = code_points(text)
     same = codes[1:] == codes[:-1]
     run = same[1:] & same[:-1]
@@ -539,21 +547,26 @@ class Normalizer:
         text, starts, ends = _lower(text, starts, ends)
         text, starts, ends = _delete(_INVISIBLE, text, starts, ends)
         text, starts, ends = _emoji(text, starts, ends, self.emoji_map, self.mapped)
-        if _may_be_stretched(text):
+        bmp = not beyond_bmp(text)  # (the emoji are gone)
+        if _may_be_stretched(text, bmp):
             text, starts, ends = _delete(_STRETCHED, text, starts, ends, keep=1)
-        # no later step adds or removes a Chinese character
         has_cjk = CJK_CHAR.search(text) is not None
         if has_cjk:
             text = _simplify(text)
-        words = _WORDISH.findall(text)
-        spaced = _collapse_spaced(text, starts, ends, words, has_cjk)
+            # a Simplified character may lie beyond the BMP, or a Traditional one beyond it have one in the BMP
+            has_cjk = CJK_CHAR.search(text) is not None
+            bmp = not beyond_bmp(text)
+        # (no later step adds or removes a Chinese character or one beyond the BMP)
+        wordish = _WORDISH_BMP if bmp else _WORDISH
+        words = wordish.findall(text)
+        spaced = _collapse_spaced(text, starts, ends, words, has_cjk, bmp)
         if spaced[0] is not text:
-            words = _WORDISH.findall(spaced[0])
+            words = wordish.findall(spaced[0])
         text, starts, ends, collapsed = spaced
         text = _words(text, words)  # same length: offsets unchanged
         display = text
         folded = fold_kazakh(text)
-        return Normalized(original, folded, display, starts, ends, collapsed, has_cjk)
+        return Normalized(original, folded, display, starts, ends, collapsed, has_cjk, bmp)
 
 
 _LAT2CYR_MULTI = [

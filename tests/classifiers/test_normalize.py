@@ -161,11 +161,17 @@ def test_expanding_characters_found_from_the_table_equal_the_pattern_searched_ev
             repr(text)
 
 
-def test_the_normalisers_chinese_flag_says_whether_the_normalised_text_has_a_chinese_character():
-    texts = _random_texts(3000, 8, "羚羊角 \t.·•_*-/|~+abс@0🦌\u200b", 20) + ["羚 羊 角", "р о г а", "", "🦌"]
+def test_the_normalisers_flags_say_whether_the_text_has_a_chinese_character_and_one_beyond_the_bmp():
+    from classifiers.bmp_patterns import beyond_bmp
+
+    # an emoji, Chinese beyond the BMP, a Traditional character whose Simplified one is beyond the BMP (U+346E) and
+    # one the other way round (U+20542), a mathematical bold A
+    alphabet = "羚羊角賽 \t.·•_*-/|~+abс@0🦌\u200b\U00020000\u346e\U00020542𝐀"
+    texts = _random_texts(3000, 8, alphabet, 20) + ["羚 羊 角", "р о г а", "", "🦌", "\U00020000"]
     for text in texts:
         norm = Normalizer()(text)
         assert norm.has_cjk == (nz.CJK_CHAR.search(norm.text) is not None), text
+        assert norm.bmp == (not beyond_bmp(norm.text)), text
 
 
 def test_chinese_gaps_dropped_with_their_offsets():

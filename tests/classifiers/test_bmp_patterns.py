@@ -1,0 +1,60 @@
+"""The BMP twins of patterns find exactly what the patterns find, on any text without characters beyond the BMP."""
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from classifiers import langdetect, matcher, normalize, stance
+from classifiers.bmp_patterns import beyond_bmp, bmp_twin
+from classifiers.lexicon import parse_lexicon, read_lexicon_sources
+
+LEXICONS = Path(__file__).resolve().parents[2] / "config" / "lexicons"
+# letters, digits and spaces of many scripts, CJK, marks, symbols and separators the patterns care about
+ALPHABET = ("aZz_@$+-().,/'0189 \t\n\u00a0\u2009\u3000абвгсайгаеКИЙ12гр кг тг тенге руб р ₸ ₽ $ usd 元 块 年 月 日 "
+            "әңұһіқғөүўҳ羚羊角出售每克一对٠٣٩০৯１２\u0301\u200bßİΣσ²½Ⅻ\ud800\uffff")
+
+
+def _texts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    pieces = ALPHABET.split(" ") + list(ALPHABET)
+    return ["".join(rng.choice(pieces) + rng.choice(("", " ", "")) for _ in range(rng.randint(0, 40)))
+            for _ in range(n)]
+
+
+def _twinned() -> list[re.Pattern]:
+    lexicon = parse_lexicon(read_lexicon_sources(LEXICONS))
+    return [matcher.TOKEN_RE, matcher._TOKEN_NO_CJK, normalize._WORDISH, normalize._STRETCHED, *stance._TWINS,
+            *langdetect._TWINS, *(p.regex for p in lexicon.patterns),
+            re.compile(r"[^\W\d_]+|\S\s+\D|[\w\d\s]+\b|(?<!\w)\w(?=\W)", re.I)]
+
+
+@pytest.mark.parametrize("seed, pattern", list(enumerate(_twinned())), ids=lambda p: getattr(p, "pattern", str(p))[:40])
+def test_a_twin_finds_what_its_pattern_finds_in_bmp_text(seed, pattern):
+    twin = bmp_twin(pattern)
+    assert twin is not pattern
+    for text in _texts(1500, seed):
+        assert not beyond_bmp(text)
+        assert [m.span() for m in twin.finditer(text)] == [m.span() for m in pattern.finditer(text)], text
+        assert [m.span() for m in twin.finditer(text.lower())] == [m.span() for m in pattern.finditer(text.lower())]
+
+
+def test_the_twins_used_are_the_twins_of_their_patterns():
+    """Each module's table of twins pairs a pattern with its own twin (not one of another pattern)."""
+    lexicon_matcher = matcher.LexiconMatcher(parse_lexicon(read_lexicon_sources(LEXICONS)))
+    lexicon_twins = {p.regex: twin for (p, _), twin in zip(lexicon_matcher.pattern_terms, lexicon_matcher._pattern_twins)}
+    for table in (stance._TWINS, langdetect._TWINS, matcher._TOKEN_TWINS, lexicon_twins):
+        for pattern, twin in table.items():
+            for text in _texts(300, 3):
+                assert twin.findall(text) == pattern.findall(text)
+
+
+def test_beyond_bmp_and_what_lower_case_does_to_it():
+    assert beyond_bmp("рога 🦌") and beyond_bmp("\U00020000") and not beyond_bmp("рога \uffff 羚羊")
+    # the stance cues lower-case a BMP text and keep using the twins: lower case never leaves the BMP
+    assert not any(beyond_bmp(chr(cp).lower()) for cp in range(0x10000))
+
+
+def test_bytes_ascii_and_locale_patterns_are_their_own_twin():
+    for pattern in (re.compile(rb"\d+"), re.compile(r"\w+", re.ASCII)):
+        assert bmp_twin(pattern) is pattern
