@@ -127,9 +127,10 @@ class GramTable:
             ids = np.array([vocab[g] for g in grams], dtype=np.int64)
             self.tables.append((n, rank, KeyTable(keys, ids) if len(keys) else None, keys.dtype))
 
-    def lookup_groups(self, groups: list[list[str]]) -> list[np.ndarray]:
-        """For each group of texts, the vocabulary indices of their character n-grams (none spanning two texts),
-        all groups in one vectorised pass (the per-call cost of numpy is paid once)."""
+    def lookup_groups(self, groups: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary indices of the character n-grams of each group of texts (none spanning two texts), group
+        after group, and how many each group has; all groups in one vectorised pass (the per-call cost of numpy is
+        paid once)."""
         texts = [t for group in groups for t in group]
         # 0xFFFFFFFF between the texts: beyond Unicode, so it has rank 0 and no n-gram crosses it
         codes = np.frombuffer(b"\xff\xff\xff\xff".join(t.encode("utf-32-le") for t in texts), dtype="<u4")
@@ -145,11 +146,15 @@ class GramTable:
             query = np.ndarray((len(r) - n + 1,), dtype=key_type, buffer=r, strides=(r.itemsize,))
             ids = table.lookup(query)
             hit = np.flatnonzero(ids >= 0)
-            cuts = np.searchsorted(hit, ends[:-1])  # an n-gram belongs to the group it starts in
-            per_table.append(np.split(ids[hit], cuts))
+            # an n-gram belongs to the group it starts in
+            per_table.append((ids[hit], np.diff(np.searchsorted(hit, ends), prepend=0)))
         if not per_table:
-            return [np.zeros(0, dtype=np.int64) for _ in groups]
-        return [np.concatenate(parts) for parts in zip(*per_table)]
+            return np.zeros(0, dtype=np.int64), np.zeros(len(groups), dtype=np.int64)
+        if len(per_table) == 1:
+            return per_table[0]
+        counts = sum(n for _, n in per_table)
+        split = [np.split(ids, np.cumsum(n)[:-1]) for ids, n in per_table]
+        return np.concatenate([part for parts in zip(*split) for part in parts]), counts  # group by group
 
 
 class WordTable:
@@ -174,7 +179,8 @@ class WordTable:
             return out
         first, second = codes[:-1], codes[1:]
         valid = (first >= 0) & (second >= 0)
-        valid[np.cumsum(sizes)[:-1] - 1] = False  # the last word of a document pairs with nothing
+        last = np.cumsum(sizes)[np.asarray(sizes) > 0] - 1  # the last word of each document pairs with nothing
+        valid[last[last < len(valid)]] = False  # (the batch's last word has no pair to begin with)
         out[:-1][valid] = self.pairs.lookup(first[valid] * self.base + second[valid])
         return out
 
@@ -208,30 +214,46 @@ class TextModel:
     def text_index_arrays(self, docs: list[tuple[list[str], Iterable[str], Iterable[str]]]) -> list[np.ndarray]:
         """text_indices of each (words, field texts, cues), as sorted arrays. All documents at once: each word becomes
         an integer code (one dict look-up), word features and word pairs are then read from arrays by code (a pair is
-        one integer key, no tuple), the character n-grams are integer keys found in one vectorised search."""
+        one integer key, no tuple), the character n-grams are integer keys found in one vectorised search; each
+        document's indices are then laid out side by side in one array, sorted document by document in place, and
+        stripped of repeats and misses in one pass."""
+        if not docs:
+            return []
         words = self._word_table()
-        grams = self._gram_table().lookup_groups([[_padded(text) for text in fields] for _, fields, _ in docs])
-        sizes = [len(doc[0]) for doc in docs]
-        total = sum(sizes)
+        grams, gram_counts = self._gram_table().lookup_groups([[_padded(text) for text in fields]
+                                                               for _, fields, _ in docs])
+        sizes = np.array([len(doc[0]) for doc in docs], dtype=np.int64)
+        total = int(sizes.sum())
         codes = np.fromiter(map(words.code_of.get, chain.from_iterable(doc[0] for doc in docs), repeat(-1)),
                             dtype=np.int64, count=total)
         word_ids = words.word_id[codes + 1]  # -1 (no code) reads the leading -1
         pair_ids = words.pair_ids(codes, sizes)
         cue_ids = self._kind_tables()[2]
-        ends = np.cumsum(sizes)
-        out = []
-        for k, doc_grams in enumerate(grams):
-            a = ends[k] - sizes[k]
-            b = ends[k]
-            found = [cue_ids[c] for c in docs[k][2] if c in cue_ids]
-            ids = np.concatenate([word_ids[a:b], pair_ids[a:b], np.array(found, dtype=np.int64), doc_grams])
-            ids.sort()
-            keep = np.empty(len(ids), dtype=bool)
-            keep[:1] = True
-            np.not_equal(ids[1:], ids[:-1], out=keep[1:])
-            keep &= ids >= 0  # -1: a word or pair not in the vocabulary
-            out.append(ids[keep])  # np.unique, without its hashing detour
-        return out
+        found = [[cue_ids[c] for c in doc[2] if c in cue_ids] for doc in docs]
+        cues = np.fromiter(chain.from_iterable(found), dtype=np.int64)
+        cue_counts = np.array([len(f) for f in found], dtype=np.int64)
+        # each document's part: its words' ids, their pairs' ids, its cues' ids, its n-grams' ids
+        lengths = 2 * sizes + cue_counts + gram_counts
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        ids = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+        for part, counts, offset in ((word_ids, sizes, 0), (pair_ids, sizes, sizes), (cues, cue_counts, 2 * sizes),
+                                     (grams, gram_counts, 2 * sizes + cue_counts)):
+            # element j of a part goes to its document's start + the part's offset + j - where the document's run
+            # of this part begins
+            ids[np.arange(len(part)) + np.repeat(starts + offset - (np.cumsum(counts) - counts), counts)] = part
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            ids[a:b].sort()
+        keep = np.empty(len(ids), dtype=bool)
+        keep[:1] = True
+        np.not_equal(ids[1:], ids[:-1], out=keep[1:])
+        keep[starts[lengths > 0]] = True  # each document's first index is new to it
+        keep &= ids >= 0  # -1: a word or pair not in the vocabulary
+        kept = ids[keep]  # np.unique per document, without its hashing detour
+        kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(keep, out=kept_before[1:])
+        cuts = kept_before[ends].tolist()  # how many were kept before each document's end
+        return [kept[a:b] for a, b in zip([0, *cuts], cuts)]
 
     def _word_table(self) -> "WordTable":
         table = getattr(self, "_words", None)

@@ -21,10 +21,11 @@ def test_text_indices_equal_feature_strings(clf):
 
 def test_a_batch_of_texts_finds_what_each_text_finds_alone(clf):
     tm: TextModel = clf.text_model
-    docs = [(["продам", "рог", "сайги"], ["продам рог сайги", "5 кг"], ["offer"]), ([], [], []),
+    docs = [([], [], []), (["продам", "рог", "сайги"], ["продам рог сайги", "5 кг"], ["offer"]), ([], [], []),
             (["羚", "羊", "角"], ["出售羚羊角 正品"], []), (["x"], [""], ["lang:ru"]),
-            (["киик", "муйизи"], ["Киік мүйізі " * 300], ["price"])]
+            (["киик", "муйизи"], ["Киік мүйізі " * 300], ["price"]), ([], [""], [])]
     batch = tm.text_index_arrays(docs)
+    assert len(batch) == len(docs) and tm.text_index_arrays([]) == []
     for (words, fields, cues), ids in zip(docs, batch):
         assert ids.tolist() == tm.indices(feature_strings(words, fields, cues))
 
@@ -49,8 +50,8 @@ def test_batched_scores_equal_row_by_row_sums_bit_for_bit(clf):
 def test_word_pairs_never_span_two_documents_of_a_batch(clf):
     tm: TextModel = clf.text_model
     (first, second), _ = next(iter(tm._kind_tables()[1].items()))
-    docs = [(["zz", first], [], []), ([second, "zz"], [], []), ([first], [], []), ([], [], []), ([second], [], []),
-            ([first, second], [], [])]
+    docs = [([], [], []), (["zz", first], [], []), ([second, "zz"], [], []), ([first], [], []), ([], [], []),
+            ([second], [], []), ([first, second], [], [])]
     batch = tm.text_index_arrays(docs)
     for (words, fields, cues), ids in zip(docs, batch):
         assert ids.tolist() == tm.indices(feature_strings(words, fields, cues))
