@@ -68,3 +68,17 @@ def bmp_twin(pattern: re.Pattern) -> re.Pattern:
     tree = _parser.parse(pattern.pattern, pattern.flags)
     _rewrite(tree, bool(pattern.flags & re.IGNORECASE))
     return _compiler.compile(tree, pattern.flags)
+
+
+class BmpTwin:
+    """A pattern and its twin: `pick(bmp)` is the twin for a text with no character beyond U+FFFF (`bmp` true), the
+    pattern itself for any other text."""
+
+    __slots__ = ("pattern", "twin")
+
+    def __init__(self, pattern: re.Pattern) -> None:
+        self.pattern = pattern
+        self.twin = bmp_twin(pattern)
+
+    def pick(self, bmp: bool) -> re.Pattern:
+        return self.twin if bmp else self.pattern

@@ -5,17 +5,16 @@ import re
 from collections import Counter
 import numpy as np
 
-from classifiers.bmp_patterns import beyond_bmp, bmp_twin
+from classifiers.bmp_patterns import BmpTwin, beyond_bmp
 from classifiers.normalize import CJK, CJK_CHAR, KAZAKH_FOLD, code_points, fold_kazakh
 from classifiers.wordcache import WordCache
 
 LANGS = ("ru", "kk", "zh", "mn", "uk", "uz", "en", "other")
-_WORD = re.compile(rf"[^\W\d_{CJK}]+(?:'[^\W\d_]+)?")
-_PLAIN_WORD = re.compile(rf"[^\W\d_{CJK}]+")  # the same when the text has no apostrophe
+_WORD = BmpTwin(re.compile(rf"[^\W\d_{CJK}]+(?:'[^\W\d_]+)?"))
+_PLAIN_WORD = BmpTwin(re.compile(rf"[^\W\d_{CJK}]+"))  # the same when the text has no apostrophe
 # the same two in a text without Chinese characters (about twice as fast)
-_WORD_NO_CJK = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-_PLAIN_WORD_NO_CJK = re.compile(r"[^\W\d_]+")
-_TWINS = {p: bmp_twin(p) for p in (_WORD, _PLAIN_WORD, _WORD_NO_CJK, _PLAIN_WORD_NO_CJK)}  # for text all in the BMP
+_WORD_NO_CJK = BmpTwin(re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?"))
+_PLAIN_WORD_NO_CJK = BmpTwin(re.compile(r"[^\W\d_]+"))
 _KAZAKH_ONLY = set("әңұһі")  # Kazakh letters absent from Russian, Mongolian and Uzbek
 _KK_UZ = set("қғ")  # Kazakh and Uzbek
 _MN_KK = set("өү")  # shared by Kazakh and Mongolian
@@ -100,7 +99,7 @@ def detect_language(text: str) -> str:
         pattern = _WORD if "'" in sample else _PLAIN_WORD
     else:
         pattern = _WORD_NO_CJK if "'" in sample else _PLAIN_WORD_NO_CJK
-    words = (pattern if beyond_bmp(sample) else _TWINS[pattern]).findall(sample)
+    words = pattern.pick(not beyond_bmp(sample)).findall(sample)
     letters = sum(map(len, words))
     if _mostly_chinese(cjk, letters):
         return "zh"

@@ -6,14 +6,14 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import Levenshtein
 
-from classifiers.bmp_patterns import beyond_bmp, bmp_twin
+from classifiers.bmp_patterns import BmpTwin, beyond_bmp
 from classifiers.lexicon import Lexicon, Term
 from classifiers.normalize import CJK, CJK_CHAR, Normalized, latin_to_cyrillic
 
 TOKEN_RE = re.compile(rf"[{CJK}]+|[^\W_{CJK}]+")
+_TOKEN_TWIN = BmpTwin(TOKEN_RE)
 # TOKEN_RE in a text without Chinese characters (where its two alternatives are one), about twice as fast
-_TOKEN_NO_CJK = re.compile(r"[^\W_]+")
-_TOKEN_TWINS = {TOKEN_RE: bmp_twin(TOKEN_RE), _TOKEN_NO_CJK: bmp_twin(_TOKEN_NO_CJK)}  # for BMP text
+_TOKEN_NO_CJK_TWIN = BmpTwin(re.compile(r"[^\W_]+"))
 _LATIN_WORD = re.compile(r"[a-z'äığöüūşçñéèóáíú]+\Z")
 _WORDING_ROLES = ("intent_sell", "intent_buy", "price", "quantity")
 _EVIDENCE_ROLES = ("species", "disguise", "product", "protected_other", "confounder")
@@ -68,9 +68,7 @@ def tokenize(text: str, has_cjk: bool | None = None, bmp: bool | None = None) ->
     whether the text has a Chinese character, `bmp`: whether all its characters are in the BMP, if known."""
     if has_cjk is None:
         has_cjk = CJK_CHAR.search(text) is not None
-    pattern = TOKEN_RE if has_cjk else _TOKEN_NO_CJK
-    if not beyond_bmp(text) if bmp is None else bmp:
-        pattern = _TOKEN_TWINS[pattern]
+    pattern = (_TOKEN_TWIN if has_cjk else _TOKEN_NO_CJK_TWIN).pick(not beyond_bmp(text) if bmp is None else bmp)
     out = []
     latin = _LATIN_WORD.match
     find = text.find
@@ -153,7 +151,7 @@ class LexiconMatcher:
         evidence = [k for k, t in cjk_terms.items() if t.role not in _WORDING_ROLES]
         self.cjk_res = [re.compile(trie_regex(group)) for group in (evidence, wording) if group]
         self.pattern_terms = [(p, Term(p.name, p.role, p.weight, p.lang, p.category)) for p in lexicon.patterns]
-        self._pattern_twins = [bmp_twin(p.regex) for p in lexicon.patterns]  # for BMP text
+        self._pattern_twins = [BmpTwin(p.regex) for p in lexicon.patterns]  # in the order of pattern_terms
         self._order_of = {id(t): term_order(t) for t in [*lexicon.terms, *(t for _, t in self.pattern_terms)]}
         self._first_cache: dict[str, list[Candidate]] = {}
         self._pair_cache: dict[tuple[str, str, bool], int | None] = {}
@@ -324,9 +322,9 @@ class LexiconMatcher:
                     term = cjk_terms[m.group()]
                     a, b = m.span()
                     add(_new(Match, (a, a - b, 0, order_of[id(term)], "exact", len(found), term, b)))
-        twins = norm.bmp
-        for (pat, term), twin in zip(self.pattern_terms, self._pattern_twins):
-            for m in (twin if twins else pat.regex).finditer(text):
+        bmp = norm.bmp
+        for (_, term), twin in zip(self.pattern_terms, self._pattern_twins):
+            for m in twin.pick(bmp).finditer(text):
                 a, b = m.span()
                 if b > a:
                     add(_new(Match, (a, a - b, 0, order_of[id(term)], "pattern", len(found), term, b)))

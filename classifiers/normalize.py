@@ -9,7 +9,7 @@ from typing import Iterator
 
 import numpy as np
 
-from classifiers.bmp_patterns import beyond_bmp, bmp_twin
+from classifiers.bmp_patterns import BmpTwin, beyond_bmp
 from classifiers.wordcache import WordCache
 
 # Combining marks stay with their base character, so NFKC can compose «и» + U+0306 into «й».
@@ -63,7 +63,7 @@ _SEP = r"[ \t.\-_*·•,/|\\~+]"
 _LETTER = r"(?:[^\W\d_]|@)"
 _SPACED = re.compile(rf"(?<![\w@]){_LETTER}(?:{_SEP}{{1,3}}{_LETTER}(?![\w@])){{2,}}")
 _WORDISH = re.compile(r"[\w@$]+")
-_WORDISH_BMP = bmp_twin(_WORDISH)
+_WORDISH_TWIN = BmpTwin(_WORDISH)
 
 
 @lru_cache(maxsize=1)
@@ -396,7 +396,7 @@ def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[
                      bmp: bool = False):
     if has_cjk and CJK_CHAR.search(text) and _CJK_GAP.search(text):
         text, starts, ends = _drop_cjk_gaps(text, starts, ends)
-        words = (_WORDISH_BMP if bmp else _WORDISH).findall(text)
+        words = _WORDISH_TWIN.pick(bmp).findall(text)
     if not _may_be_spaced(text, words) or not _SPACED.search(text):
         return text, starts, ends, []
     starts, ends = _spans(text, starts, ends)
@@ -502,7 +502,7 @@ def _words(text: str, words: list[str]) -> str:
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff\u180e]")
 # Letters stretched for emphasis or to dodge filters («рооога сааайги»): three or more become one.
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
-_STRETCHED_BMP = bmp_twin(_STRETCHED)
+_STRETCHED_TWIN = BmpTwin(_STRETCHED)
 _LETTER_AT = re.compile(r"[^\W\d_]")
 
 
@@ -511,7 +511,7 @@ def _may_be_stretched(text: str, bmp: bool = False) -> bool:
     points with themselves shifted, then checking only those places). `bmp`: the text has no character beyond
     the BMP."""
     if len(text) < 200:
-        return (_STRETCHED_BMP if bmp else _STRETCHED).search(text) is not None
+        return _STRETCHED_TWIN.pick(bmp).search(text) is not None
     codes = code_points(text)
     same = codes[1:] == codes[:-1]
     run = same[1:] & same[:-1]
@@ -557,7 +557,7 @@ class Normalizer:
             has_cjk = CJK_CHAR.search(text) is not None
             bmp = not beyond_bmp(text)
         # (no later step adds or removes a Chinese character or one beyond the BMP)
-        wordish = _WORDISH_BMP if bmp else _WORDISH
+        wordish = _WORDISH_TWIN.pick(bmp)
         words = wordish.findall(text)
         spaced = _collapse_spaced(text, starts, ends, words, has_cjk, bmp)
         if spaced[0] is not text:

@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from itertools import compress, filterfalse
 
-from classifiers.bmp_patterns import beyond_bmp, bmp_twin
+from classifiers.bmp_patterns import BmpTwin, beyond_bmp
 from classifiers.normalize import CJK_CHAR, fold_kazakh
 from classifiers.wordcache import WordCache
 
@@ -52,7 +52,8 @@ _YEAR = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b|\d{3}年|\
 _YEAR_NO_CJK = re.compile(r"\d(?:(?<=1)(?<!\w.)9\d\d\b|(?<=2)(?<!\w.)0\d\d\b)")  # the same without 年 and 月
 _QUOTES = "«»“”„\"「」"
 _WORD = re.compile(r"[^\W\d_]+", re.U)
-_TWINS = {p: bmp_twin(p) for p in (_PHONE, _MONEY, _YEAR, _YEAR_NO_CJK, _WORD)}  # for text all in the BMP
+_PHONE_TWIN, _MONEY_TWIN, _YEAR_TWIN, _YEAR_NO_CJK_TWIN, _WORD_TWIN = map(BmpTwin, (_PHONE, _MONEY, _YEAR,
+                                                                                   _YEAR_NO_CJK, _WORD))
 _CJK_WORD = re.compile(r"[\u3400-\u9fff]")
 _PAST_ENDINGS = ("ли", "лись", "ено", "ены", "ана", "ано", "аны")
 
@@ -131,7 +132,7 @@ def letter_words(text: str, forms: list[str], has_cjk: bool | None = None, bmp: 
     «_», Chinese runs apart): without Chinese, a run of letters ends only where a token ends or at a digit. `has_cjk`:
     whether the text has a Chinese character, if known; `bmp`: all its characters are in the BMP."""
     if CJK_CHAR.search(text) if has_cjk is None else has_cjk:  # Chinese and the letters it touches: one run
-        return (_TWINS[_WORD] if bmp else _WORD).findall(text)
+        return _WORD_TWIN.pick(bmp).findall(text)
     if all(map(str.isalpha, forms)):
         return forms
     # a number has no letters (the commonest token that is not all letters)
@@ -142,17 +143,14 @@ def stance_cues(norm_text: str, raw_text: str, words: list[str] | None = None) -
     """Counts of each cue kind; `norm_text` is the normalised (folded) text, `raw_text` the original; `words`: the
     letter runs of `norm_text`, if known (see `letter_words`)."""
     out = _INDEX.count(norm_text, words)
-    pick = _TWINS.get if not beyond_bmp(raw_text) else _itself  # the faster twins when all is in the BMP
+    bmp = not beyond_bmp(raw_text)  # (lower case keeps a text in the BMP)
     # only a handle (@name) needs the lower case: digits, «+» and the separators have none
-    out["phone"] = len(pick(_PHONE).findall(raw_text.lower() if "@" in raw_text else raw_text))
-    out["money"] = len(pick(_MONEY).findall(raw_text))
-    out["year"] = len(pick(_YEAR if "年" in raw_text or "月" in raw_text else _YEAR_NO_CJK).findall(raw_text))
+    out["phone"] = len(_PHONE_TWIN.pick(bmp).findall(raw_text.lower() if "@" in raw_text else raw_text))
+    out["money"] = len(_MONEY_TWIN.pick(bmp).findall(raw_text))
+    year = _YEAR_TWIN if "年" in raw_text or "月" in raw_text else _YEAR_NO_CJK_TWIN
+    out["year"] = len(year.pick(bmp).findall(raw_text))
     out["quote"] = sum(map(raw_text.count, _QUOTES)) // 2
     return out
-
-
-def _itself(pattern: re.Pattern) -> re.Pattern:
-    return pattern
 
 
 def offer_report(cues: dict[str, int]) -> tuple[float, float]:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from classifiers import langdetect, matcher, normalize, stance
-from classifiers.bmp_patterns import beyond_bmp, bmp_twin
+from classifiers.bmp_patterns import BmpTwin, beyond_bmp, bmp_twin
 from classifiers.lexicon import parse_lexicon, read_lexicon_sources
 
 LEXICONS = Path(__file__).resolve().parents[2] / "config" / "lexicons"
@@ -22,11 +22,18 @@ def _texts(n: int, seed: int) -> list[str]:
             for _ in range(n)]
 
 
+def _module_twins() -> list[BmpTwin]:
+    """Every BmpTwin the classifier uses: the modules' own and the lexicon patterns' (in the matcher)."""
+    found = [v for module in (langdetect, matcher, normalize, stance) for v in vars(module).values()
+             if isinstance(v, BmpTwin)]
+    lexicon_matcher = matcher.LexiconMatcher(parse_lexicon(read_lexicon_sources(LEXICONS)))
+    assert [t.pattern for t in lexicon_matcher._pattern_twins] == [p.regex for p, _ in lexicon_matcher.pattern_terms]
+    return found + lexicon_matcher._pattern_twins
+
+
 def _twinned() -> list[re.Pattern]:
-    lexicon = parse_lexicon(read_lexicon_sources(LEXICONS))
-    return [matcher.TOKEN_RE, matcher._TOKEN_NO_CJK, normalize._WORDISH, normalize._STRETCHED, *stance._TWINS,
-            *langdetect._TWINS, *(p.regex for p in lexicon.patterns),
-            re.compile(r"[^\W\d_]+|\S\s+\D|[\w\d\s]+\b|(?<!\w)\w(?=\W)", re.I)]
+    return [t.pattern for t in _module_twins()] + [
+        re.compile(r"[^\W\d_]+|\S\s+\D|[\w\d\s]+\b|(?<!\w)\w(?=\W)", re.I)]
 
 
 @pytest.mark.parametrize("seed, pattern", list(enumerate(_twinned())), ids=lambda p: getattr(p, "pattern", str(p))[:40])
@@ -40,13 +47,13 @@ def test_a_twin_finds_what_its_pattern_finds_in_bmp_text(seed, pattern):
 
 
 def test_the_twins_used_are_the_twins_of_their_patterns():
-    """Each module's table of twins pairs a pattern with its own twin (not one of another pattern)."""
-    lexicon_matcher = matcher.LexiconMatcher(parse_lexicon(read_lexicon_sources(LEXICONS)))
-    lexicon_twins = {p.regex: twin for (p, _), twin in zip(lexicon_matcher.pattern_terms, lexicon_matcher._pattern_twins)}
-    for table in (stance._TWINS, langdetect._TWINS, matcher._TOKEN_TWINS, lexicon_twins):
-        for pattern, twin in table.items():
-            for text in _texts(300, 3):
-                assert twin.findall(text) == pattern.findall(text)
+    """Each BmpTwin in use pairs a pattern with its own twin, and picks the twin only for BMP text."""
+    twins = _module_twins()
+    assert len(twins) >= 15
+    for pair in twins:
+        assert pair.pick(False) is pair.pattern and pair.pick(True) is pair.twin
+        for text in _texts(300, 3):
+            assert pair.twin.findall(text) == pair.pattern.findall(text)
 
 
 def test_beyond_bmp_and_what_lower_case_does_to_it():

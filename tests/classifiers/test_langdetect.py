@@ -58,10 +58,10 @@ def test_words_without_apostrophes_are_read_by_the_plain_pattern():
     rng = random.Random(7)
     texts = ["".join(rng.choice("abо'ʼ 1_羚qк") for _ in range(rng.randint(0, 30))) for _ in range(3000)]
     for text in (t for t in texts if "'" not in t):
-        assert ld._PLAIN_WORD.findall(text) == ld._WORD.findall(text), text
+        assert ld._PLAIN_WORD.pattern.findall(text) == ld._WORD.pattern.findall(text), text
     for text in (t for t in texts if not ld.CJK_CHAR.search(t)):  # the patterns for texts without Chinese
-        assert ld._WORD_NO_CJK.findall(text) == ld._WORD.findall(text), text
-        assert ld._PLAIN_WORD_NO_CJK.findall(text) == ld._PLAIN_WORD.findall(text), text
+        assert ld._WORD_NO_CJK.pattern.findall(text) == ld._WORD.pattern.findall(text), text
+        assert ld._PLAIN_WORD_NO_CJK.pattern.findall(text) == ld._PLAIN_WORD.pattern.findall(text), text
 
 
 def test_chinese_decided_early_only_where_the_full_test_says_chinese():
@@ -74,7 +74,7 @@ def test_chinese_decided_early_only_where_the_full_test_says_chinese():
         text = "".join(rng.choice("羚羊角出售 abc сайга 123 тенге ,.") for _ in range(rng.randint(1, 80)))
         sample = ld._CURRENCY.sub(" ", text[:1500].lower())
         cjk = len(ld._NOT_CJK.sub("", sample)) if ld.CJK_CHAR.search(sample) else 0
-        letters = sum(map(len, ld._PLAIN_WORD.findall(sample)))
+        letters = sum(map(len, ld._PLAIN_WORD.pattern.findall(sample)))
         full_says_zh = bool(cjk) and (cjk >= 0.3 * (cjk + letters / 4) or not letters)
         if ld.detect_language(text) == "zh":
             assert full_says_zh, text
