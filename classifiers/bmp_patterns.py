@@ -45,8 +45,9 @@ def _rewrite(sub: _parser.SubPattern, ignore_case: bool) -> None:
             sub.data[k] = (op, items)
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
             _rewrite(av[2], ignore_case)
-        elif op is sre.SUBPATTERN:
-            _rewrite(av[3], ignore_case)
+        elif op is sre.SUBPATTERN:  # (group, flags it adds, flags it removes, body): (?i:…) and (?-i:…) included
+            _, added, removed, body = av
+            _rewrite(body, bool(added & re.IGNORECASE) or (ignore_case and not removed & re.IGNORECASE))
         elif op in (sre.ASSERT, sre.ASSERT_NOT):
             _rewrite(av[1], ignore_case)
         elif op is sre.BRANCH:

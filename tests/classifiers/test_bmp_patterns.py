@@ -33,7 +33,8 @@ def _module_twins() -> list[BmpTwin]:
 
 def _twinned() -> list[re.Pattern]:
     return [t.pattern for t in _module_twins()] + [
-        re.compile(r"[^\W\d_]+|\S\s+\D|[\w\d\s]+\b|(?<!\w)\w(?=\W)", re.I)]
+        re.compile(r"[^\W\d_]+|\S\s+\D|[\w\d\s]+\b|(?<!\w)\w(?=\W)", re.I),
+        re.compile(r"(?i:[\w\W]\w+)|(?-i:\w\W)", re.I), re.compile(r"(?i:\w+[ßſK]|\W+)|\d\D")]
 
 
 @pytest.mark.parametrize("seed, pattern", list(enumerate(_twinned())), ids=lambda p: getattr(p, "pattern", str(p))[:40])
@@ -65,3 +66,11 @@ def test_beyond_bmp_and_what_lower_case_does_to_it():
 def test_bytes_ascii_and_locale_patterns_are_their_own_twin():
     for pattern in (re.compile(rb"\d+"), re.compile(r"\w+", re.ASCII)):
         assert bmp_twin(pattern) is pattern
+
+
+@pytest.mark.parametrize("flags", [0, re.IGNORECASE])
+@pytest.mark.parametrize("category", [r"\d", r"\D", r"\s", r"\S", r"\w", r"\W", r"[^\W\d_]", r"[\w@$]", r"(?i:\w)"])
+def test_a_twin_class_holds_exactly_the_bmp_characters_of_its_category(category, flags):
+    every = "".join(map(chr, range(0x10000)))  # every BMP character, one after another
+    pattern = re.compile(category, flags)
+    assert [m.start() for m in bmp_twin(pattern).finditer(every)] == [m.start() for m in pattern.finditer(every)]
