@@ -25,7 +25,7 @@ ITERATIONS = 200  # full-batch optimisation steps (`--epochs` overrides)
 WRITTEN_WEIGHT = 3.0  # an independently written text counts three template texts
 REVIEW_WEIGHT = 3.0  # so does an analyst's decision
 FEATURE_CODE = ("normalize.py", "matcher.py", "analysis.py", "lexicon.py", "langdetect.py", "stance.py", "textmodel.py",
-                "classifier.py", "wordcache.py")
+                "classifier.py", "wordcache.py", "bmp_patterns.py")
 
 
 def read_jsonl(path: Path) -> list[dict]:

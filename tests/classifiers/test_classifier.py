@@ -196,3 +196,24 @@ def test_a_large_batch_moves_what_it_made_to_the_oldest_generation_after_a_young
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_the_model_version_covers_every_module_the_classifier_runs():
+    """The model's version hashes the code that turns text into model input: every module of classifiers/ that the
+    classifier imports, directly or through another, is in it (a change to one makes a new version)."""
+    import ast
+    from pathlib import Path
+
+    from classifiers.training import FEATURE_CODE
+
+    package = Path(__file__).resolve().parents[2] / "classifiers"
+    reached, todo = set(), ["classifier.py"]
+    while todo:
+        name = todo.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        for node in ast.walk(ast.parse((package / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("classifiers."):
+                todo.append(node.module.split(".", 1)[1] + ".py")
+    assert reached <= set(FEATURE_CODE), sorted(reached - set(FEATURE_CODE))
