@@ -392,9 +392,9 @@ def _may_be_spaced(text: str, words: list[str]) -> bool:
         return False
 
 
-def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str], has_cjk: bool = True,
+def _collapse_spaced(text: str, starts: list[int], ends: list[int], words: list[str], has_cjk: bool | None = None,
                      bmp: bool = False):
-    if has_cjk and CJK_CHAR.search(text) and _CJK_GAP.search(text):
+    if (CJK_CHAR.search(text) if has_cjk is None else has_cjk) and _CJK_GAP.search(text):
         text, starts, ends = _drop_cjk_gaps(text, starts, ends)
         words = _WORDISH_TWIN.pick(bmp).findall(text)
     if not _may_be_spaced(text, words) or not _SPACED.search(text):

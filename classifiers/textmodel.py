@@ -236,7 +236,7 @@ class TextModel:
         lengths = 2 * sizes + cue_counts + gram_counts
         ends = np.cumsum(lengths)
         starts = ends - lengths
-        ids = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.int64)
+        ids = np.empty(int(ends[-1]), dtype=np.int64)
         for part, counts, offset in ((word_ids, sizes, 0), (pair_ids, sizes, sizes), (cues, cue_counts, 2 * sizes),
                                      (grams, gram_counts, 2 * sizes + cue_counts)):
             # element j of a part goes to its document's start + the part's offset + j - where the document's run

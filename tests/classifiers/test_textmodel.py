@@ -74,3 +74,22 @@ def test_key_table_finds_exactly_what_a_dict_finds():
         [-1] * len(queries)
     with pytest.raises(ValueError):
         KeyTable(np.array([3, 3], dtype=np.uint64), np.array([0, 1]))
+
+
+def test_n_grams_of_several_lengths_are_found_group_by_group(monkeypatch):
+    """With n-grams of two lengths (the shipped model has one), each group gets every n-gram of each length that
+    starts in it, none spanning two texts, and the counts say where each group's indices end."""
+    from classifiers import textmodel
+
+    monkeypatch.setattr(textmodel, "CHAR_NGRAMS", (2, 4))
+    vocab = {g: i for i, g in enumerate([" р", "ро", "га", " рог", "рога", "а ", "ай", "сайг", " с", "a b "])}
+    table = textmodel.GramTable(vocab)
+    groups = [[" рога "], [], [" сайга ", " рог "], [" a b "], [""]]
+    ids, counts = table.lookup_groups(groups)
+    expected = []
+    for group in groups:
+        found = [vocab[t[i:i + n]] for n in (2, 4) for t in group for i in range(len(t) - n + 1) if t[i:i + n] in vocab]
+        expected.append(sorted(found))
+    assert counts.tolist() == [len(e) for e in expected]
+    parts = [sorted(p) for p in np.split(ids, np.cumsum(counts)[:-1])]
+    assert parts == expected
